@@ -1,0 +1,110 @@
+//! Built-in presets (GPUs, models), Hugging Face config.json import and exact
+//! weights from safetensors headers; `resolve` turns a spec's model and hardware
+//! sections into a complete [`Architecture`] and [`GpuInfo`].
+//!
+//! Files are read only through [`FileAccess`], so tests pass bytes and the CLI
+//! passes the real file system.
+
+mod resolve;
+
+pub use resolve::resolve;
+
+use crate::spec::{MlaSpec, MoeSpec, Quantization, SlidingWindowSpec, WeightDtype};
+use crate::units::Bytes;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Read-only file access for importers (config.json, safetensors headers).
+pub trait FileAccess {
+    fn read_to_string(&self, path: &Path) -> io::Result<String>;
+    /// Up to `len` bytes starting at `offset` (fewer at end of file).
+    fn read_range(&self, path: &Path, offset: u64, len: u64) -> io::Result<Vec<u8>>;
+    fn file_len(&self, path: &Path) -> io::Result<u64>;
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Entries of a folder, sorted by name.
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+}
+
+/// A complete architecture: every field the memory math needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Architecture {
+    pub layers: u64,
+    pub hidden_size: u64,
+    pub intermediate_size: u64,
+    pub attention_heads: u64,
+    pub kv_heads: u64,
+    pub head_dim: u64,
+    pub vocab_size: u64,
+    pub tie_word_embeddings: bool,
+    pub max_position_embeddings: Option<u64>,
+    pub parameters: Option<u64>,
+    pub gated_mlp: bool,
+    pub attention_bias: bool,
+    pub moe: Option<MoeSpec>,
+    pub mla: Option<MlaSpec>,
+    pub sliding_window: Option<SlidingWindowSpec>,
+}
+
+/// Where the architecture numbers came from (shown in reports).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum ArchitectureSource {
+    Preset(String),
+    HfConfig(String),
+    Inline,
+}
+
+/// Weight bytes summed from safetensors headers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExactWeights {
+    pub total_bytes: Bytes,
+    pub parameters: u64,
+    /// Bytes per safetensors dtype (`BF16`, `F8_E4M3`, `I32`, ...).
+    pub bytes_by_dtype: BTreeMap<String, Bytes>,
+    pub files: u64,
+}
+
+/// Weights precision after the spec, the preset and config.json's
+/// `quantization_config` are combined.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedWeights {
+    pub dtype: WeightDtype,
+    pub quantization: Quantization,
+    pub group_size: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedModel {
+    pub architecture: Architecture,
+    pub source: ArchitectureSource,
+    pub weights: ResolvedWeights,
+    pub exact_weights: Option<ExactWeights>,
+}
+
+/// One accelerator, from the catalogue or written inline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GpuInfo {
+    /// Catalogue id, or `inline`.
+    pub id: String,
+    pub name: String,
+    /// Runtime-visible total (what CUDA reports); plans use this.
+    pub memory_bytes: Bytes,
+    /// NVML's total (includes driver-reserved memory), for hardware comparison.
+    pub nvml_memory_bytes: Option<Bytes>,
+    /// "80 GB" as sold.
+    pub marketing_memory: Option<String>,
+    pub compute_capability: Option<String>,
+    pub architecture: Option<String>,
+    pub fp8: Option<bool>,
+    pub fp4: Option<bool>,
+    pub source: Option<String>,
+}
+
+/// The model and GPU a spec resolves to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub model: ResolvedModel,
+    pub gpu: GpuInfo,
+}

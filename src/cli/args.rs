@@ -1,0 +1,81 @@
+//! Command-line arguments (clap derive). `--format` and `--output-format` are
+//! aliases on every command (design.md section 3).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "memmath",
+    version,
+    about = "Memory math and lint rules for LLM deployment specs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint specs: files named are always linted; folders are walked for memmath specs.
+    Check(CheckArgs),
+    /// Capacity report of one or more specs.
+    Report(ReportArgs),
+    /// Print the JSON Schema of the spec.
+    Schema,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Full,
+    Concise,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Spec files or folders (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    #[arg(
+        long = "output-format",
+        visible_alias = "format",
+        value_enum,
+        default_value = "full"
+    )]
+    pub output_format: CheckFormat,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Exit 0 even when findings are reported (a tool failure still exits 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Spec files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "json"
+    )]
+    pub format: ReportFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,42 @@
+//! The command-line layer: the ONLY code that touches files, the environment,
+//! stdout/stderr and exit codes (design.md section 1). Each command lives in its
+//! own file and returns an [`ExitStatus`].
+
+mod args;
+mod check;
+mod exit;
+mod files;
+mod report;
+mod schema;
+
+use args::{Cli, Command};
+use clap::Parser;
+pub use exit::ExitStatus;
+
+pub fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to
+            // stderr; usage errors are the tool failing: exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::Failure.into()
+            } else {
+                ExitStatus::Success.into()
+            };
+        }
+    };
+    let status = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Schema => schema::run(),
+    };
+    match status {
+        Ok(s) => s.into(),
+        Err(e) => {
+            eprintln!("memmath: error: {e:#}");
+            ExitStatus::Failure.into()
+        }
+    }
+}

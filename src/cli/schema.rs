@@ -1,0 +1,8 @@
+//! `memmath schema`: print the embedded JSON Schema.
+
+use super::ExitStatus;
+
+pub fn run() -> Result<ExitStatus, String> {
+    println!("{}", memmath::schema::SCHEMA_JSON.trim_end());
+    Ok(ExitStatus::Success)
+}

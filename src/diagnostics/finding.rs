@@ -1,0 +1,130 @@
+//! The finding type and its severity (keys of design.md section 4).
+
+use crate::source::{SourceFile, Span};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How serious a finding is. `Off` exists for configuration only; a finding is
+/// never emitted with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Off => "off",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s {
+            "off" => Severity::Off,
+            "info" => Severity::Info,
+            "warning" => Severity::Warning,
+            "error" => Severity::Error,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in a spec. `pointer` is the JSON pointer of the field a user
+/// would change (design.md section 4b); `span` is filled in from it by the
+/// pipeline, or set directly by parsers that know the exact bytes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    /// A computed fix ("set max_model_len to 61,440 or lower"), when one exists.
+    pub fix: Option<String>,
+    /// JSON pointer into the spec (`/serving/max_model_len`); empty for the root.
+    pub pointer: String,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl Finding {
+    pub fn new(
+        code: &str,
+        name: &str,
+        severity: Severity,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code: code.to_string(),
+            name: name.to_string(),
+            severity,
+            message: message.into(),
+            fix: None,
+            pointer: pointer.into(),
+            span: None,
+        }
+    }
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Finding {
+        self.fix = Some(fix.into());
+        self
+    }
+    pub fn with_span(mut self, span: Span) -> Finding {
+        self.span = Some(span);
+        self
+    }
+    /// Sort key: by position, then code, so output is deterministic.
+    pub fn sort_key(&self) -> (usize, String, String) {
+        (
+            self.span.map_or(0, |s| s.start),
+            self.code.clone(),
+            self.message.clone(),
+        )
+    }
+}
+
+/// A finding with its file and 1-based line/column resolved: what renderers and
+/// the JSON output (`file`, `line`, `column`) consume.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LocatedFinding {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    pub fix: Option<String>,
+    pub file: String,
+    pub pointer: String,
+    pub line: usize,
+    pub column: usize,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+impl LocatedFinding {
+    pub fn locate(finding: &Finding, source: &SourceFile) -> LocatedFinding {
+        let (line, column) = finding.span.map_or((1, 1), |s| source.line_col(s.start));
+        LocatedFinding {
+            code: finding.code.clone(),
+            name: finding.name.clone(),
+            severity: finding.severity,
+            message: finding.message.clone(),
+            fix: finding.fix.clone(),
+            file: source.name.clone(),
+            pointer: finding.pointer.clone(),
+            line,
+            column,
+            span: finding.span,
+        }
+    }
+}

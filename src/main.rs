@@ -1,0 +1,7 @@
+//! The `memmath` binary: dispatch only; see `cli/`.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,112 @@
+//! The one-way flow of design.md section 1 for a single spec:
+//! source -> YAML with spans -> schema -> typed spec -> resolve -> plan -> rules.
+//!
+//! Findings are collected, never thrown; each stage's findings get their spans
+//! from the document's pointer map. Later stages run only when earlier ones left
+//! no errors (a schema-invalid spec cannot be planned).
+
+use crate::catalog::{self, FileAccess, Resolved};
+use crate::diagnostics::{Finding, Severity};
+use crate::plan::{self, Plan};
+use crate::rules::{self, RuleContext, RulesConfig};
+use crate::schema;
+use crate::source::SourceFile;
+use crate::spec::{self, SpannedDoc, Spec};
+use std::path::PathBuf;
+
+/// What a caller (the CLI, a test, a fuzzer) provides besides the source.
+pub struct AnalyzeOptions<'a> {
+    pub files: &'a dyn FileAccess,
+    /// Folder of the spec: `hf_config` and `safetensors` paths are relative to it.
+    pub spec_dir: PathBuf,
+    pub rules: &'a RulesConfig,
+    /// Honour `# memmath: ignore[...]` comments and `lint.ignore`.
+    pub inline_ignores: bool,
+}
+
+/// Everything known about one spec after analysis.
+pub struct Analysis {
+    pub source: SourceFile,
+    pub doc: Option<SpannedDoc>,
+    pub spec: Option<Spec>,
+    pub resolved: Option<Resolved>,
+    pub plan: Option<Plan>,
+    pub findings: Vec<Finding>,
+}
+
+impl Analysis {
+    fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Analyze one spec end to end.
+pub fn analyze(source: SourceFile, opts: &AnalyzeOptions<'_>) -> Analysis {
+    let mut a = Analysis {
+        source,
+        doc: None,
+        spec: None,
+        resolved: None,
+        plan: None,
+        findings: Vec::new(),
+    };
+    run_stages(&mut a, opts);
+    if let Some(doc) = &a.doc {
+        for f in a.findings.iter_mut().filter(|f| f.span.is_none()) {
+            f.span = doc.span_of(&f.pointer);
+        }
+    }
+    a.findings.sort_by_key(Finding::sort_key);
+    a.findings.dedup();
+    a
+}
+
+fn run_stages(a: &mut Analysis, opts: &AnalyzeOptions<'_>) {
+    let doc = match spec::parse(&a.source) {
+        Ok(doc) => doc,
+        Err(findings) => {
+            a.findings = findings;
+            return;
+        }
+    };
+    a.findings.extend(schema::validate(&doc));
+    a.doc = Some(doc);
+    if a.has_errors() {
+        return;
+    }
+    let typed = a.doc.as_ref().map(spec::to_typed);
+    let spec = match typed {
+        Some(Ok(spec)) => spec,
+        Some(Err(findings)) => {
+            a.findings.extend(findings);
+            return;
+        }
+        None => return,
+    };
+    a.findings.extend(spec::semantic_checks(&spec));
+    if a.has_errors() {
+        a.spec = Some(spec);
+        return;
+    }
+    let (resolved, findings) = catalog::resolve(&spec, &opts.spec_dir, opts.files);
+    a.findings.extend(findings);
+    let Some(resolved) = resolved else {
+        a.spec = Some(spec);
+        return;
+    };
+    match plan::compute(&spec, &resolved) {
+        Ok(plan) => {
+            let ctx = RuleContext {
+                spec: &spec,
+                resolved: &resolved,
+                plan: &plan,
+                config: opts.rules,
+            };
+            a.findings.extend(rules::run_all(&ctx, opts.rules));
+            a.plan = Some(plan);
+        }
+        Err(finding) => a.findings.push(*finding),
+    }
+    a.spec = Some(spec);
+    a.resolved = Some(resolved);
+}

@@ -1,0 +1,190 @@
+//! The plan's data: what `report --format json` prints (design.md section 4).
+//!
+//! `per_gpu.*` and `kv_cache.*` describe one engine instance (one TP x PP group)
+//! and inside it the bottleneck GPU (section 4b). Every memory value is `Bytes`
+//! except `per_gpu.kv_cache_bytes`, which is signed: negative means the engine
+//! will not start.
+
+use crate::units::Bytes;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// `metadata.name`.
+    pub name: String,
+    /// `Serving` or `Training`.
+    pub kind: String,
+    pub gpu: GpuSummary,
+    pub model: ModelSummary,
+    pub weights: WeightsPlan,
+    pub per_gpu: PerGpu,
+    /// Serving only.
+    pub kv_cache: Option<KvCachePlan>,
+    /// Serving only; empty when the spec has no traffic classes.
+    pub classes: Vec<ClassPlan>,
+    pub host: HostPlan,
+    /// Training only.
+    pub training: Option<TrainingPlan>,
+    /// Every default and constant the plan used, with its source.
+    pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GpuSummary {
+    pub id: String,
+    pub name: String,
+    /// Runtime-visible (CUDA) total of one GPU.
+    pub total_bytes: Bytes,
+    /// tensor x pipeline x data.
+    pub gpus_per_replica: u64,
+    pub replicas: u64,
+    /// replicas x gpus_per_replica.
+    pub total_gpus: u64,
+    /// Engine instances (each with its own KV cache) in one replica: `data`.
+    pub engine_instances_per_replica: u64,
+    pub nodes: u64,
+    pub gpus_per_node: u64,
+}
+
+/// The architecture numbers a reviewer checks (the capacity worksheet).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub source: String,
+    pub parameters: u64,
+    /// `exact` (safetensors headers), `published` (user/preset count) or `formula`.
+    pub parameters_source: String,
+    /// Parameters touched per token (MoE: shared + active experts), for reference.
+    pub active_parameters: u64,
+    pub layers: u64,
+    pub hidden_size: u64,
+    pub attention_heads: u64,
+    pub kv_heads: u64,
+    pub head_dim: u64,
+    pub vocab_size: u64,
+    pub max_position_embeddings: Option<u64>,
+    /// `mha`, `gqa`, `mqa` or `mla`.
+    pub attention: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightsPlan {
+    /// true when read from safetensors headers.
+    pub exact: bool,
+    pub dtype: String,
+    pub quantization: String,
+    pub group_size: Option<u64>,
+    /// Average stored bits per quantized weight, metadata included.
+    pub bits_per_weight: f64,
+    /// Whole model, one copy.
+    pub total_bytes: Bytes,
+    /// Parts kept at 16-bit by the format (embeddings, lm_head, norms).
+    pub unquantized_bytes: Bytes,
+    /// Most-loaded GPU of one engine instance (design.md section 4b).
+    pub per_gpu_bytes: Bytes,
+    /// How per_gpu_bytes was obtained, for the report.
+    pub sharding: String,
+}
+
+/// One GPU of one engine instance; the keys of design.md section 4.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PerGpu {
+    pub total_bytes: Bytes,
+    pub budget_bytes: Bytes,
+    pub weights_bytes: Bytes,
+    pub activation_peak_bytes: Bytes,
+    pub runtime_bytes: Bytes,
+    /// Signed: negative means the engine will not start.
+    pub kv_cache_bytes: i64,
+    /// total - budget: what the engine leaves untouched.
+    pub free_bytes: Bytes,
+    /// The engine's memory fraction used for the budget (generic: 1 - headroom).
+    pub memory_fraction: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KvCachePlan {
+    pub dtype: String,
+    pub block_size: u64,
+    pub max_model_len: u64,
+    /// KV bytes one token costs on the bottleneck GPU, all its layers.
+    pub bytes_per_token_per_gpu: u64,
+    /// Same, all GPUs of the engine instance (what one sequence costs in total).
+    pub bytes_per_token: u64,
+    pub num_blocks: u64,
+    /// Tokens one engine instance's KV cache holds (vLLM "GPU KV cache size").
+    pub capacity_tokens: u64,
+    /// capacity over one max_model_len sequence (vLLM "Maximum concurrency").
+    pub max_concurrency: f64,
+    /// Largest max_model_len one sequence of which fits (vLLM's estimate).
+    pub max_model_len_that_fits: u64,
+    /// KV pool of the whole deployment: replicas x instances x per-instance bytes.
+    pub deployment_capacity_tokens: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassPlan {
+    pub name: String,
+    pub percentile: String,
+    pub prompt_tokens: u64,
+    pub output_tokens: u64,
+    pub tokens_per_sequence: u64,
+    /// Block-rounded, on the bottleneck GPU's share of the engine instance.
+    pub kv_bytes_per_sequence: u64,
+    /// ceil(concurrency x burst), whole deployment.
+    pub required_concurrency: u64,
+    /// ceil(required / replicas).
+    pub per_replica_concurrency: u64,
+    /// Sequences of this class the deployment holds while the others run at their
+    /// required load.
+    pub max_concurrency: u64,
+    pub fits: bool,
+    /// Smallest replica count at which every class fits (None: never, e.g. a
+    /// sequence longer than one instance's cache).
+    pub replicas_needed: Option<u64>,
+    /// Fraction of the deployment's KV pool this class needs at required load.
+    pub pool_share: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostPlan {
+    /// Host RAM during load, per node.
+    pub load_peak_bytes: Bytes,
+    /// `hardware.host_memory`, per node.
+    pub available_bytes: Option<Bytes>,
+    pub workers_per_node: u64,
+    /// How the loader stages weights (mmap, shard, full state dict).
+    pub staging: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingPlan {
+    pub weights_bytes: Bytes,
+    pub gradients_bytes: Bytes,
+    pub optimizer_bytes: Bytes,
+    pub activations_bytes: Bytes,
+    pub total_bytes: Bytes,
+    /// Parameters being trained (all for full, adapters for LoRA/QLoRA).
+    pub trainable_parameters: u64,
+    /// Host RAM taken by offloaded states, per node.
+    pub host_offload_bytes: Bytes,
+    /// The same job at each ZeRO stage 0-3, for the report's comparison table.
+    pub per_zero_stage: Vec<ZeroStageRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ZeroStageRow {
+    pub stage: u64,
+    pub weights_bytes: Bytes,
+    pub gradients_bytes: Bytes,
+    pub optimizer_bytes: Bytes,
+    pub total_bytes: Bytes,
+}
+
+/// A default or constant the plan relied on, so the report can say where each
+/// number came from (exact, formula, calibrated constant, user override).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assumption {
+    pub field: String,
+    pub value: String,
+    pub source: String,
+}

@@ -1,0 +1,246 @@
+//! Units: every memory quantity is a `Bytes(u64)` with checked arithmetic.
+//!
+//! GiB (2^30) and GB (10^9) appear only at the edges, always labelled. Input sizes
+//! take an explicit suffix (`80GiB`, `85.9GB`, `512MiB`) or are integer bytes; a
+//! bare `80G` is rejected because it does not say whether it means 2^30 or 10^9.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const KIB: u64 = 1 << 10;
+pub const MIB: u64 = 1 << 20;
+pub const GIB: u64 = 1 << 30;
+pub const TIB: u64 = 1 << 40;
+pub const KB: u64 = 1_000;
+pub const MB: u64 = 1_000_000;
+pub const GB: u64 = 1_000_000_000;
+pub const TB: u64 = 1_000_000_000_000;
+
+/// A count of bytes. Arithmetic is checked: overflow is an error, never a wrap.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Bytes(pub u64);
+
+/// A quantity overflowed `u64` bytes (16 EiB): the input is absurd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overflow;
+
+impl fmt::Display for Overflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("memory quantity overflows 2^64 bytes")
+    }
+}
+
+impl std::error::Error for Overflow {}
+
+impl Bytes {
+    pub const ZERO: Bytes = Bytes(0);
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+    pub fn checked_add(self, other: Bytes) -> Result<Bytes, Overflow> {
+        self.0.checked_add(other.0).map(Bytes).ok_or(Overflow)
+    }
+    pub fn checked_mul(self, n: u64) -> Result<Bytes, Overflow> {
+        self.0.checked_mul(n).map(Bytes).ok_or(Overflow)
+    }
+    /// `self - other`, or `None` when it would be negative.
+    pub fn checked_sub(self, other: Bytes) -> Option<Bytes> {
+        self.0.checked_sub(other.0).map(Bytes)
+    }
+    pub fn saturating_sub(self, other: Bytes) -> Bytes {
+        Bytes(self.0.saturating_sub(other.0))
+    }
+    /// Sum a sequence of byte counts with overflow checking.
+    pub fn sum<I: IntoIterator<Item = Bytes>>(items: I) -> Result<Bytes, Overflow> {
+        items.into_iter().try_fold(Bytes::ZERO, Bytes::checked_add)
+    }
+    /// Binary gibibytes (2^30), for rendering only.
+    pub fn gib(self) -> f64 {
+        self.0 as f64 / GIB as f64
+    }
+    /// Decimal gigabytes (10^9), for rendering only.
+    pub fn gb(self) -> f64 {
+        self.0 as f64 / GB as f64
+    }
+    /// `a * num / den` computed in 128 bits and floored, so fractions of a byte
+    /// never drift (e.g. 0.9 x total as 9/10 x total).
+    pub fn mul_ratio(self, num: u64, den: u64) -> Result<Bytes, Overflow> {
+        if den == 0 {
+            return Err(Overflow);
+        }
+        let v = (self.0 as u128) * (num as u128) / (den as u128);
+        u64::try_from(v).map(Bytes).map_err(|_| Overflow)
+    }
+    /// Signed difference `self - other` (what is left for the KV cache may be negative).
+    pub fn signed_sub(self, other: Bytes) -> i64 {
+        let d = self.0 as i128 - other.0 as i128;
+        d.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    }
+}
+
+impl fmt::Display for Bytes {
+    /// Always labelled: `79.20 GiB`; small values in MiB.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_gib(self.0 as i128))
+    }
+}
+
+/// Render a (possibly negative) byte count in GiB or MiB with its unit.
+pub fn format_gib(bytes: i128) -> String {
+    let sign = if bytes < 0 { "-" } else { "" };
+    let b = bytes.unsigned_abs();
+    if b >= GIB as u128 / 10 {
+        format!("{sign}{:.2} GiB", b as f64 / GIB as f64)
+    } else {
+        format!("{sign}{:.1} MiB", b as f64 / MIB as f64)
+    }
+}
+
+/// Why a size string was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SizeError {
+    /// No unit, or a unit we do not accept (e.g. `80G`).
+    MissingOrUnknownUnit(String),
+    /// Not a non-negative decimal number.
+    NotANumber(String),
+    /// Larger than 2^64 bytes.
+    Overflow(String),
+}
+
+/// The accepted suffixes, for diagnostics.
+pub const SIZE_SUFFIX_HELP: &str = "use an explicit unit: B, KiB, MiB, GiB, TiB (binary, 2^10 steps) or KB, MB, GB, TB (decimal, 10^3 steps); `80GiB` is 85.9 GB, so GiB and GB are not interchangeable";
+
+impl fmt::Display for SizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SizeError::MissingOrUnknownUnit(s) => {
+                write!(f, "size `{s}` has no recognised unit; {SIZE_SUFFIX_HELP}")
+            }
+            SizeError::NotANumber(s) => write!(f, "size `{s}` is not a non-negative number"),
+            SizeError::Overflow(s) => write!(f, "size `{s}` is larger than 2^64 bytes"),
+        }
+    }
+}
+
+impl std::error::Error for SizeError {}
+
+fn unit_multiplier(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "B" => 1,
+        "KiB" => KIB,
+        "MiB" => MIB,
+        "GiB" => GIB,
+        "TiB" => TIB,
+        "KB" | "kB" => KB,
+        "MB" => MB,
+        "GB" => GB,
+        "TB" => TB,
+        _ => return None,
+    })
+}
+
+/// Parse `80GiB`, `85.9 GB`, `512MiB` or `1024B` to bytes, flooring fractions of a
+/// byte. Exact decimal arithmetic (no floats), so `79.2GiB` is reproducible.
+pub fn parse_size(input: &str) -> Result<Bytes, SizeError> {
+    let s = input.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = (&s[..split], s[split..].trim_start());
+    if number.is_empty() {
+        return Err(SizeError::NotANumber(input.to_string()));
+    }
+    let mult =
+        unit_multiplier(unit).ok_or_else(|| SizeError::MissingOrUnknownUnit(input.to_string()))?;
+    let (int_part, frac_part) = match number.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (number, ""),
+    };
+    if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
+        return Err(SizeError::NotANumber(input.to_string()));
+    }
+    let overflow = || SizeError::Overflow(input.to_string());
+    let int: u128 = if int_part.is_empty() {
+        0
+    } else {
+        int_part.parse().map_err(|_| overflow())?
+    };
+    let mut total = int.checked_mul(mult as u128).ok_or_else(overflow)?;
+    // Fractional digits beyond 19 cannot change the floored result for any
+    // multiplier <= 2^40, so truncating them keeps the arithmetic in u128.
+    let frac = &frac_part[..frac_part.len().min(19)];
+    if !frac.is_empty() {
+        let num: u128 = frac
+            .parse()
+            .map_err(|_| SizeError::NotANumber(input.to_string()))?;
+        let den = 10u128.pow(frac.len() as u32);
+        total = total
+            .checked_add(num * mult as u128 / den)
+            .ok_or_else(overflow)?;
+    }
+    u64::try_from(total).map(Bytes).map_err(|_| overflow())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_binary_and_decimal_units() {
+        assert_eq!(parse_size("80GiB"), Ok(Bytes(80 * GIB)));
+        assert_eq!(parse_size("80GB"), Ok(Bytes(80 * GB)));
+        assert_eq!(parse_size("512 MiB"), Ok(Bytes(512 * MIB)));
+        assert_eq!(parse_size("2TiB"), Ok(Bytes(2 * TIB)));
+        assert_eq!(parse_size("1024B"), Ok(Bytes(1024)));
+    }
+
+    #[test]
+    fn fractions_floor_exactly() {
+        // 79.2 GiB = 79 x 2^30 + floor(0.2 x 2^30) = 85,040,352,051 bytes.
+        assert_eq!(parse_size("79.2GiB"), Ok(Bytes(85_040_352_051)));
+        assert_eq!(parse_size("85.9GB"), Ok(Bytes(85_900_000_000)));
+        assert_eq!(parse_size(".5GiB"), Ok(Bytes(GIB / 2)));
+    }
+
+    #[test]
+    fn rejects_bare_g_and_junk() {
+        assert!(matches!(
+            parse_size("80G"),
+            Err(SizeError::MissingOrUnknownUnit(_))
+        ));
+        assert!(matches!(
+            parse_size("80"),
+            Err(SizeError::MissingOrUnknownUnit(_))
+        ));
+        assert!(matches!(parse_size("GiB"), Err(SizeError::NotANumber(_))));
+        assert!(matches!(parse_size("-1GiB"), Err(SizeError::NotANumber(_))));
+        assert!(matches!(
+            parse_size("1.2.3GiB"),
+            Err(SizeError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_size("99999999999TiB"),
+            Err(SizeError::Overflow(_))
+        ));
+    }
+
+    #[test]
+    fn checked_arithmetic_reports_overflow() {
+        assert_eq!(Bytes(u64::MAX).checked_add(Bytes(1)), Err(Overflow));
+        assert_eq!(Bytes(u64::MAX).checked_mul(2), Err(Overflow));
+        assert_eq!(Bytes(10).mul_ratio(9, 10), Ok(Bytes(9)));
+        assert_eq!(Bytes(1).signed_sub(Bytes(3)), -2);
+    }
+
+    #[test]
+    fn renders_with_units() {
+        assert_eq!(Bytes(80 * GIB).to_string(), "80.00 GiB");
+        assert_eq!(Bytes(512 * MIB).to_string(), "0.50 GiB");
+        assert_eq!(Bytes(10 * MIB).to_string(), "10.0 MiB");
+        assert_eq!(format_gib(-(2 * GIB as i128)), "-2.00 GiB");
+    }
+}
