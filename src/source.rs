@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(5), (2, 1));
         let x = f.text.find('x').unwrap();
-        assert_eq!(f.line_col(x), (2, 16));
+        assert_eq!(f.line_col(x), (2, 15));
         assert_eq!(f.line_text(2), "name: \"héllo\" x");
         assert_eq!(f.line_col(10_000), (3, 1));
     }

@@ -200,8 +200,8 @@ mod tests {
 
     #[test]
     fn fractions_floor_exactly() {
-        // 79.2 GiB = 79 x 2^30 + floor(0.2 x 2^30) = 85,040,352,051 bytes.
-        assert_eq!(parse_size("79.2GiB"), Ok(Bytes(85_040_352_051)));
+        // 79.2 GiB = 79 x 2^30 + floor(0.2 x 2^30) = 84,825,604,096 + 214,748,364 = 85,040,352,460 bytes.
+        assert_eq!(parse_size("79.2GiB"), Ok(Bytes(85_040_352_460)));
         assert_eq!(parse_size("85.9GB"), Ok(Bytes(85_900_000_000)));
         assert_eq!(parse_size(".5GiB"), Ok(Bytes(GIB / 2)));
     }
