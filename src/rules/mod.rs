@@ -4,7 +4,7 @@
 mod config;
 mod registry;
 
-pub use config::RulesConfig;
+pub use config::{load_config, RulesConfig};
 pub use registry::{all_rules, find_rule, run_all};
 
 use crate::catalog::Resolved;
