@@ -1,0 +1,1 @@
+//! PR diffs (filled in below).
