@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod diff;
 mod exit;
 mod files;
 mod report;
@@ -30,6 +31,7 @@ pub fn main() -> std::process::ExitCode {
     let status = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Schema => schema::run(),
     };
     match status {

@@ -251,10 +251,10 @@ pub fn build(a: &Analysis) -> ReportModel {
         verdict: Verdict {
             fits: false,
             status: "not planned".into(),
-            detail: format!(
-                "the spec could not be planned: {} error(s); see the findings below",
-                finding_counts.error
-            ),
+            detail: match finding_counts.error {
+                0 => "the spec could not be planned; see the findings below".to_string(),
+                n => format!("the spec could not be planned: {n} error(s), see the findings below"),
+            },
             spare_bytes: None,
             spare_fraction: None,
         },
