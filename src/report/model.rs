@@ -47,6 +47,8 @@ pub struct ReportModel {
     pub name: String,
     pub description: Option<String>,
     pub kind: String,
+    /// `8 x NVIDIA H100 SXM 80GB`, or `-` when not planned.
+    pub gpus: String,
     /// False when the spec could not be planned (schema errors and the like).
     pub planned: bool,
     pub verdict: Verdict,
@@ -176,6 +178,8 @@ pub struct ZeroRow {
     pub gradients_bytes: u64,
     pub optimizer_bytes: u64,
     pub total_bytes: u64,
+    /// Model states plus this spec's activations: what the GPU must hold.
+    pub with_activations_bytes: u64,
     pub fits: bool,
     pub current: bool,
 }
@@ -247,6 +251,10 @@ pub fn build(a: &Analysis) -> ReportModel {
         name,
         description,
         kind,
+        gpus: a.plan.as_ref().map_or_else(
+            || "-".to_string(),
+            |p| format!("{} x {}", p.gpu.total_gpus, p.gpu.name),
+        ),
         planned: a.plan.is_some(),
         verdict: Verdict {
             fits: false,
@@ -576,7 +584,15 @@ fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSecti
         gradients_bytes: z.gradients_bytes.get(),
         optimizer_bytes: z.optimizer_bytes.get(),
         total_bytes: z.total_bytes.get(),
-        fits: z.total_bytes.get() <= budget,
+        with_activations_bytes: z
+            .total_bytes
+            .get()
+            .saturating_add(t.activations_bytes.get()),
+        fits: z
+            .total_bytes
+            .get()
+            .saturating_add(t.activations_bytes.get())
+            <= budget,
         current: stage == Some(z.stage),
     };
     TrainingSection {
@@ -661,8 +677,8 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
     } else {
         match (used_share, spare) {
             (Some(share), Some(sp)) => format!(
-                "{on} at {pct} traffic: the classes use {:.1}% of the KV pool, {} per GPU to spare{errors}",
-                share * 100.0,
+                "{on} at {pct} traffic: the classes use {} of the KV pool, {} per GPU to spare{errors}",
+                super::env::percent(share),
                 crate::units::format_gib(sp as i128)
             ),
             _ => format!(
@@ -724,16 +740,6 @@ fn summary_row(r: &ReportModel) -> SummaryRow {
             || "none".to_string(),
             |f| format!("{} {} {}", f.severity, f.code, f.name),
         );
-    let gpus = r
-        .worksheet
-        .iter()
-        .find(|w| w.label == "GPUs")
-        .map(|w| w.value.split(" =").next().unwrap_or("").to_string())
-        .unwrap_or_else(|| "-".into());
-    let gpus = match &r.breakdown {
-        Some(b) => format!("{gpus} x {}", b.gpu_name),
-        None => gpus,
-    };
     let spare = match (r.verdict.spare_bytes, r.verdict.spare_fraction) {
         (Some(b), Some(f)) => format!(
             "{} ({:.1}%)",
@@ -746,7 +752,7 @@ fn summary_row(r: &ReportModel) -> SummaryRow {
         name: r.name.clone(),
         file: r.file.clone(),
         anchor: r.anchor.clone(),
-        gpus,
+        gpus: r.gpus.clone(),
         status: r.verdict.status.clone(),
         fits: r.verdict.fits,
         spare,

@@ -6,7 +6,7 @@
 //! disagree with `report --format json`. The formulas are those of design.md
 //! section 5, written so a reviewer can redo each step by hand.
 
-use super::env::{format_float, group_digits};
+use super::env::{format_float, group_digits, percent};
 use super::model::{f64_at, u64_at, FindingRow};
 use crate::plan::Plan;
 use crate::units::format_gib;
@@ -127,17 +127,21 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
         .and_then(Json::as_str)
         .unwrap_or("generic");
     let headroom = f64_at(spec, "/capacity/headroom").unwrap_or(0.10);
+    let formula = match engine {
+        "sglang" => "KV pool per GPU = total x mem_fraction_static - weights (activations and CUDA graphs live outside the fraction)",
+        "tensorrt-llm" => "KV pool per GPU = free_gpu_memory_fraction x (total - weights - activation peak - runtime)",
+        _ => "KV pool per GPU = total x memory_fraction - weights - activation peak - runtime",
+    };
     Step {
         title: "Runtime workspace and allocator headroom".into(),
-        formula: "KV pool per GPU = total x memory_fraction - weights - activation peak - runtime"
-            .into(),
+        formula: formula.into(),
         inputs: vec![
             input("GPU total (CUDA-visible)", gib(p.total_bytes.get())),
             input(
                 &format!("memory fraction ({engine})"),
                 format_float(p.memory_fraction),
             ),
-            input("budget = total x fraction", gib(p.budget_bytes.get())),
+            input("engine budget", gib(p.budget_bytes.get())),
             input("weights", gib(p.weights_bytes.get())),
             input("activation peak", gib(p.activation_peak_bytes.get())),
             input(
@@ -218,7 +222,7 @@ fn kv_capacity(plan: &Plan) -> Option<Step> {
     let kv = plan.kv_cache.as_ref()?;
     Some(Step {
         title: "KV capacity of one engine instance".into(),
-        formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = tokens / max_model_len".into(),
+        formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = usable pool / KV of one max_model_len sequence".into(),
         inputs: vec![
             input("KV pool per GPU", format_gib(plan.per_gpu.kv_cache_bytes as i128)),
             input("bytes per token (this GPU)", n(kv.bytes_per_token_per_gpu)),
@@ -246,20 +250,26 @@ fn per_sequence(plan: &Plan) -> Step {
         .iter()
         .map(|c| {
             let blocks = c.tokens_per_sequence.div_ceil(block);
-            input(
-                &c.name,
+            let full = blocks.saturating_mul(block).saturating_mul(per_tok);
+            let tokens = format!(
+                "{} + {} = {} tokens ({})",
+                n(c.prompt_tokens),
+                n(c.output_tokens),
+                n(c.tokens_per_sequence),
+                c.percentile
+            );
+            let value = if full == c.kv_bytes_per_sequence {
+                format!("{tokens}, {} blocks x {} x {} B = {}", n(blocks), n(block), n(per_tok), gib(full))
+            } else {
+                // Sliding-window layers hold at most their window, so the
+                // sequence costs less than every layer at full length.
                 format!(
-                    "{} + {} = {} tokens ({}), {} blocks x {} x {} B = {}",
-                    n(c.prompt_tokens),
-                    n(c.output_tokens),
-                    n(c.tokens_per_sequence),
-                    c.percentile,
-                    n(blocks),
-                    n(block),
-                    n(per_tok),
-                    gib(c.kv_bytes_per_sequence)
-                ),
-            )
+                    "{tokens}; {} with sliding-window layers capped at their window ({} if every layer held every token)",
+                    gib(c.kv_bytes_per_sequence),
+                    gib(full)
+                )
+            };
+            input(&c.name, value)
         })
         .collect();
     Step {
@@ -284,14 +294,14 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
             input(
                 &c.name,
                 format!(
-                    "ceil({} x {}) = {} sequences; per replica ceil({} / {}) = {}; {:.1}% of the KV pool",
+                    "ceil({} x {}) = {} sequences; per replica ceil({} / {}) = {}; {} of the KV pool",
                     conc.map_or("?".into(), n),
                     format_float(burst),
                     n(c.required_concurrency),
                     n(c.required_concurrency),
                     replicas,
                     n(c.per_replica_concurrency),
-                    c.pool_share * 100.0
+                    percent(c.pool_share)
                 ),
             )
         })
@@ -299,9 +309,9 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
     let total: f64 = plan.classes.iter().map(|c| c.pool_share).sum();
     Step {
         title: "Times concurrency and burst".into(),
-        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = per-replica KV / replica KV pool".into(),
+        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = required x KV per sequence / KV pool of the whole deployment".into(),
         inputs,
-        result: format!("the classes together need {:.1}% of the KV pool", total * 100.0),
+        result: format!("the classes together need {} of the KV pool", percent(total)),
         note: String::new(),
     }
 }
@@ -321,8 +331,8 @@ fn long_context(plan: &Plan, findings: &[FindingRow]) -> Step {
             input(
                 &c.name,
                 format!(
-                    "{:.1}% of the pool, sequences {}x the median class",
-                    c.pool_share * 100.0,
+                    "{} of the pool, sequences {}x the median class",
+                    percent(c.pool_share),
                     format_float(c.tokens_per_sequence as f64 / median as f64)
                 ),
             )

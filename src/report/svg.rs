@@ -5,6 +5,7 @@
 //! rounded to 0.1 so output is byte-stable. Every text is HTML-escaped here
 //! because the result is inserted into the template as a safe string.
 
+use super::env::percent;
 use super::escape::html;
 use super::model::{Breakdown, ClassRow, TrainingSection};
 use crate::units::format_gib;
@@ -180,11 +181,11 @@ pub fn class_bars(classes: &[ClassRow]) -> String {
         let cls = if c.fits { "k" } else { "x" };
         let _ = write!(
             out,
-            r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct:.1}% of the KV pool; {req} needed, {max} supported{verdict}</text>"#,
+            r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct} of the KV pool; {req} needed, {max} supported{verdict}</text>"#,
             ty = y + 13.0,
             name = html(&truncate(&c.name, 28)),
             sy = y + 29.0,
-            pct = c.pool_share * 100.0,
+            pct = percent(c.pool_share),
             req = c.required_concurrency,
             max = c.max_concurrency,
             verdict = if c.fits { "" } else { " (does not fit)" },
