@@ -177,17 +177,41 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn map_architecture(model_type: &str, f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
-    let layers = f.u64("num_hidden_layers")?;
-    let heads = f.u64("num_attention_heads")?;
+    // Collect every problem with the core fields, so one run names them all.
+    let mut errors = Vec::new();
+    let mut take = |r: Result<Option<u64>, String>| match r {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let required = |key: &str| {
+        f.opt_u64(key).and_then(|v| {
+            v.map(Some)
+                .ok_or_else(|| format!("config.json has no `{key}`"))
+        })
+    };
+    let layers = take(required("num_hidden_layers"));
+    let hidden = take(required("hidden_size"));
+    let intermediate = take(required("intermediate_size"));
+    let heads = take(required("num_attention_heads"));
+    let vocab = take(required("vocab_size"));
+    let kv = take(f.opt_u64("num_key_value_heads"));
+    let head_dim = take(f.opt_u64("head_dim"));
+    let max_pos = take(f.opt_u64("max_position_embeddings"));
+    let (Some(layers), Some(heads), true) = (layers, heads, errors.is_empty()) else {
+        return Err(errors.join("; "));
+    };
     let mut a = ArchitectureSpec {
         layers: Some(layers),
-        hidden_size: Some(f.u64("hidden_size")?),
-        intermediate_size: Some(f.u64("intermediate_size")?),
+        hidden_size: hidden,
+        intermediate_size: intermediate,
         attention_heads: Some(heads),
-        kv_heads: Some(f.opt_u64("num_key_value_heads")?.unwrap_or(heads)),
-        head_dim: f.opt_u64("head_dim")?,
-        vocab_size: Some(f.u64("vocab_size")?),
-        max_position_embeddings: f.opt_u64("max_position_embeddings")?,
+        kv_heads: Some(kv.unwrap_or(heads)),
+        head_dim,
+        vocab_size: vocab,
+        max_position_embeddings: max_pos,
         // transformers: Gemma configs default to tied embeddings, the others here
         // to untied.
         tie_word_embeddings: Some(
