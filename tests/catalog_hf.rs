@@ -252,3 +252,84 @@ fn spec_architecture_overrides_hf_config() {
         Some(32768)
     );
 }
+
+/// Reads through the real file system, as the CLI does.
+struct Disk;
+
+impl memmath::catalog::FileAccess for Disk {
+    fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn read_range(&self, path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(path)?;
+        f.seek(SeekFrom::Start(offset))?;
+        let mut buf = Vec::new();
+        f.take(len).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+    fn file_len(&self, path: &Path) -> std::io::Result<u64> {
+        Ok(std::fs::metadata(path)?.len())
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+        let mut v = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<Vec<_>>>()?;
+        v.sort();
+        Ok(v)
+    }
+}
+
+#[test]
+fn example_spec_reads_its_committed_config() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let text = std::fs::read_to_string(dir.join("llama-3.1-8b-hf-config.yaml")).unwrap_or_default();
+    let s: Spec = match serde_saphyr::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => panic!("example spec: {e}"),
+    };
+    let (r, f) = resolve(&s, &dir, &Disk);
+    assert!(f.is_empty(), "{f:?}");
+    let Some(r) = r else {
+        panic!("did not resolve")
+    };
+    let a = &r.model.architecture;
+    assert_eq!(memmath::catalog::params::estimate(a), Some(8_030_261_248));
+    assert_eq!(2 * a.kv_heads * a.head_dim * 2 * a.layers, 131_072);
+    assert_eq!(r.gpu.id, "h100-sxm-80gb");
+    // The committed copy is the same file as the fixture.
+    let fixture = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hf/llama/config.json"),
+    )
+    .unwrap_or_default();
+    let copy = std::fs::read(dir.join("configs/llama-3.1-8b/config.json")).unwrap_or_default();
+    assert_eq!(fixture, copy);
+}
+
+#[test]
+fn safetensors_in_a_spec_fill_exact_weights() {
+    let mut files = MemoryFiles::new();
+    let header = br#"{"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(&[0; 12]);
+    files.insert("/specs/weights/model.safetensors", bytes);
+    let s = spec(json!({"preset": "llama-3.1-8b", "safetensors": "weights", "weights": {}}));
+    let (r, f) = resolve(&s, Path::new("/specs"), &files);
+    assert!(f.is_empty(), "{f:?}");
+    let exact = r.and_then(|r| r.model.exact_weights);
+    assert_eq!(
+        exact.map(|e| (e.total_bytes.get(), e.parameters, e.files)),
+        Some((12, 6, 1))
+    );
+    let s = spec(json!({"preset": "llama-3.1-8b", "safetensors": "nope", "weights": {}}));
+    let (r, f) = resolve(&s, Path::new("/specs"), &files);
+    assert!(r.is_some_and(|r| r.model.exact_weights.is_none()));
+    assert_eq!(
+        f.first().map(|f| (f.code.as_str(), f.pointer.as_str())),
+        Some(("CAT005", "/model/safetensors"))
+    );
+}

@@ -8,6 +8,7 @@
 pub mod codes;
 pub mod gpus;
 pub mod hf_config;
+pub mod listing;
 mod memory_files;
 mod merge;
 pub mod models;

@@ -23,6 +23,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Print the JSON Schema of the spec.
     Schema,
+    /// List the built-in GPU or model presets, with their sources.
+    Catalog(CatalogArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -78,4 +80,30 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogKind {
+    Gpus,
+    Models,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Which catalogue to list.
+    #[arg(value_enum)]
+    pub what: CatalogKind,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "table"
+    )]
+    pub format: CatalogFormat,
 }

@@ -3,6 +3,7 @@
 //! own file and returns an [`ExitStatus`].
 
 mod args;
+mod catalog;
 mod check;
 mod exit;
 mod files;
@@ -31,6 +32,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
         Command::Schema => schema::run(),
+        Command::Catalog(a) => catalog::run(a),
     };
     match status {
         Ok(s) => s.into(),
