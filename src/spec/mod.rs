@@ -6,6 +6,6 @@ mod types;
 mod yaml;
 
 pub use load::{decode_source, syn001, syn003, too_large, MAX_SPEC_BYTES};
-pub use typed::{semantic_checks, to_typed};
+pub use typed::{implied_dtypes, implied_weight_dtype, semantic_checks, to_typed};
 pub use types::*;
 pub use yaml::{escape_pointer_token, parse, NodeSpans, SpannedDoc, MAX_DEPTH, MAX_NODES};
