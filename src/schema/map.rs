@@ -48,7 +48,12 @@ pub(super) fn to_findings(
                 format!("missing field `{name}` in {place}{why}"),
             )
             .with_fix(format!("add `{name}:` to {place}"));
-            vec![with_span(f, doc, &ptr, false)]
+            // A section the kind requires is missing at the root: point at
+            // `kind`, the line that makes it required.
+            match doc.value_span("/kind").filter(|_| !why.is_empty()) {
+                Some(span) => vec![f.with_span(span)],
+                None => vec![with_span(f, doc, &ptr, false)],
+            }
         }
         K::Type { kind } => {
             let expected = match kind {
@@ -339,8 +344,13 @@ fn describe(v: &Value) -> String {
         Value::Bool(b) => format!("the boolean `{b}`"),
         Value::Number(n) => format!("the number `{n}`"),
         Value::String(s) => {
-            let shown: String = s.chars().take(60).collect();
-            format!("the string `{}`", shown.escape_debug())
+            // Cut long values and neutralise control characters: this is user text.
+            let shown: String = s
+                .chars()
+                .take(60)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("the string `{shown}`")
         }
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a mapping".into(),

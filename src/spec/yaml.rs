@@ -394,10 +394,7 @@ fn error_to_finding(err: &serde_saphyr::Error, source: &SourceFile) -> Finding {
             let s = node_span(&l, source);
             Span::new(s.start, s.end)
         });
-    let message = serde_saphyr::DefaultMessageFormatter
-        .format_message(err)
-        .escape_debug()
-        .to_string();
+    let message = printable(&serde_saphyr::DefaultMessageFormatter.format_message(err));
     match err {
         E::Budget { .. }
         | E::AliasReplayLimitExceeded { .. }
@@ -412,7 +409,7 @@ fn error_to_finding(err: &serde_saphyr::Error, source: &SourceFile) -> Finding {
         E::DuplicateMappingKey { key, .. } => {
             let what = key.as_deref().map_or_else(
                 || "a key".to_string(),
-                |k| format!("`{}`", k.escape_debug()),
+                |k| format!("`{}`", printable(k)),
             );
             Finding::new(
                 "SYN002",
@@ -442,6 +439,15 @@ fn error_to_finding(err: &serde_saphyr::Error, source: &SourceFile) -> Finding {
         ),
         _ => syn001(format!("invalid YAML: {message}"), span),
     }
+}
+
+/// Text from the parser or the file, safe to print: control characters (which
+/// could drive a terminal) become spaces, and it is cut to a sane length.
+fn printable(s: &str) -> String {
+    s.chars()
+        .take(200)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
