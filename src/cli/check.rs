@@ -53,7 +53,12 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     };
     print!("{out}");
 
-    let threshold = match args.fail_on {
+    Ok(exit_status(&files, args.fail_on, args.exit_zero))
+}
+
+/// 1 when a finding reaches `fail_on` (unless `--exit-zero`), else 0.
+fn exit_status(files: &[FileFindings], fail_on: FailOn, exit_zero: bool) -> ExitStatus {
+    let threshold = match fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
@@ -62,11 +67,11 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
         .iter()
         .flat_map(|f| &f.findings)
         .any(|f| f.severity >= threshold);
-    Ok(if failed && !args.exit_zero {
+    if failed && !exit_zero {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
-    })
+    }
 }
 
 /// Read and analyze one spec. Too large or not UTF-8 are findings; a file that
@@ -179,4 +184,41 @@ impl ConfigCache {
 fn read_config(path: &Path) -> Result<RulesConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     load_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memmath::diagnostics::Finding;
+
+    fn with(severity: Severity) -> Vec<FileFindings> {
+        let f = Finding::new("TST001", "test", severity, "", "m");
+        vec![FileFindings::new(SourceFile::new("a.yaml", "a: 1\n"), &[f])]
+    }
+
+    #[test]
+    fn fail_on_thresholds() {
+        use ExitStatus::{Findings, Success};
+        let cases = [
+            (Severity::Info, FailOn::Error, Success),
+            (Severity::Info, FailOn::Warning, Success),
+            (Severity::Info, FailOn::Info, Findings),
+            (Severity::Warning, FailOn::Error, Success),
+            (Severity::Warning, FailOn::Warning, Findings),
+            (Severity::Error, FailOn::Error, Findings),
+            (Severity::Error, FailOn::Info, Findings),
+        ];
+        for (sev, fail_on, want) in cases {
+            assert_eq!(
+                exit_status(&with(sev), fail_on, false),
+                want,
+                "{sev:?} {fail_on:?}"
+            );
+        }
+        assert_eq!(
+            exit_status(&with(Severity::Error), FailOn::Error, true),
+            Success
+        );
+        assert_eq!(exit_status(&[], FailOn::Info, false), Success);
+    }
 }
