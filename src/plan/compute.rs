@@ -432,8 +432,11 @@ fn training_plan(
         if s == 0 {
             n = add(n, rows)?;
         }
-        if s + 1 == d.pp && (!a.tie_word_embeddings || d.pp > 1) {
-            n = add(n, rows)?;
+        if s + 1 == d.pp {
+            n = add(n, a.hidden_size)?; // final norm
+            if !a.tie_word_embeddings || d.pp > 1 {
+                n = add(n, rows)?;
+            }
         }
         gpu_params = gpu_params.max(n);
     }
