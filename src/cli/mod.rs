@@ -3,12 +3,14 @@
 //! own file and returns an [`ExitStatus`].
 
 mod args;
+mod catalog;
 mod check;
 mod diff;
 mod exit;
 mod files;
 mod report;
 mod schema;
+pub(crate) mod walk;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -33,6 +35,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Report(a) => report::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Schema => schema::run(),
+        Command::Catalog(a) => catalog::run(a),
     };
     match status {
         Ok(s) => s.into(),

@@ -1,91 +1,70 @@
-//! Shared test fixtures: constructed plans and specs (tests/fixtures/*.json)
-//! turned into `Analysis` values, and golden-file comparison.
+//! Shared helpers for integration tests: analyze a spec text without touching
+//! the file system.
+
 #![allow(dead_code)]
 
-use memmath::diagnostics::{Finding, Severity};
-use memmath::pipeline::Analysis;
-use memmath::plan::Plan;
+use memmath::catalog::FileAccess;
+use memmath::diagnostics::{Finding, LocatedFinding};
+use memmath::pipeline::{analyze, AnalyzeOptions};
+use memmath::rules::RulesConfig;
 use memmath::source::SourceFile;
-use memmath::spec::Spec;
-use serde_json::Value;
-use std::path::PathBuf;
+use std::io;
+use std::path::{Path, PathBuf};
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// A file system with nothing in it: specs under test reference no files.
+pub struct NoFiles;
+
+impl FileAccess for NoFiles {
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            path.display().to_string(),
+        ))
+    }
+    fn read_range(&self, path: &Path, _offset: u64, _len: u64) -> io::Result<Vec<u8>> {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            path.display().to_string(),
+        ))
+    }
+    fn file_len(&self, path: &Path) -> io::Result<u64> {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            path.display().to_string(),
+        ))
+    }
+    fn is_dir(&self, _path: &Path) -> bool {
+        false
+    }
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            path.display().to_string(),
+        ))
+    }
 }
 
-/// Load `tests/fixtures/<name>.json` ({spec, plan, findings}) as an Analysis.
-pub fn analysis(name: &str) -> Analysis {
-    let path = root().join("tests/fixtures").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    analysis_from(&format!("specs/{name}.yaml"), &v)
-}
-
-pub fn analysis_from(file: &str, v: &Value) -> Analysis {
-    let spec: Spec = serde_json::from_value(v["spec"].clone()).unwrap();
-    let plan: Option<Plan> = if v["plan"].is_null() {
-        None
-    } else {
-        Some(serde_json::from_value(v["plan"].clone()).unwrap())
+/// Analyze `text` as file `name`; returns the source and its findings.
+pub fn analyze_text(name: &str, text: &str) -> (SourceFile, Vec<Finding>) {
+    let rules = RulesConfig::default();
+    let opts = AnalyzeOptions {
+        files: &NoFiles,
+        spec_dir: PathBuf::from("."),
+        rules: &rules,
+        inline_ignores: true,
     };
-    let findings = v["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    let mut finding = Finding::new(
-                        &s("code"),
-                        &s("name"),
-                        Severity::parse(&s("severity")).unwrap(),
-                        s("pointer"),
-                        s("message"),
-                    );
-                    if let Some(fix) = f["fix"].as_str() {
-                        finding = finding.with_fix(fix);
-                    }
-                    finding
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Analysis {
-        source: SourceFile::new(file, "apiVersion: memmath/v1\n"),
-        doc: None,
-        spec: Some(spec),
-        resolved: None,
-        plan,
-        findings,
-    }
+    let a = analyze(SourceFile::new(name, text), &opts);
+    (a.source, a.findings)
 }
 
-/// Compare `actual` with `tests/golden/<name>`; `UPDATE_GOLDEN=1` rewrites it.
-pub fn assert_golden(name: &str, actual: &str) {
-    let path = root().join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden file {}; run with UPDATE_GOLDEN=1",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{} differs from the rendered output at line {}:\nexpected: {:?}\nactual:   {:?}\n(run with UPDATE_GOLDEN=1 to accept)",
-            path.display(),
-            first + 1,
-            expected.lines().nth(first),
-            actual.lines().nth(first)
-        );
-    }
+/// Only the input findings (SYN, SCH): what the foundation is responsible for.
+pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedFinding> {
+    findings
+        .iter()
+        .filter(|f| f.code.starts_with("SYN") || f.code.starts_with("SCH"))
+        .map(|f| LocatedFinding::locate(f, source))
+        .collect()
 }
+
+mod report_fixtures;
+pub use report_fixtures::*;
