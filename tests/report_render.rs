@@ -1,7 +1,9 @@
 //! Golden Markdown and HTML reports of three constructed plans (serving dense,
 //! MoE/MLA, training), determinism, multi-spec summary and template errors.
 
-mod common;
+mod report_support;
+
+use report_support as common;
 
 use memmath::report::{build_set, render, Format};
 

@@ -240,11 +240,15 @@ pub fn build(a: &Analysis) -> ReportModel {
         .unwrap_or_else(|| "unknown".into());
     let finding_rows: Vec<FindingRow> = findings.iter().map(finding_row).collect();
     let finding_counts = count(&findings);
-    let mla = a
-        .resolved
-        .as_ref()
-        .and_then(|r| r.model.architecture.mla.as_ref())
-        .map(|m| (m.kv_lora_rank, m.qk_rope_head_dim));
+    let arch = a.resolved.as_ref().map(|r| &r.model.architecture);
+    let extras = steps::ArchExtras {
+        mla: arch
+            .and_then(|a| a.mla.as_ref())
+            .map(|m| (m.kv_lora_rank, m.qk_rope_head_dim)),
+        sliding_window: arch
+            .and_then(|a| a.sliding_window.as_ref())
+            .map(|w| w.window),
+    };
     let mut model = ReportModel {
         file: a.source.name.clone(),
         anchor: anchor_of(&name),
@@ -279,12 +283,12 @@ pub fn build(a: &Analysis) -> ReportModel {
         svg: SvgSet::default(),
     };
     if let Some(plan) = &a.plan {
-        fill_from_plan(&mut model, plan, &spec, mla);
+        fill_from_plan(&mut model, plan, &spec, &extras);
     }
     model
 }
 
-fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) {
+fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps::ArchExtras) {
     m.classes = plan
         .classes
         .iter()
@@ -309,7 +313,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, mla: Option<(u6
         })
         .collect();
     m.worksheet = worksheet(plan, spec);
-    m.steps = steps::all(plan, spec, mla, &m.findings);
+    m.steps = steps::all(plan, spec, extras, &m.findings);
     m.host = Some(HostRow {
         load_peak_bytes: plan.host.load_peak_bytes.get(),
         available_bytes: plan.host.available_bytes.map(|b| b.get()),

@@ -45,20 +45,25 @@ fn n(v: u64) -> String {
     group_digits(v as i128)
 }
 
+/// Architecture details the plan does not carry, from the resolved model when
+/// the report comes from a spec (absent for constructed plans).
+#[derive(Clone, Debug, Default)]
+pub struct ArchExtras {
+    /// (kv_lora_rank, qk_rope_head_dim) of an MLA model.
+    pub mla: Option<(u64, u64)>,
+    /// Window of the sliding-window layers, when the model has them.
+    pub sliding_window: Option<u64>,
+}
+
 /// All steps for a plan: serving or training.
-pub fn all(
-    plan: &Plan,
-    spec: &Json,
-    mla: Option<(u64, u64)>,
-    findings: &[FindingRow],
-) -> Vec<Step> {
+pub fn all(plan: &Plan, spec: &Json, extras: &ArchExtras, findings: &[FindingRow]) -> Vec<Step> {
     let mut steps = vec![weights(plan), sharding(plan, spec)];
     if plan.training.is_some() {
         steps.extend(training(plan, spec));
         return steps;
     }
     steps.push(budget(plan, spec));
-    if let Some(kv) = kv_per_token(plan, spec, mla) {
+    if let Some(kv) = kv_per_token(plan, spec, extras) {
         steps.push(kv);
     }
     if let Some(cap) = kv_capacity(plan) {
@@ -169,14 +174,14 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
     }
 }
 
-fn kv_per_token(plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) -> Option<Step> {
+fn kv_per_token(plan: &Plan, spec: &Json, extras: &ArchExtras) -> Option<Step> {
     let kv = plan.kv_cache.as_ref()?;
     let m = &plan.model;
     let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1).max(1);
     let dtype_bytes = dtype_bytes(&kv.dtype);
     let (formula, mut inputs) = if m.attention == "mla" {
         let mut inputs = vec![input("layers", n(m.layers))];
-        if let Some((rank, rope)) = mla {
+        if let Some((rank, rope)) = extras.mla {
             inputs.push(input("kv_lora_rank", n(rank)));
             inputs.push(input("qk_rope_head_dim", n(rope)));
         }
@@ -214,7 +219,12 @@ fn kv_per_token(plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) -> Option<Ste
             n(kv.bytes_per_token_per_gpu),
             n(kv.bytes_per_token)
         ),
-        note: "sliding-window layers, when present, are counted at their window (vLLM SlidingWindowSpec)".into(),
+        note: extras.sliding_window.map_or_else(String::new, |w| {
+            format!(
+                "sliding-window layers (window {}) hold at most ceil(min(window - 1 + max_num_batched_tokens, max_model_len) / block_size) + 1 blocks per sequence (vLLM SlidingWindowSpec); the per-token figure counts every layer",
+                n(w)
+            )
+        }),
     })
 }
 
