@@ -340,7 +340,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
         gpu: m.breakdown.as_ref().map(svg::gpu_bar).unwrap_or_else(|| {
             m.training
                 .as_ref()
-                .map(|t| svg::training_bar(t, plan.per_gpu.total_bytes.get()))
+                .map(|t| svg::training_bar(t, &plan.gpu.name, plan.per_gpu.total_bytes.get()))
                 .unwrap_or_default()
         }),
         classes: svg::class_bars(&m.classes),
@@ -532,13 +532,28 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
                 fraction: frac(used as i64),
                 note: "KV blocks the classes hold at required concurrency".into(),
             });
-            let spare = kv - used as i64;
-            rows.push(BreakdownRow {
-                component: "KV cache (spare)".into(),
-                bytes: spare,
-                fraction: frac(spare),
-                note: "KV pool left for bursts beyond the plan".into(),
-            });
+            let share = used_share.unwrap_or(0.0);
+            if share > 1.0 {
+                // Over-committed: the pool is full and the traffic wants more.
+                let short = -((kv.max(0) as f64 * (share - 1.0).min(1e6)).round() as i64);
+                rows.push(BreakdownRow {
+                    component: "KV cache (short)".into(),
+                    bytes: short,
+                    fraction: frac(short),
+                    note: format!(
+                        "the planned traffic needs {} of the pool: this much more per GPU",
+                        super::env::percent(share)
+                    ),
+                });
+            } else {
+                let spare = kv - used as i64;
+                rows.push(BreakdownRow {
+                    component: "KV cache (spare)".into(),
+                    bytes: spare,
+                    fraction: frac(spare),
+                    note: "KV pool left for bursts beyond the plan".into(),
+                });
+            }
         }
         None => rows.push(BreakdownRow {
             component: "KV cache".into(),

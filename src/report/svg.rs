@@ -47,10 +47,21 @@ pub fn gpu_bar(b: &Breakdown) -> String {
                 bytes: used as i64,
                 class: "k",
             });
+            // The breakdown's last KV row is the spare, or the shortfall when
+            // the traffic needs more than the pool (then only in the legend).
+            let last_kv = b
+                .rows
+                .iter()
+                .rev()
+                .find(|r| r.component.starts_with("KV cache ("));
+            let (label, class) = match last_kv {
+                Some(r) if r.component == "KV cache (short)" => ("KV short", "x"),
+                _ => ("KV spare", "s"),
+            };
             segs.push(Segment {
-                label: "KV spare",
-                bytes: b.kv_bytes - used as i64,
-                class: "s",
+                label,
+                bytes: last_kv.map_or(b.kv_bytes - used as i64, |r| r.bytes),
+                class,
             });
         }
         None => segs.push(Segment {
@@ -73,7 +84,7 @@ pub fn gpu_bar(b: &Breakdown) -> String {
 }
 
 /// Stacked bar of one training GPU: weights, gradients, optimizer, activations.
-pub fn training_bar(t: &TrainingSection, total: u64) -> String {
+pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
     let used = t.total_bytes as i64;
     let segs = vec![
         Segment {
@@ -102,7 +113,7 @@ pub fn training_bar(t: &TrainingSection, total: u64) -> String {
             class: "f",
         },
     ];
-    let title = format!("one GPU: {} total", format_gib(total as i128));
+    let title = format!("{gpu_name}: {} total", format_gib(total as i128));
     stacked(&title, &segs, total)
 }
 
