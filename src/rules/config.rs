@@ -32,9 +32,14 @@ pub fn load_config(text: &str) -> Result<RulesConfig, String> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut severity = BTreeMap::new();
     for (rule, level) in file.severity {
-        let level = Severity::parse(&level)
-            .ok_or_else(|| format!("severity `{level}` for `{rule}`: expected error, warning, info or off"))?;
+        let level = Severity::parse(&level).ok_or_else(|| {
+            format!("severity `{level}` for `{rule}`: expected error, warning, info or off")
+        })?;
         severity.insert(rule, level);
     }
-    Ok(RulesConfig { select: file.select, ignore: file.ignore, severity })
+    Ok(RulesConfig {
+        select: file.select,
+        ignore: file.ignore,
+        severity,
+    })
 }
