@@ -23,6 +23,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Print the JSON Schema of the spec.
     Schema,
+    /// Check a spec against this machine's GPUs (NVML) or a saved snapshot.
+    Verify(VerifyArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -78,4 +80,29 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Full,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The spec to check against the hardware.
+    pub spec: PathBuf,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "full"
+    )]
+    pub format: VerifyFormat,
+    /// Read the GPUs from a snapshot file instead of NVML.
+    #[arg(long, value_name = "FILE")]
+    pub probe_snapshot: Option<PathBuf>,
+    /// Write the probed snapshot to FILE (to reproduce this machine elsewhere).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
 }

@@ -8,6 +8,7 @@ mod exit;
 mod files;
 mod report;
 mod schema;
+mod verify;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -31,6 +32,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
         Command::Schema => schema::run(),
+        Command::Verify(a) => verify::run(a),
     };
     match status {
         Ok(s) => s.into(),
