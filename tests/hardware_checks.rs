@@ -414,3 +414,23 @@ fn findings_are_deterministic() {
     assert_eq!(a.findings, b.findings);
     assert_eq!(a.section, b.section);
 }
+
+#[test]
+fn busy_fixture_gives_the_message_docs_hardware_md_shows() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/snapshots/h100x1-busy.json"
+    );
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let snap = Snapshot::from_json(&text).expect("parses");
+    let f = codes(&run(spec_json(1), resolved_json(), 1, &snap), "HW003");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].message,
+        "GPU 0 (`NVIDIA H100 80GB HBM3`) has 40.69 GiB free, the engine's per-GPU budget (planned) is 71.27 GiB: 30.58 GiB short, the engine refuses to start; 39,428 MiB in use, held by pid 4242 `python3` (38,912 MiB), pid 977 `jupyter-lab` (512 MiB)"
+    );
+    assert_eq!(
+        f[0].fix.as_deref(),
+        Some("free 30.58 GiB on GPU 0, or set gpu_memory_utilization to 0.51 or lower (what fits in 40.69 GiB free of 79.19 GiB); the KV cache shrinks with it")
+    );
+}
