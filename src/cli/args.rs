@@ -105,4 +105,8 @@ pub struct VerifyArgs {
     /// Write the probed snapshot to FILE (to reproduce this machine elsewhere).
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+    /// Report the GPU memory a running engine holds (this pid and, when probing
+    /// NVML, its child processes) against the plan. Repeatable.
+    #[arg(long, value_name = "PID")]
+    pub observe: Vec<u32>,
 }

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod exit;
 mod files;
+mod proctree;
 mod report;
 mod schema;
 mod verify;

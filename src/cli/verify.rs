@@ -7,9 +7,12 @@
 
 use super::args::{VerifyArgs, VerifyFormat};
 use super::files::RealFiles;
+use super::proctree;
 use super::ExitStatus;
 use memmath::diagnostics::{LocatedFinding, Severity};
-use memmath::hardware::{self, GpuProbe, LiveSection, NvmlProbe, Snapshot, SnapshotProbe};
+use memmath::hardware::{
+    self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
+};
 use memmath::pipeline::{analyze, AnalyzeOptions};
 use memmath::rules::RulesConfig;
 use memmath::source::SourceFile;
@@ -65,6 +68,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         l.section
     });
     findings.sort_by_key(|f| f.sort_key());
+    let observed = observation(&args, &snapshot, &analysis);
     let located: Vec<LocatedFinding> = findings
         .iter()
         .map(|f| LocatedFinding::locate(f, &analysis.source))
@@ -75,13 +79,19 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
                 "file": analysis.source.name,
                 "findings": located,
                 "hardware": section,
+                "observed": observed,
             });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
             );
         }
-        VerifyFormat::Full => print!("{}", render_full(&located, section.as_ref())),
+        VerifyFormat::Full => {
+            print!("{}", render_full(&located, section.as_ref()));
+            if let Some(o) = &observed {
+                print!("{}", render_observation(o));
+            }
+        }
     }
     let failed = located.iter().any(|f| f.severity >= Severity::Error);
     Ok(if failed {
@@ -89,6 +99,55 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// `--observe`: the pids and, when probing NVML live, their descendants (a
+/// snapshot from another machine has no process tree to read).
+fn observation(
+    args: &VerifyArgs,
+    snapshot: &Snapshot,
+    analysis: &memmath::pipeline::Analysis,
+) -> Option<Observation> {
+    if args.observe.is_empty() {
+        return None;
+    }
+    let pids = if args.probe_snapshot.is_some() {
+        args.observe.clone()
+    } else {
+        proctree::with_descendants(&args.observe)
+    };
+    match &analysis.plan {
+        Some(plan) => Some(hardware::observe(snapshot, &pids, plan)),
+        None => {
+            eprintln!("memmath: warning: --observe compares with the plan, and this spec could not be planned");
+            None
+        }
+    }
+}
+
+fn render_observation(o: &Observation) -> String {
+    let pids: Vec<String> = o.pids.iter().map(u32::to_string).collect();
+    let mut out = format!("observed pid(s) {}:", pids.join(", "));
+    if o.devices.is_empty() {
+        out.push_str(" no GPU memory held (NVML lists none of them)\n");
+        return out;
+    }
+    out.push('\n');
+    for d in &o.devices {
+        out.push_str(&format!(
+            "  GPU {} holds {}, the plan predicted {} ({:+.1}%)",
+            d.index, d.used_bytes, o.planned_bytes, d.error_percent
+        ));
+        if !d.unattributed_pids.is_empty() {
+            let p: Vec<String> = d.unattributed_pids.iter().map(u32::to_string).collect();
+            out.push_str(&format!(
+                "; NVML could not attribute memory of pid(s) {}",
+                p.join(", ")
+            ));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Findings one per line (`file:line:col: severity[CODE] name: message`), then

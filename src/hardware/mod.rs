@@ -13,6 +13,7 @@ mod codes;
 mod live;
 mod names;
 mod nvml;
+mod observe;
 mod replan;
 mod snapshot;
 
@@ -21,6 +22,7 @@ pub use codes::{hardware_code, hardware_codes, HardwareCode};
 pub use live::{live_findings, live_report, LiveDevice, LiveSection, ReplanSummary};
 pub use names::{gpu_names_match, normalize_gpu_name, NormalizedGpuName};
 pub use nvml::NvmlProbe;
+pub use observe::{observe, Observation, ObservedDevice};
 pub use replan::{cuda_visible_estimate, replan_with, CudaVisibleEstimate};
 pub use snapshot::{SnapshotError, SnapshotProbe, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 

@@ -58,7 +58,8 @@ fn finding(ctx: &Ctx<'_>, d: &DeviceSnapshot, need: Bytes, basis: &str) -> Findi
     let fits_hundredths = if total.0 == 0 {
         0
     } else {
-        (u128::from(free.0) * 100 / u128::from(total.0)) as u64
+        // Capped at 100: the total is an estimate and may sit below NVML's free.
+        (u128::from(free.0) * 100 / u128::from(total.0)).min(100) as u64
     };
     let free_it = format!("free {short} on {}", fmt_gpus(&[d.index]));
     let (pointer, fix) = match (spec.kind, engine) {
