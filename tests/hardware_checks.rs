@@ -78,6 +78,29 @@ fn hw001_pcie_is_not_sxm_but_nvml_sxm_name_matches() {
 }
 
 #[test]
+fn hw001_catalogue_names_compare_strictly_inline_names_leniently() {
+    // The catalogue's H100 SXM name is NVML's; an H100 NVL is another board.
+    let mut snap = idle(1);
+    snap.devices[0].name = "NVIDIA H100 NVL".into();
+    assert_eq!(
+        codes(&run(spec_json(1), resolved_json(), 1, &snap), "HW001").len(),
+        1
+    );
+    // A user's inline `H100 SXM 80GB` matches NVML's SXM name.
+    let mut v = resolved_json();
+    v["gpu"]["id"] = json!("inline");
+    v["gpu"]["name"] = json!("H100 SXM 80GB");
+    assert!(codes(&run(spec_json(1), v.clone(), 1, &idle(1)), "HW001").is_empty());
+    let f = codes(&run(spec_json(1), v, 1, &snap), "HW001");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message.contains("plans for `H100 SXM 80GB`:"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
 fn hw002_fires_when_the_node_has_fewer_gpus() {
     let r = run(spec_json(4), resolved_json(), 4, &idle(3));
     let f = codes(&r, "HW002");

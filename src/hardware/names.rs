@@ -35,8 +35,8 @@ pub fn normalize_gpu_name(name: &str) -> NormalizedGpuName {
     let mut form_factor = None;
     let mut family_done = false;
     for t in &tokens {
-        if is_memory_token(t) {
-            memory.get_or_insert_with(|| t.to_string());
+        if let Some(m) = memory_token(t) {
+            memory.get_or_insert(m);
         } else if let Some(ff) = form_factor_of(t) {
             form_factor.get_or_insert_with(|| ff.to_string());
         } else if !family_done {
@@ -53,7 +53,16 @@ pub fn normalize_gpu_name(name: &str) -> NormalizedGpuName {
     }
 }
 
-/// Whether two GPU names describe the same model (see the module doc).
+/// Strict comparison, for a catalogue GPU (whose `name` is NVML's own name):
+/// family, memory size and form factor must all be equal, so the catalogue's
+/// `NVIDIA H100 80GB HBM3` (SXM) does not match a device `NVIDIA H100 NVL`.
+pub fn gpu_names_equal(a: &str, b: &str) -> bool {
+    let (a, b) = (normalize_gpu_name(a), normalize_gpu_name(b));
+    !a.family.is_empty() && a == b
+}
+
+/// Lenient comparison, for a name a user wrote (an inline GPU): the families
+/// are equal and size and form factor agree wherever both names state them.
 pub fn gpu_names_match(a: &str, b: &str) -> bool {
     let (a, b) = (normalize_gpu_name(a), normalize_gpu_name(b));
     let agree = |x: &Option<String>, y: &Option<String>| match (x, y) {
@@ -66,10 +75,12 @@ pub fn gpu_names_match(a: &str, b: &str) -> bool {
         && agree(&a.form_factor, &b.form_factor)
 }
 
-/// `80gb`, `141gb`: digits then `gb` (NVML never prints GiB in names).
-fn is_memory_token(t: &str) -> bool {
-    t.strip_suffix("gb")
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+/// `80gb`, `141gb` (NVML never prints GiB in names), or `144g` (GH200's
+/// `144G HBM3e`), normalised to `NNNgb`.
+fn memory_token(t: &str) -> Option<String> {
+    let digits = t.strip_suffix("gb").or_else(|| t.strip_suffix('g'))?;
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| format!("{digits}gb"))
 }
 
 /// `sxm4` and `sxm5` are both SXM; `pcie` and `nvl` as written.
@@ -107,6 +118,29 @@ mod tests {
         assert!(!gpu_names_match("NVIDIA H100 NVL", "H100 PCIe"));
         assert!(!gpu_names_match("NVIDIA L40S", "L40"));
         assert!(!gpu_names_match("", ""));
+    }
+
+    #[test]
+    fn strict_comparison_for_catalogue_names() {
+        assert!(gpu_names_equal(
+            "NVIDIA H100 80GB HBM3",
+            "NVIDIA H100 80GB HBM3"
+        ));
+        assert!(gpu_names_equal(
+            "NVIDIA A100-SXM4-80GB",
+            "nvidia a100 sxm4 80gb"
+        ));
+        assert!(!gpu_names_equal("NVIDIA H100 80GB HBM3", "NVIDIA H100 NVL"));
+        assert!(!gpu_names_equal("NVIDIA H200", "NVIDIA H200 NVL"));
+        assert!(!gpu_names_equal(
+            "NVIDIA GH200 480GB",
+            "NVIDIA GH200 144G HBM3e"
+        ));
+        assert!(!gpu_names_equal(
+            "NVIDIA RTX 6000 Ada Generation",
+            "NVIDIA RTX PRO 6000 Blackwell Server Edition"
+        ));
+        assert!(!gpu_names_equal("", ""));
     }
 
     #[test]

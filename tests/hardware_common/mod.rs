@@ -49,7 +49,7 @@ pub fn resolved_json() -> Value {
             "exact_weights": null
         },
         "gpu": {
-            "id": "h100-sxm-80gb", "name": "H100 SXM 80GB",
+            "id": "h100-sxm-80gb", "name": "NVIDIA H100 80GB HBM3",
             "memory_bytes": H100_CUDA, "nvml_memory_bytes": H100_NVML,
             "marketing_memory": "80 GB", "compute_capability": "9.0",
             "architecture": "hopper", "fp8": true, "fp4": false, "source": "test"
@@ -70,7 +70,7 @@ pub fn plan_for(total: u64, total_gpus: u64) -> Plan {
     let tokens = if kv > 0 { kv as u64 / (128 * 1024) } else { 0 };
     serde_json::from_value(json!({
         "name": "hw-test", "kind": "Serving",
-        "gpu": {"id": "h100-sxm-80gb", "name": "H100 SXM 80GB", "total_bytes": total,
+        "gpu": {"id": "h100-sxm-80gb", "name": "NVIDIA H100 80GB HBM3", "total_bytes": total,
                 "gpus_per_replica": total_gpus, "replicas": 1, "total_gpus": total_gpus,
                 "engine_instances_per_replica": 1, "nodes": 1, "gpus_per_node": 8},
         "model": {"source": "inline", "parameters": 8_000_000_000u64, "parameters_source": "formula",

@@ -1,18 +1,24 @@
 //! HW001 gpu-model-mismatch: the devices are not the GPU the spec plans for.
 //!
-//! Names are compared normalised (`names.rs`): NVML's `NVIDIA H100 80GB HBM3`
-//! matches a catalogue `H100 SXM 80GB`; `NVIDIA H100 PCIe` does not.
+//! Names are compared normalised (`names.rs`). A catalogue GPU's name is
+//! NVML's own, so it must be equal (an `NVIDIA H100 NVL` is not the
+//! catalogue's `NVIDIA H100 80GB HBM3`); a name a user wrote inline is matched
+//! leniently (`H100 SXM 80GB` matches NVML's `NVIDIA H100 80GB HBM3`).
 
 use super::Ctx;
 use crate::diagnostics::{Finding, Severity};
-use crate::hardware::gpu_names_match;
+use crate::hardware::{gpu_names_equal, gpu_names_match};
 use std::collections::BTreeMap;
 
 pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     let gpu = &ctx.inputs.resolved.gpu;
+    let inline = gpu.id == "inline";
     let matches = |device_name: &str| {
-        gpu_names_match(device_name, &gpu.name)
-            || (gpu.id != "inline" && gpu_names_match(device_name, &gpu.id))
+        if inline {
+            gpu_names_match(device_name, &gpu.name)
+        } else {
+            gpu_names_equal(device_name, &gpu.name)
+        }
     };
     // Group by device name so eight identical wrong GPUs make one finding.
     let mut wrong: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
