@@ -33,3 +33,30 @@ fn children(pid: u32) -> Vec<u32> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn includes_the_root_and_a_spawned_child() {
+        let me = std::process::id();
+        let Ok(mut child) = std::process::Command::new("sleep").arg("5").spawn() else {
+            return; // no `sleep` on this system: nothing to observe
+        };
+        let tree = with_descendants(&[me]);
+        let child_id = child.id();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(tree.contains(&me));
+        if std::path::Path::new("/proc/self/task").exists() {
+            assert!(tree.contains(&child_id), "{tree:?} lacks {child_id}");
+        }
+    }
+
+    #[test]
+    fn unknown_pid_is_kept_alone() {
+        // pid 0 is never a user process; /proc/0 does not exist.
+        assert_eq!(with_descendants(&[0]), [0]);
+    }
+}
