@@ -496,7 +496,10 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
     let p = &plan.per_gpu;
     let total = p.total_bytes.get();
     let kv = p.kv_cache_bytes;
-    let kv_used = used_share.map(|s| (kv.max(0) as f64 * s.min(1.0)).round() as u64);
+    // With no pool (the engine will not start) there is nothing to split.
+    let kv_used = used_share
+        .filter(|_| kv > 0)
+        .map(|s| (kv as f64 * s.min(1.0)).round() as u64);
     let frac = |b: i64| {
         if total == 0 {
             0.0
@@ -686,7 +689,7 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
             .filter_map(|c| c.replicas_needed)
             .max()
             .map_or_else(
-                || "no replica count fits it".to_string(),
+                || "more replicas alone cannot fix it: one sequence of each class already exceeds an engine instance's KV pool".to_string(),
                 |n| format!("{n} replica(s) would fit every class"),
             );
         format!(
