@@ -70,6 +70,16 @@ fn worked_example_matches_the_doc() {
     has(&n(kv.capacity_tokens));
     has(&format!("{:.2}", kv.max_concurrency));
     has(&n(kv.max_model_len_that_fits));
+    // The same model at bf16 and GPTQ-int4 (section 2).
+    let a = llama31_70b();
+    for (dtype, q) in [
+        (WeightDtype::Bf16, Quantization::None),
+        (WeightDtype::Int4, Quantization::Gptq),
+    ] {
+        let f = memmath::plan::weights::format(dtype, q, None, a.hidden_size);
+        let bytes = memmath::plan::sharding::whole_model_bytes(&a, &f).unwrap_or(0);
+        has(&format!("{:.1} GB", bytes as f64 / 1e9));
+    }
     for c in &p.classes {
         has(&n(c.kv_bytes_per_sequence));
         has(&n(c.max_concurrency));
