@@ -8,6 +8,7 @@ mod exit;
 mod files;
 mod report;
 mod schema;
+pub(crate) mod walk;
 
 use args::{Cli, Command};
 use clap::Parser;
