@@ -110,8 +110,8 @@ fn checkpoint_formats_come_from_the_file() {
     assert_eq!(w("gpt_oss"), Some(("mxfp4", "mxfp4", Some(32))));
     assert_eq!(w("deepseek_v3"), Some(("fp8", "fp8", Some(128))));
     assert_eq!(w("llama"), Some(("bf16", "none", None)));
-    // Gemma 2's published checkpoint is float32.
-    assert_eq!(w("gemma2"), Some(("fp32", "none", None)));
+    // Gemma 2's checkpoint is float32, which engines serve in 16 bits: bf16 default.
+    assert_eq!(w("gemma2"), Some(("bf16", "none", None)));
     // Presets with a default format agree with the file.
     for (t, id) in [
         ("gpt_oss", "gpt-oss-20b"),
