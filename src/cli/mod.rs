@@ -5,6 +5,7 @@
 mod args;
 mod catalog;
 mod check;
+mod diff;
 mod exit;
 mod files;
 mod report;
@@ -32,6 +33,7 @@ pub fn main() -> std::process::ExitCode {
     let status = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Schema => schema::run(),
         Command::Catalog(a) => catalog::run(a),
     };
