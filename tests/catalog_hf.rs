@@ -333,3 +333,17 @@ fn safetensors_in_a_spec_fill_exact_weights() {
         Some(("CAT005", "/model/safetensors"))
     );
 }
+
+#[test]
+fn gemma3_text_only_spelling_and_underscored_pattern() {
+    let top: serde_json::Value = serde_json::from_slice(&fixture("gemma3")).unwrap_or_default();
+    let mut text = top["text_config"].clone();
+    text["_sliding_window_pattern"] = json!(6);
+    let Some(r) = import_bytes(text.to_string().as_bytes()).0 else {
+        panic!("gemma3_text")
+    };
+    assert_eq!(
+        without_count(r.model.architecture),
+        without_count(preset("gemma-3-27b").model.architecture)
+    );
+}

@@ -388,10 +388,16 @@ fn map_sliding(
             layers: None,
             every_nth_full: Some(2),
         },
+        // Newer transformers write the pattern as `_sliding_window_pattern`.
         "gemma3" | "gemma3_text" => SlidingWindowSpec {
             window,
             layers: None,
-            every_nth_full: Some(f.u64("sliding_window_pattern")?),
+            every_nth_full: Some(
+                match f.cfg.get("_sliding_window_pattern").and_then(Value::as_u64) {
+                    Some(n) => n,
+                    None => f.u64("sliding_window_pattern")?,
+                },
+            ),
         },
         // Qwen: layers from `max_window_layers` on slide.
         "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" => {
