@@ -67,4 +67,5 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
 }
 
 mod report_fixtures;
+#[allow(unused_imports)] // each test binary uses a different subset
 pub use report_fixtures::*;
