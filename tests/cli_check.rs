@@ -154,6 +154,15 @@ fn examples_have_no_input_findings() {
 }
 
 #[test]
+fn examples_pass_cleanly() {
+    memmath()
+        .args(["check", concat!(env!("CARGO_MANIFEST_DIR"), "/specs")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("All checks passed"));
+}
+
+#[test]
 fn tool_failures_exit_2() {
     memmath()
         .args(["check", "no/such/spec.yaml"])
