@@ -25,6 +25,11 @@ pub const MAX_DEPTH: usize = 32;
 /// biggest example spec has ~150; 20,000 stops alias bombs long before they cost.
 pub const MAX_NODES: usize = 20_000;
 
+/// Most YAML events aliases may replay (`*name` re-reads its anchor's events).
+/// Specs rarely use aliases at all; 5,000 stops an alias bomb after a few
+/// milliseconds of work instead of expanding it.
+pub const MAX_ALIAS_EVENTS: usize = 5_000;
+
 /// 2^64 and 2^63 as floats: integral floats below them convert exactly.
 const U64_LIMIT: f64 = 18_446_744_073_709_551_616.0;
 const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
@@ -123,7 +128,7 @@ fn options() -> serde_saphyr::Options {
             max_documents: 2,
         },
         alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: MAX_NODES,
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
             max_replay_stack_depth: MAX_DEPTH,
         },
         // `yes`/`no`/`on`/`off` stay strings, so `cuda_graphs: yes` is a type error
@@ -412,7 +417,7 @@ fn error_to_finding(err: &serde_saphyr::Error, source: &SourceFile) -> Finding {
         | E::AliasReplayStackDepthExceeded { .. }
         | E::AliasReplayCounterOverflow { .. } => syn003(
             format!(
-                "the YAML is too large or too deeply nested for a spec ({message}); memmath stops at {MAX_NODES} nodes (aliases expanded) and {MAX_DEPTH} levels"
+                "the YAML is too large or too deeply nested for a spec ({message}); memmath stops at {MAX_NODES} nodes, {MAX_ALIAS_EVENTS} alias-replayed events and {MAX_DEPTH} levels"
             ),
             span,
         ),
