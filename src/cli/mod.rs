@@ -3,7 +3,9 @@
 //! own file and returns an [`ExitStatus`].
 
 mod args;
+mod catalog;
 mod check;
+mod diff;
 mod exit;
 mod files;
 mod report;
@@ -31,7 +33,9 @@ pub fn main() -> std::process::ExitCode {
     let status = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Schema => schema::run(),
+        Command::Catalog(a) => catalog::run(a),
     };
     match status {
         Ok(s) => s.into(),

@@ -65,3 +65,6 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
         .map(|f| LocatedFinding::locate(f, source))
         .collect()
 }
+
+mod report_fixtures;
+pub use report_fixtures::*;
