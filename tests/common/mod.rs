@@ -67,4 +67,6 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
 }
 
 mod report_fixtures;
+// Not every test crate that includes this module uses the report fixtures.
+#[allow(unused_imports)]
 pub use report_fixtures::*;
