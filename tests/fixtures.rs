@@ -75,3 +75,26 @@ fn valid_base_has_no_input_findings() {
     let (source, findings) = analyze_text("valid_base.yaml", &fixture("valid_base.yaml"));
     assert!(input_findings(&source, &findings).is_empty());
 }
+
+#[test]
+fn every_text_format_snapshot() {
+    let name = "multi_findings.yaml";
+    let (source, findings) = analyze_text(&format!("fixtures/{name}"), &fixture(name));
+    let located = input_findings(&source, &findings);
+    assert_eq!(located.len(), 3, "{located:?}");
+    let file = FileFindings {
+        source,
+        findings: located,
+    };
+    let opts = RenderOptions::default();
+    for (format, label) in [
+        (Format::Full, "full"),
+        (Format::Concise, "concise"),
+        (Format::Json, "json"),
+        (Format::Github, "github"),
+        (Format::Markdown, "markdown"),
+    ] {
+        let rendered = render(format, std::slice::from_ref(&file), &opts);
+        insta::assert_snapshot!(format!("multi_findings_{label}"), rendered);
+    }
+}
