@@ -67,5 +67,6 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
 }
 
 mod report_fixtures;
-#[allow(unused_imports)] // each test binary uses a different subset
+// Not every test crate that includes this module uses the report fixtures.
+#[allow(unused_imports)]
 pub use report_fixtures::*;
