@@ -65,8 +65,3 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
         .map(|f| LocatedFinding::locate(f, source))
         .collect()
 }
-
-mod report_fixtures;
-// Not every test crate that includes this module uses the report fixtures.
-#[allow(unused_imports)]
-pub use report_fixtures::*;
