@@ -23,6 +23,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Print the JSON Schema of the spec.
     Schema,
+    /// Show a lint rule's documentation: `memmath rule MEM003`, `memmath rule --all`.
+    Rule(RuleArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -78,4 +80,27 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RuleFormat {
+    Full,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// A rule code (`MEM003`) or name (`max-model-len-does-not-fit`).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub rule: Option<String>,
+    /// Every rule, in code order.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(
+        long = "output-format",
+        visible_alias = "format",
+        value_enum,
+        default_value = "full"
+    )]
+    pub output_format: RuleFormat,
 }

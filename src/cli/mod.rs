@@ -7,6 +7,7 @@ mod check;
 mod exit;
 mod files;
 mod report;
+mod rule;
 mod schema;
 
 use args::{Cli, Command};
@@ -31,6 +32,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
         Command::Schema => schema::run(),
+        Command::Rule(a) => rule::run(a),
     };
     match status {
         Ok(s) => s.into(),

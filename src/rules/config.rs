@@ -229,11 +229,19 @@ impl RulesConfig {
 
     /// The configured severity: the most specific `[severity]` entry, else the default.
     pub fn severity_for(&self, rule: &dyn Rule) -> Severity {
+        self.severity_override(rule)
+            .unwrap_or(rule.default_severity())
+    }
+
+    /// The most specific `[severity]` entry for `rule`, if any. Without one, a
+    /// finding keeps the severity its rule gave it (QNT002 emits warnings where
+    /// the engine has a fallback and errors where it has none).
+    pub fn severity_override(&self, rule: &dyn Rule) -> Option<Severity> {
         self.severity
             .iter()
             .filter_map(|(sel, sev)| specificity(rule, sel).map(|k| (k, *sev)))
             .max_by_key(|(k, _)| *k)
-            .map_or(rule.default_severity(), |(_, sev)| sev)
+            .map(|(_, sev)| sev)
     }
 
     fn ignored_for_file(&self, rule: &dyn Rule, source_name: Option<&str>) -> bool {

@@ -50,7 +50,7 @@ mod trn002_activations_without_checkpointing;
 mod trn003_training_exceeds_memory;
 
 pub use config::{load_config, load_config_at, RulesConfig, Thresholds};
-pub use registry::{all_rules, find_rule, run_all};
+pub use registry::{all_rules, did_you_mean, find_rule, run_all};
 
 use crate::catalog::Resolved;
 use crate::diagnostics::{Finding, Severity};

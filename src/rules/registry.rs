@@ -80,9 +80,11 @@ pub fn run_all(ctx: &RuleContext<'_>, config: &RulesConfig) -> Vec<Finding> {
         if !config.is_enabled(rule, None) {
             continue;
         }
-        let severity = config.severity_for(rule);
+        let severity = config.severity_override(rule);
         out.extend(rule.check(ctx).into_iter().map(|mut f| {
-            f.severity = severity;
+            if let Some(s) = severity {
+                f.severity = s;
+            }
             f
         }));
     }
@@ -166,6 +168,45 @@ mod tests {
         }
         assert_eq!(find_rule("mem003").map(|r| r.code()), Some("MEM003"));
         assert_eq!(did_you_mean("MEM03"), Some("MEM003"));
+    }
+
+    #[test]
+    fn run_all_applies_select_ignore_and_severity() {
+        use crate::rules::testutil::Fixture;
+        let mut fx = Fixture::edit(|v| {
+            v["serving"]["gpu_memory_utilization"] = 0.97.into();
+            v["traffic"]["classes"][0]
+                .as_object_mut()
+                .map(|o| o.remove("burst"));
+        });
+        fx.plan.per_gpu.free_bytes = crate::units::Bytes(fx.plan.per_gpu.total_bytes.0 * 3 / 100);
+        let run = |cfg: &RulesConfig| {
+            let ctx = RuleContext {
+                spec: &fx.spec,
+                resolved: &fx.resolved,
+                plan: &fx.plan,
+                config: cfg,
+            };
+            let mut v: Vec<(String, Severity)> = run_all(&ctx, cfg)
+                .into_iter()
+                .map(|f| (f.code, f.severity))
+                .collect();
+            v.sort();
+            v
+        };
+        let all = run(&RulesConfig::default());
+        assert_eq!(
+            all,
+            vec![
+                ("MEM004".to_string(), Severity::Warning),
+                ("TRF004".to_string(), Severity::Warning)
+            ]
+        );
+        let cfg = crate::rules::load_config("ignore = [\"TRF\"]\n[severity]\nMEM004 = \"error\"")
+            .expect("valid");
+        assert_eq!(run(&cfg), vec![("MEM004".to_string(), Severity::Error)]);
+        let cfg = cfg.with_cli(vec!["no-burst-margin".into()], vec![]);
+        assert_eq!(run(&cfg), vec![("TRF004".to_string(), Severity::Warning)]);
     }
 
     #[test]
