@@ -27,11 +27,35 @@ pub enum Command {
     Rule(RuleArgs),
 }
 
+/// Output formats of `memmath check` (one renderer each in `diagnostics/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// Code frames with the offending key underlined and a help line.
     Full,
+    /// One line per finding: `file:line:col: CODE [severity] message`.
     Concise,
+    /// A JSON array of findings (code, name, severity, message, fix, file, pointer, line, column).
     Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// A Markdown findings table (PR comments, job summaries).
+    Markdown,
+}
+
+impl From<CheckFormat> for memmath::diagnostics::Format {
+    fn from(f: CheckFormat) -> Self {
+        use memmath::diagnostics::Format;
+        match f {
+            CheckFormat::Full => Format::Full,
+            CheckFormat::Concise => Format::Concise,
+            CheckFormat::Json => Format::Json,
+            CheckFormat::Sarif => Format::Sarif,
+            CheckFormat::Github => Format::Github,
+            CheckFormat::Markdown => Format::Markdown,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -43,7 +67,8 @@ pub enum FailOn {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Spec files or folders (default: the current folder).
+    /// Spec files (always linted) or folders (walked for *.yaml/*.yml whose
+    /// apiVersion starts with "memmath", honouring .gitignore). Default: the current folder.
     pub paths: Vec<PathBuf>,
     #[arg(
         long = "output-format",
@@ -55,6 +80,21 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// Run only these rules (codes or names, comma-separated); replaces the config's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Skip these rules (codes or names, comma-separated); added to the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Rule configuration file (default: the nearest memmath.toml above each spec).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not honour `# memmath: ignore[...]` comments and `lint.ignore`.
+    #[arg(long)]
+    pub no_inline_ignores: bool,
+    /// Print how many findings each code has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
     /// Exit 0 even when findings are reported (a tool failure still exits 2).
     #[arg(long)]
     pub exit_zero: bool,

@@ -9,6 +9,7 @@ mod files;
 mod report;
 mod rule;
 mod schema;
+pub(crate) mod walk;
 
 use args::{Cli, Command};
 use clap::Parser;

@@ -112,6 +112,15 @@ pub struct LocatedFinding {
 }
 
 impl LocatedFinding {
+    /// The short label under the underlined span: the field path when known.
+    pub fn pointer_label(&self) -> String {
+        if self.pointer.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.pointer)
+        }
+    }
+
     pub fn locate(finding: &Finding, source: &SourceFile) -> LocatedFinding {
         let (line, column) = finding.span.map_or((1, 1), |s| source.line_col(s.start));
         LocatedFinding {

@@ -3,7 +3,94 @@
 //! A finding is data, never an `Err`: parsing, schema validation, semantic checks,
 //! rules and hardware checks all return `Vec<Finding>`. Renderers (one file per
 //! output format) turn located findings into text; miette lives only here.
+//! Adding a format is one file plus one arm in [`render`].
 
+mod codes;
+mod concise;
 mod finding;
+mod full;
+mod github;
+mod json;
+mod markdown;
+mod sarif;
+mod summary;
 
+pub use codes::{find_input_code, CodeInfo, INPUT_CODES};
 pub use finding::{Finding, LocatedFinding, Severity};
+pub use summary::{statistics, summary_line, Counts};
+
+use crate::source::SourceFile;
+
+/// One checked file: its source (for code frames) and its located findings.
+#[derive(Clone, Debug)]
+pub struct FileFindings {
+    pub source: SourceFile,
+    pub findings: Vec<LocatedFinding>,
+}
+
+impl FileFindings {
+    /// Locate `findings` in `source`.
+    pub fn new(source: SourceFile, findings: &[Finding]) -> FileFindings {
+        let findings = findings
+            .iter()
+            .map(|f| LocatedFinding::locate(f, &source))
+            .collect();
+        FileFindings { source, findings }
+    }
+}
+
+/// The output formats of `memmath check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Full,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+/// How to render; the CLI decides (terminal, `NO_COLOR`), the library obeys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// ANSI colours in `full` output.
+    pub color: bool,
+    /// Line width for `full` output.
+    pub width: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Render every file's findings in `format`. `checked` is how many files were
+/// checked (a clean file has no entry's findings but still counts).
+pub fn render(format: Format, files: &[FileFindings], opts: &RenderOptions) -> String {
+    match format {
+        Format::Full => full::render(files, opts),
+        Format::Concise => concise::render(files),
+        Format::Json => json::render(files),
+        Format::Sarif => sarif::render(files),
+        Format::Github => github::render(files),
+        Format::Markdown => markdown::render(files),
+    }
+}
+
+/// All findings of all files, in output order: by file, then position, then code.
+fn ordered(files: &[FileFindings]) -> Vec<&LocatedFinding> {
+    let mut all: Vec<&LocatedFinding> = files.iter().flat_map(|f| f.findings.iter()).collect();
+    all.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.column, a.code.as_str()).cmp(&(
+            b.file.as_str(),
+            b.line,
+            b.column,
+            b.code.as_str(),
+        ))
+    });
+    all
+}

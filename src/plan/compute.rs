@@ -1,17 +1,593 @@
-//! Entry point of the memory math: assembles the plan from the per-quantity files.
+//! Entry point of the memory math: assembles the plan from the per-quantity
+//! files. Pure: a typed spec and its resolved model/GPU in, a [`Plan`] out.
+//!
+//! An arithmetic overflow (absurd input such as 10^15 parameters or 10^9
+//! layers) is returned as finding MEM000 `arithmetic-overflow`, never a panic.
 
-use super::Plan;
-use crate::catalog::Resolved;
+use super::engine::{self, EngineSettings};
+use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathResult};
+use super::types::*;
+use super::weights::{Format, Shard};
+use super::{activations, capacity, host, kv_cache, optimizer, runtime, sharding, weights};
+use crate::catalog::{Architecture, Resolved};
 use crate::diagnostics::{Finding, Severity};
-use crate::spec::Spec;
+use crate::spec::{
+    Engine, Kind, LoadFormat, Quantization, ServingSpec, Spec, TrainingMethod, TrainingPrecision,
+    WeightDtype,
+};
+use crate::units::{Bytes, Overflow};
 
 /// Compute the plan. An arithmetic overflow (absurd input) is a finding, not a panic.
-pub fn compute(_spec: &Spec, _resolved: &Resolved) -> Result<Plan, Box<Finding>> {
-    Err(Box::new(Finding::new(
-        "MEM000",
-        "plan-unavailable",
-        Severity::Error,
-        "",
-        "memory math not built yet",
-    )))
+pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
+    build(spec, resolved).map_err(|_| {
+        Box::new(
+            Finding::new(
+                "MEM000",
+                "arithmetic-overflow",
+                Severity::Error,
+                "/model/architecture",
+                "the memory math overflows 2^64 bytes: a size, count or degree in this spec is absurd",
+            )
+            .with_fix("check the architecture numbers, parallel degrees and token counts for a typo"),
+        )
+    })
+}
+
+/// Parallel degrees, each at least 1.
+#[derive(Clone, Copy)]
+struct Degrees {
+    tp: u64,
+    pp: u64,
+    dp: u64,
+    ep: u64,
+}
+
+fn degrees(spec: &Spec) -> MathResult<Degrees> {
+    let p = &spec.parallelism;
+    let tp = p.tensor.max(1);
+    let dp = p.data.max(1);
+    let ep = if p.expert { mul(tp, dp)? } else { 1 };
+    Ok(Degrees {
+        tp,
+        pp: p.pipeline.max(1),
+        dp,
+        ep,
+    })
+}
+
+fn note(out: &mut Vec<Assumption>, field: &str, value: impl ToString, source: impl ToString) {
+    out.push(Assumption {
+        field: field.to_string(),
+        value: value.to_string(),
+        source: source.to_string(),
+    });
+}
+
+/// Activation dtype width: fp32 models compute in fp32, everything else in 16-bit.
+fn act_bytes(dtype: WeightDtype) -> u64 {
+    if dtype == WeightDtype::Fp32 {
+        4
+    } else {
+        2
+    }
+}
+
+fn attention_kind(a: &Architecture) -> &'static str {
+    if a.mla.is_some() {
+        "mla"
+    } else if a.kv_heads == 1 {
+        "mqa"
+    } else if a.kv_heads == a.attention_heads {
+        "mha"
+    } else {
+        "gqa"
+    }
+}
+
+/// Whole-model weights and the bottleneck GPU's share.
+struct WeightsOut {
+    plan: WeightsPlan,
+    parameters: u64,
+    parameters_source: &'static str,
+    active: u64,
+    largest_tensor: u64,
+}
+
+fn weights_plan(
+    resolved: &Resolved,
+    f: &Format,
+    shard: Shard,
+    pp: u64,
+    out: &mut Vec<Assumption>,
+) -> MathResult<WeightsOut> {
+    let a = &resolved.model.architecture;
+    let w = &resolved.model.weights;
+    let count = weights::count(a)?;
+    let formula_total = sharding::whole_model_bytes(a, f)?;
+    let (formula_per_gpu, stage) = sharding::max_stage_bytes(a, f, shard, pp)?;
+    let unquantized = add(
+        f.embedding.bytes(add(count.embedding, count.lm_head)?)?,
+        f.kept.bytes(count.kept)?,
+    )?;
+    // Published or exact totals rescale the formula's per-GPU share
+    // proportionally: per_gpu = total x formula_per_gpu / formula_total.
+    let (total, parameters, source, exact) = match (&resolved.model.exact_weights, a.parameters) {
+        (Some(x), _) => (x.total_bytes.get(), x.parameters, "exact", true),
+        (None, Some(p)) if p != count.total => {
+            let nonlinear = add(add(count.embedding, count.lm_head)?, count.kept)?;
+            let linear = p.saturating_sub(nonlinear);
+            let total = sum([
+                f.linear.bytes(linear)?,
+                f.kept.bytes(count.kept)?,
+                f.embedding.bytes(add(count.embedding, count.lm_head)?)?,
+            ])?;
+            (total, p, "published", false)
+        }
+        (None, Some(p)) => (formula_total, p, "published", false),
+        (None, None) => (formula_total, count.total, "formula", false),
+    };
+    let per_gpu = if total == formula_total || formula_total == 0 {
+        formula_per_gpu
+    } else {
+        mul_ratio_floor(formula_per_gpu, total, formula_total)?
+    };
+    note(
+        out,
+        "weights.format",
+        format!("{:.4} bits per quantized weight", f.linear.as_f64()),
+        &f.note,
+    );
+    let tied = if a.tie_word_embeddings {
+        "tied"
+    } else {
+        "untied"
+    };
+    let sharding = format!(
+        "tp={} pp={} ep={}: stage {} of {} is the most loaded (vocab padded to 64 and split, norms and router replicated, {} lm_head)",
+        shard.tp,
+        pp,
+        shard.ep,
+        stage,
+        pp,
+        tied
+    );
+    let largest_tensor = f
+        .embedding
+        .bytes(mul(weights::vocab_rows_per_rank(a, 1)?, a.hidden_size)?)?;
+    Ok(WeightsOut {
+        plan: WeightsPlan {
+            exact,
+            dtype: w.dtype.as_str().to_string(),
+            quantization: w.quantization.as_str().to_string(),
+            group_size: f.group_size.or(w.group_size),
+            bits_per_weight: f.linear.as_f64(),
+            total_bytes: Bytes(total),
+            unquantized_bytes: Bytes(unquantized),
+            per_gpu_bytes: Bytes(per_gpu),
+            sharding,
+        },
+        parameters,
+        parameters_source: source,
+        active: count.active,
+        largest_tensor,
+    })
+}
+
+fn default_serving() -> ServingSpec {
+    ServingSpec {
+        engine: Engine::Vllm,
+        engine_version: None,
+        replicas: None,
+        max_model_len: None,
+        kv_cache_dtype: None,
+        gpu_memory_utilization: None,
+        block_size: None,
+        max_num_seqs: None,
+        max_num_batched_tokens: None,
+        cuda_graphs: None,
+    }
+}
+
+fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, Overflow> {
+    let a = &resolved.model.architecture;
+    let rw = &resolved.model.weights;
+    let d = degrees(spec)?;
+    let mut assumptions = Vec::new();
+    let f = weights::format(rw.dtype, rw.quantization, rw.group_size, a.hidden_size);
+    let shard = Shard { tp: d.tp, ep: d.ep };
+    let w = weights_plan(resolved, &f, shard, d.pp, &mut assumptions)?;
+    let total = resolved.gpu.memory_bytes.get();
+    let training = spec.kind == Kind::Training;
+
+    let gpus_per_replica = mul(mul(d.tp, d.pp)?, d.dp)?;
+    let serving_default = default_serving();
+    let serving = spec.serving.as_ref().unwrap_or(&serving_default);
+    let replicas = if training {
+        1
+    } else {
+        serving.replicas.unwrap_or(1).max(1)
+    };
+    let total_gpus = mul(gpus_per_replica, replicas)?;
+    let gpus_per_node = match spec.hardware.gpus_per_node {
+        Some(g) => g.max(1),
+        None => {
+            let g = total_gpus.clamp(1, 8);
+            note(
+                &mut assumptions,
+                "hardware.gpus_per_node",
+                g,
+                "not given: the GPUs the plan uses, at most 8",
+            );
+            g
+        }
+    };
+    let nodes = spec
+        .hardware
+        .nodes
+        .unwrap_or(ceil_div(total_gpus, gpus_per_node)?);
+    let gpu = GpuSummary {
+        id: resolved.gpu.id.clone(),
+        name: resolved.gpu.name.clone(),
+        total_bytes: resolved.gpu.memory_bytes,
+        gpus_per_replica,
+        replicas,
+        total_gpus,
+        engine_instances_per_replica: d.dp,
+        nodes,
+        gpus_per_node,
+    };
+    let model = ModelSummary {
+        source: match &resolved.model.source {
+            crate::catalog::ArchitectureSource::Preset(p) => format!("preset {p}"),
+            crate::catalog::ArchitectureSource::HfConfig(p) => format!("hf_config {p}"),
+            crate::catalog::ArchitectureSource::Inline => "inline".to_string(),
+        },
+        parameters: w.parameters,
+        parameters_source: w.parameters_source.to_string(),
+        active_parameters: w.active,
+        layers: a.layers,
+        hidden_size: a.hidden_size,
+        attention_heads: a.attention_heads,
+        kv_heads: a.kv_heads,
+        head_dim: a.head_dim,
+        vocab_size: a.vocab_size,
+        max_position_embeddings: a.max_position_embeddings,
+        attention: attention_kind(a).to_string(),
+    };
+
+    // Host RAM at load.
+    let loading = spec.loading.clone().unwrap_or(crate::spec::LoadingSpec {
+        format: LoadFormat::Safetensors,
+        mmap: None,
+        workers_per_node: None,
+    });
+    let workers = loading
+        .workers_per_node
+        .unwrap_or(total_gpus.min(gpus_per_node))
+        .max(1);
+    let mmap = loading.mmap.unwrap_or(true);
+    let (load_peak, staging) = host::load_peak(
+        loading.format,
+        mmap,
+        workers,
+        w.plan.total_bytes.get(),
+        w.largest_tensor,
+    )?;
+    let mut host_plan = HostPlan {
+        load_peak_bytes: Bytes(load_peak),
+        available_bytes: spec.hardware.host_memory,
+        workers_per_node: workers,
+        staging,
+    };
+
+    if training {
+        return training_plan(spec, resolved, &f, d, gpu, model, w, host_plan, assumptions);
+    }
+
+    let longest = spec.traffic.as_ref().and_then(|t| {
+        t.classes
+            .iter()
+            .map(|c| {
+                c.prompt_tokens
+                    .at(t.plan_percentile)
+                    .unwrap_or(0)
+                    .saturating_add(c.output_tokens.at(t.plan_percentile).unwrap_or(0))
+            })
+            .max()
+    });
+    let e: EngineSettings = engine::resolve(
+        serving,
+        a,
+        &resolved.gpu,
+        rw.dtype,
+        d.tp,
+        spec.capacity.headroom,
+        longest,
+        &mut assumptions,
+    );
+    let rt = runtime::runtime(&e, d.tp, &mut assumptions);
+    let act = activations::inference_peak(
+        a,
+        d.tp,
+        d.ep,
+        e.max_num_batched_tokens,
+        e.max_num_seqs,
+        act_bytes(rw.dtype),
+    )?;
+    note(
+        &mut assumptions,
+        "activation peak",
+        format!("{act} bytes"),
+        format!(
+            "formula: profiling run of {} tokens, sampler over {} sequences (plan/activations.rs)",
+            e.max_num_batched_tokens, e.max_num_seqs
+        ),
+    );
+    let weights_gpu = w.plan.per_gpu_bytes.get();
+    let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
+    let stages = sharding::candidate_stages(a, d.pp);
+    let rank = kv_cache::bottleneck_rank(a, e.kv_dtype, d.tp, d.pp, &stages)?;
+    let per_token_gpu = rank.per_token()?;
+    let per_stage_tokens = stages.iter().try_fold(0u64, |acc, &s| -> MathResult<u64> {
+        let (start, end) = sharding::stage_range(a.layers, d.pp, s);
+        add(
+            acc,
+            mul(
+                kv_cache::bytes_per_token_per_layer(a, e.kv_dtype, d.tp)?,
+                end - start,
+            )?,
+        )
+    })?;
+    // All stages were enumerated unless pp > 4096; then scale the bottleneck.
+    let instance_layers_tokens = if stages.len() as u64 == d.pp {
+        per_stage_tokens
+    } else {
+        mul(
+            kv_cache::bytes_per_token_per_layer(a, e.kv_dtype, d.tp)?,
+            a.layers,
+        )?
+    };
+    let bytes_per_token = mul(instance_layers_tokens, d.tp)?;
+    let blocks = capacity::blocks(a, &rank, &e, b.kv_bytes)?;
+    let instances = mul(replicas, d.dp)?;
+    let kv_plan = KvCachePlan {
+        dtype: e.kv_dtype.as_str().to_string(),
+        block_size: e.block_size,
+        max_model_len: e.max_model_len,
+        bytes_per_token_per_gpu: per_token_gpu,
+        bytes_per_token,
+        num_blocks: blocks.num_blocks,
+        capacity_tokens: blocks.capacity_tokens,
+        max_concurrency: blocks.max_concurrency,
+        max_model_len_that_fits: blocks.max_model_len_that_fits,
+        deployment_capacity_tokens: mul(blocks.capacity_tokens, instances)?,
+    };
+    let classes = match &spec.traffic {
+        Some(t) => capacity::classes(a, &rank, &e, t, blocks.pool_bytes, d.dp)?,
+        None => Vec::new(),
+    };
+    let per_gpu = PerGpu {
+        total_bytes: Bytes(total),
+        budget_bytes: Bytes(b.budget),
+        weights_bytes: w.plan.per_gpu_bytes,
+        activation_peak_bytes: Bytes(act),
+        runtime_bytes: Bytes(rt.in_budget),
+        kv_cache_bytes: b.kv_bytes,
+        free_bytes: Bytes(total.saturating_sub(b.budget)),
+        memory_fraction: e.memory_fraction,
+    };
+    host_plan.workers_per_node = workers;
+    Ok(Plan {
+        name: spec.metadata.name.clone(),
+        kind: "Serving".into(),
+        gpu,
+        model,
+        weights: w.plan,
+        per_gpu,
+        kv_cache: Some(kv_plan),
+        classes,
+        host: host_plan,
+        training: None,
+        assumptions,
+    })
+}
+
+/// CUDA context + cuBLAS workspace (+ NCCL when the job spans GPUs) during
+/// training: the same planning figures as serving (plan/runtime.rs).
+fn training_runtime(world: u64) -> u64 {
+    if world >= 2 {
+        runtime::VLLM_NON_TORCH_TP2
+    } else {
+        runtime::CONTEXT_TP1
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn training_plan(
+    spec: &Spec,
+    resolved: &Resolved,
+    f: &Format,
+    d: Degrees,
+    gpu: GpuSummary,
+    model: ModelSummary,
+    w: WeightsOut,
+    host_plan: HostPlan,
+    mut assumptions: Vec<Assumption>,
+) -> Result<Plan, Overflow> {
+    let a = &resolved.model.architecture;
+    let Some(t) = spec.training.as_ref() else {
+        // Kind Training without a training section cannot be planned; schema
+        // requires it, so this is an internal inconsistency: report as MEM000.
+        return Err(Overflow);
+    };
+    // Parameters on this GPU after TP/PP (the most-loaded stage), scaled to a
+    // published/exact total like the weights.
+    let shard = Shard { tp: d.tp, ep: d.ep };
+    let mut gpu_params = 0u64;
+    for s in sharding::candidate_stages(a, d.pp) {
+        let (start, end) = sharding::stage_range(a.layers, d.pp, s);
+        let p = sharding::stage_layer_params(a, shard, start, end)?;
+        let rows = mul(weights::vocab_rows_per_rank(a, d.tp)?, a.hidden_size)?;
+        let mut n = p.total()?;
+        if s == 0 {
+            n = add(n, rows)?;
+        }
+        if s + 1 == d.pp {
+            n = add(n, a.hidden_size)?; // final norm
+            if !a.tie_word_embeddings || d.pp > 1 {
+                n = add(n, rows)?;
+            }
+        }
+        gpu_params = gpu_params.max(n);
+    }
+    let formula_total = weights::count(a)?.total;
+    if formula_total > 0 && w.parameters != formula_total {
+        gpu_params = mul_ratio_floor(gpu_params, w.parameters, formula_total)?;
+    }
+    let (trainable, frozen_bytes) = match t.method {
+        TrainingMethod::Full => (gpu_params, 0),
+        TrainingMethod::Lora | TrainingMethod::Qlora => {
+            let (rank, modules) = match &t.lora {
+                Some(l) => (l.rank, l.target_modules.clone()),
+                None => {
+                    note(
+                        &mut assumptions,
+                        "training.lora",
+                        "rank 16, q_proj/k_proj/v_proj/o_proj",
+                        "not given: PEFT's common default",
+                    );
+                    (
+                        16,
+                        ["q_proj", "k_proj", "v_proj", "o_proj"]
+                            .map(String::from)
+                            .to_vec(),
+                    )
+                }
+            };
+            let (adapters, unknown) = optimizer::lora_params(a, rank, &modules)?;
+            if !unknown.is_empty() {
+                note(
+                    &mut assumptions,
+                    "training.lora.target_modules",
+                    unknown.join(", "),
+                    "not a known Llama-style module name: counted as 0 adapter parameters",
+                );
+            }
+            let adapters = ceil_div(adapters, mul(d.tp, d.pp)?)?;
+            // QLoRA (Dettmers et al. 2023): the frozen base is NF4 with double
+            // quantization; LoRA keeps the base at the spec's weights format.
+            let base_bytes = if t.method == TrainingMethod::Qlora {
+                let q =
+                    weights::format(WeightDtype::Int4, Quantization::BnbNf4, None, a.hidden_size);
+                let whole = sharding::whole_model_bytes(a, &q)?;
+                let formula = sharding::whole_model_bytes(a, f)?;
+                if formula == 0 {
+                    0
+                } else {
+                    mul_ratio_floor(w.plan.per_gpu_bytes.get(), whole, formula)?
+                }
+            } else {
+                w.plan.per_gpu_bytes.get()
+            };
+            (adapters, base_bytes)
+        }
+    };
+    let precision = t.precision;
+    let per_stage = |z: u64| {
+        optimizer::states(
+            trainable,
+            frozen_bytes,
+            t.optimizer,
+            precision,
+            z,
+            d.dp,
+            t.offload,
+        )
+    };
+    let chosen = per_stage(t.zero_stage.min(3))?;
+    let act_b = if precision == TrainingPrecision::Fp32 {
+        4
+    } else {
+        2
+    };
+    let (s0, e0) = sharding::stage_range(a.layers, d.pp, 0);
+    let tokens = mul(t.micro_batch_size, t.sequence_length)?;
+    let acts = activations::training_bytes(
+        a,
+        e0 - s0,
+        tokens,
+        d.tp,
+        d.pp,
+        t.sequence_parallel,
+        t.activation_checkpointing,
+        act_b,
+        d.pp == 1,
+    )?;
+    let total_train = add(chosen.total()?, acts)?;
+    let mut rows = Vec::with_capacity(4);
+    for z in 0..4u64 {
+        let s = per_stage(z)?;
+        rows.push(ZeroStageRow {
+            stage: z,
+            weights_bytes: Bytes(s.weights),
+            gradients_bytes: Bytes(s.gradients),
+            optimizer_bytes: Bytes(s.optimizer),
+            total_bytes: Bytes(s.total()?),
+        });
+    }
+    let gpus_on_node = gpu.total_gpus.min(gpu.gpus_per_node);
+    let host_offload = mul(chosen.host, gpus_on_node)?;
+    note(
+        &mut assumptions,
+        "training activations",
+        format!("{acts} bytes"),
+        "Korthikanti et al. 2022 re-derived for FlashAttention, no dropout, GQA, gated MLP (plan/activations.rs)",
+    );
+    let total = resolved.gpu.memory_bytes.get();
+    let headroom = spec.capacity.headroom;
+    let budget = floor_times(total, 1.0 - headroom)?;
+    let world = gpu.total_gpus;
+    let rt = training_runtime(world);
+    note(
+        &mut assumptions,
+        "runtime (training)",
+        format!("{rt} bytes"),
+        "CUDA context + cuBLAS workspace (+ NCCL when the job spans GPUs), planning figure",
+    );
+    let used = add(total_train, rt)?;
+    let left = budget as i128 - used as i128;
+    let per_gpu = PerGpu {
+        total_bytes: Bytes(total),
+        budget_bytes: Bytes(budget),
+        weights_bytes: Bytes(chosen.weights),
+        activation_peak_bytes: Bytes(acts),
+        runtime_bytes: Bytes(rt),
+        // Training has no KV cache: this is what the budget leaves after every
+        // training quantity (negative: the job does not fit).
+        kv_cache_bytes: left.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+        free_bytes: Bytes(total.saturating_sub(budget)),
+        memory_fraction: 1.0 - headroom,
+    };
+    Ok(Plan {
+        name: spec.metadata.name.clone(),
+        kind: "Training".into(),
+        gpu,
+        model,
+        weights: w.plan,
+        per_gpu,
+        kv_cache: None,
+        classes: Vec::new(),
+        host: host_plan,
+        training: Some(TrainingPlan {
+            weights_bytes: Bytes(chosen.weights),
+            gradients_bytes: Bytes(chosen.gradients),
+            optimizer_bytes: Bytes(chosen.optimizer),
+            activations_bytes: Bytes(acts),
+            total_bytes: Bytes(total_train),
+            trainable_parameters: trainable,
+            host_offload_bytes: Bytes(host_offload),
+            per_zero_stage: rows,
+        }),
+        assumptions,
+    })
 }

@@ -1,12 +1,23 @@
 //! PURE memory math: a typed spec and its resolved model/GPU in, a [`Plan`] out.
 //!
-//! No I/O anywhere below this module. One file per quantity (weights, kv_cache,
-//! activations, runtime, optimizer, host, capacity); every formula carries its
-//! equation and public source in a comment. The [`Plan`] serializes to the JSON
-//! plan of design.md section 4: those key names are a contract.
+//! No I/O anywhere below this module. One file per quantity (weights, sharding,
+//! kv_cache, activations, runtime, engine defaults, optimizer, host, capacity);
+//! every formula carries its equation and public source in a comment. The
+//! [`Plan`] serializes to the JSON plan of design.md section 4: those key names
+//! are a contract. docs/memory-math.md walks through every formula.
 
+pub mod activations;
+pub mod capacity;
 mod compute;
+pub mod engine;
+pub mod host;
+pub mod kv_cache;
+pub mod math;
+pub mod optimizer;
+pub mod runtime;
+pub mod sharding;
 mod types;
+pub mod weights;
 
 pub use compute::compute;
 pub use types::*;

@@ -1,9 +1,11 @@
 //! The spec: YAML with spans -> JSON value (+ pointer -> span map) -> typed [`Spec`].
 
+mod load;
 mod typed;
 mod types;
 mod yaml;
 
-pub use typed::{semantic_checks, to_typed};
+pub use load::{decode_source, syn001, syn003, too_large, MAX_SPEC_BYTES};
+pub use typed::{implied_dtypes, implied_weight_dtype, semantic_checks, to_typed};
 pub use types::*;
-pub use yaml::{parse, NodeSpans, SpannedDoc};
+pub use yaml::{escape_pointer_token, parse, NodeSpans, SpannedDoc, MAX_DEPTH, MAX_NODES};

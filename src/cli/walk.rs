@@ -1,0 +1,118 @@
+//! Which files `check` (and later `report DIR`) reads: files named are always
+//! taken; folders are walked, honouring .gitignore even outside a git checkout,
+//! for `*.yaml`/`*.yml` files whose `apiVersion` starts with "memmath".
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How much of a YAML file is read to decide whether it is a memmath spec.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+/// The spec files under `paths` (the current folder when empty), sorted and
+/// without duplicates. A missing path or an unreadable folder is an error
+/// (exit 2): silently linting fewer files than asked would pass CI wrongly.
+pub fn collect_specs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let default = [PathBuf::from(".")];
+    let roots = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
+        if meta.is_dir() {
+            walk_dir(root, &mut out)?;
+        } else {
+            out.push(root.clone());
+        }
+    }
+    let mut out: Vec<PathBuf> = out.into_iter().map(|p| tidy(&p)).collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk_dir(root: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let walker = ignore::WalkBuilder::new(root)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let path = entry.path();
+        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+        let yaml = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e == "yaml" || e == "yml");
+        if is_file && yaml && looks_like_spec(path) {
+            out.push(path.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+/// True when a top-level `apiVersion:` line's value starts with "memmath"
+/// (quoted or not). Unreadable files are taken, so reading them reports the
+/// error instead of skipping them silently.
+pub fn looks_like_spec(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let read = File::open(path).and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head));
+    if read.is_err() {
+        return true;
+    }
+    let text = String::from_utf8_lossy(&head);
+    text.lines().any(|line| {
+        line.trim_start_matches('\u{feff}')
+            .strip_prefix("apiVersion")
+            .map(|rest| rest.trim_start())
+            .and_then(|rest| rest.strip_prefix(':'))
+            .map(|v| v.trim_start().trim_start_matches(['"', '\'']))
+            .is_some_and(|v| v.starts_with("memmath"))
+    })
+}
+
+/// `./specs/a.yaml` -> `specs/a.yaml`: names as users write them.
+fn tidy(p: &Path) -> PathBuf {
+    p.strip_prefix(".")
+        .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_only_memmath_yaml_and_honours_gitignore() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let spec = "apiVersion: memmath/v1\nkind: Serving\n";
+        std::fs::write(d.join("a.yaml"), spec).expect("write");
+        std::fs::write(d.join("b.yml"), "apiVersion: \"memmath/v2\"\n").expect("write");
+        std::fs::write(d.join("k8s.yaml"), "apiVersion: apps/v1\n").expect("write");
+        std::fs::write(d.join("notes.txt"), spec).expect("write");
+        std::fs::create_dir(d.join("skip")).expect("mkdir");
+        std::fs::write(d.join("skip/c.yaml"), spec).expect("write");
+        std::fs::write(d.join(".gitignore"), "skip/\n").expect("write");
+        let found = collect_specs(&[d.to_path_buf()]).expect("walk");
+        let names: Vec<String> = found
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        assert_eq!(names, ["a.yaml", "b.yml"]);
+    }
+
+    #[test]
+    fn named_files_are_always_taken_and_missing_ones_fail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("k8s.yaml");
+        std::fs::write(&f, "apiVersion: apps/v1\n").expect("write");
+        assert_eq!(
+            collect_specs(std::slice::from_ref(&f)).expect("walk"),
+            vec![f]
+        );
+        assert!(collect_specs(&[dir.path().join("nope.yaml")]).is_err());
+    }
+}

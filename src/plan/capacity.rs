@@ -1,0 +1,266 @@
+//! The engine budget, KV memory left, capacity tokens and per-class fit
+//! (issue 3 item 8; semantics of design.md section 4b).
+//!
+//! Budget per engine (per GPU, runtime-visible total `M`):
+//! - vLLM: `M x gpu_memory_utilization`, then KV = budget - weights -
+//!   activation peak - non-torch (vllm/v1/worker/gpu_worker.py
+//!   `determine_available_memory`);
+//! - SGLang: `M x mem_fraction_static` covers weights + KV pool only
+//!   (sglang/srt/model_executor/model_runner.py `profile_max_num_token`), so
+//!   KV = budget - weights; activations and graphs live in the rest;
+//! - TensorRT-LLM: KV = `free_gpu_memory_fraction x (M - weights - activations
+//!   - runtime)` (tensorrt_llm KvCacheConfig docs);
+//! - generic: `M x (1 - headroom)` minus everything else.
+//!
+//! Blocks: `num_blocks = floor(kv_bytes / (block_size x bytes_per_token))`
+//! (vllm/v1/core/kv_cache_utils.py `get_num_blocks`), capacity tokens =
+//! num_blocks x block_size, maximum concurrency = num_blocks / ceil(max_model_len
+//! / block_size) (`get_max_concurrency_for_kv_cache_config`).
+
+use super::engine::EngineSettings;
+use super::kv_cache::{self, KvRank};
+use super::math::{add, ceil_div, ceil_times, floor_times, mul, MathResult};
+use super::types::ClassPlan;
+use crate::catalog::Architecture;
+use crate::spec::{Engine, RequestClass, TrafficSpec};
+
+/// Budget and KV bytes left on the bottleneck GPU.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Budget {
+    pub budget: u64,
+    pub kv_bytes: i64,
+}
+
+/// Compute the engine's budget and the KV memory left (may be negative).
+pub fn budget(
+    e: &EngineSettings,
+    total: u64,
+    weights: u64,
+    activations: u64,
+    runtime: u64,
+) -> MathResult<Budget> {
+    let others = add(add(weights, activations)?, runtime)?;
+    Ok(match e.engine {
+        Engine::Vllm | Engine::Generic => {
+            let budget = floor_times(total, e.memory_fraction)?;
+            Budget {
+                budget,
+                kv_bytes: signed(budget, others),
+            }
+        }
+        Engine::Sglang => {
+            let budget = floor_times(total, e.memory_fraction)?;
+            Budget {
+                budget,
+                kv_bytes: signed(budget, weights),
+            }
+        }
+        Engine::TensorrtLlm => {
+            let free = signed(total, others);
+            let kv = if free > 0 {
+                floor_times(free as u64, e.memory_fraction)? as i64
+            } else {
+                free
+            };
+            let budget = if kv > 0 {
+                add(others, kv as u64)?
+            } else {
+                others.min(total)
+            };
+            Budget {
+                budget,
+                kv_bytes: kv,
+            }
+        }
+    })
+}
+
+fn signed(a: u64, b: u64) -> i64 {
+    let d = a as i128 - b as i128;
+    d.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+/// vLLM's block arithmetic for one engine instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blocks {
+    pub num_blocks: u64,
+    pub capacity_tokens: u64,
+    pub max_concurrency: f64,
+    pub max_model_len_that_fits: u64,
+    /// Usable KV bytes on the bottleneck GPU (whole blocks).
+    pub pool_bytes: u64,
+}
+
+pub fn blocks(
+    a: &Architecture,
+    r: &KvRank,
+    e: &EngineSettings,
+    kv_bytes: i64,
+) -> MathResult<Blocks> {
+    let per_token = r.per_token()?;
+    let block_bytes = mul(e.block_size, per_token)?;
+    let avail = u64::try_from(kv_bytes).unwrap_or(0);
+    let num_blocks = avail.checked_div(block_bytes).unwrap_or(0);
+    let capacity_tokens = mul(num_blocks, e.block_size)?;
+    let pool_bytes = mul(num_blocks, block_bytes)?;
+    let seq = kv_cache::bytes_per_sequence(
+        a,
+        r,
+        e.max_model_len,
+        e.block_size,
+        e.max_num_batched_tokens,
+        e.max_model_len,
+    )?;
+    let max_concurrency = if seq == 0 {
+        0.0
+    } else {
+        pool_bytes as f64 / seq as f64
+    };
+    // vLLM `estimate_max_model_len`: binary search for the largest length
+    // whose per-sequence KV fits the available memory.
+    // An overflowing length simply does not fit.
+    let fits = |len: u64| -> bool {
+        matches!(
+            kv_cache::bytes_per_sequence(a, r, len, e.block_size, e.max_num_batched_tokens, len.max(e.max_model_len)),
+            Ok(b) if b <= avail
+        )
+    };
+    let (mut lo, mut hi) = (0u64, 1u64 << 40);
+    if fits(hi) {
+        lo = hi;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(Blocks {
+        num_blocks,
+        capacity_tokens,
+        max_concurrency,
+        max_model_len_that_fits: lo,
+        pool_bytes,
+    })
+}
+
+/// A request class with its planning numbers, before fitting.
+struct Demand {
+    tokens: u64,
+    prompt: u64,
+    output: u64,
+    kv: u64,
+    required: u64,
+}
+
+/// Per-class plans (design.md section 4b). Packing is per engine instance: an
+/// instance (one of `data` per replica) holds whole sequences; each class's
+/// load per instance is ceil(required / instances).
+#[allow(clippy::too_many_arguments)]
+pub fn classes(
+    a: &Architecture,
+    r: &KvRank,
+    e: &EngineSettings,
+    traffic: &TrafficSpec,
+    pool_bytes: u64,
+    instances_per_replica: u64,
+) -> MathResult<Vec<ClassPlan>> {
+    let pct = traffic.plan_percentile;
+    let demands: Vec<Demand> = traffic
+        .classes
+        .iter()
+        .map(|c: &RequestClass| -> MathResult<Demand> {
+            let prompt = c.prompt_tokens.at(pct).unwrap_or(0);
+            let output = c.output_tokens.at(pct).unwrap_or(0);
+            let tokens = add(prompt, output)?;
+            let kv = kv_cache::bytes_per_sequence(
+                a,
+                r,
+                tokens,
+                e.block_size,
+                e.max_num_batched_tokens,
+                e.max_model_len,
+            )?;
+            let required = ceil_times(c.concurrency, c.burst.unwrap_or(1.0))?;
+            Ok(Demand {
+                tokens,
+                prompt,
+                output,
+                kv,
+                required,
+            })
+        })
+        .collect::<MathResult<_>>()?;
+    let replicas = e.replicas;
+    let instances = mul(replicas, instances_per_replica.max(1))?;
+    let deployment_pool = mul(pool_bytes, instances)?;
+    let fits_with = |replica_count: u64| -> MathResult<bool> {
+        let inst = mul(replica_count, instances_per_replica.max(1))?;
+        let mut used = 0u64;
+        for d in &demands {
+            let load = ceil_div(d.required, inst)?;
+            used = add(used, mul(load, d.kv)?)?;
+        }
+        Ok(used <= pool_bytes)
+    };
+    let replicas_needed = {
+        let max_required = demands.iter().map(|d| d.required).max().unwrap_or(0);
+        let hi = max_required.max(1);
+        if !fits_with(hi)? {
+            None
+        } else {
+            let (mut lo, mut hi) = (1u64, hi);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if fits_with(mid)? {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            Some(lo)
+        }
+    };
+    let mut out = Vec::with_capacity(demands.len());
+    for (i, (c, d)) in traffic.classes.iter().zip(&demands).enumerate() {
+        let mut others = 0u64;
+        for (j, o) in demands.iter().enumerate() {
+            if j != i {
+                others = add(others, mul(ceil_div(o.required, instances)?, o.kv)?)?;
+            }
+        }
+        let room = pool_bytes.saturating_sub(others);
+        // A zero-token class costs no KV: only the engine's sequence cap binds.
+        let max_concurrency = match room.checked_div(d.kv) {
+            Some(n) => mul(n, instances)?,
+            None => mul(e.max_num_seqs, instances)?,
+        };
+        let pool_share = if deployment_pool == 0 {
+            // No pool at all: any demand is "all of it and more".
+            if d.required > 0 && d.kv > 0 {
+                f64::MAX
+            } else {
+                0.0
+            }
+        } else {
+            (d.required as f64 * d.kv as f64) / deployment_pool as f64
+        };
+        out.push(ClassPlan {
+            name: c.name.clone(),
+            percentile: pct.as_str().to_string(),
+            prompt_tokens: d.prompt,
+            output_tokens: d.output,
+            tokens_per_sequence: d.tokens,
+            kv_bytes_per_sequence: d.kv,
+            required_concurrency: d.required,
+            per_replica_concurrency: ceil_div(d.required, replicas.max(1))?,
+            max_concurrency,
+            fits: max_concurrency >= d.required,
+            replicas_needed,
+            pool_share,
+        });
+    }
+    Ok(out)
+}
