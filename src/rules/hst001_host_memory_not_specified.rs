@@ -33,8 +33,8 @@ impl HostMemoryNotSpecified {
         }
         let peak = ctx.plan.host.load_peak_bytes;
         let message = format!(
-            "hardware.host_memory is not set: the load peak of {peak} of host RAM per node ({} loading ranks, {}) is unchecked",
-            ctx.plan.host.workers_per_node, ctx.plan.host.staging
+            "hardware.host_memory is not set: the load peak of {peak} of host RAM per node ({}) is unchecked",
+            ctx.plan.host.staging
         );
         let fix = format!(
             "add hardware.host_memory (per node) of at least {}GiB",

@@ -40,7 +40,7 @@ impl HostMemoryBelowLoadPeak {
         let peak = host.load_peak_bytes;
         let workers = host.workers_per_node.max(1);
         let message = format!(
-            "loading needs {peak} of host RAM per node ({workers} ranks, {}), {} more than hardware.host_memory {avail}",
+            "loading needs {peak} of host RAM per node ({}), {} more than hardware.host_memory {avail}",
             host.staging,
             peak.saturating_sub(avail)
         );

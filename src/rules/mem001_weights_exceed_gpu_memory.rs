@@ -49,14 +49,20 @@ impl WeightsExceedGpuMemory {
             g.total_bytes,
             g.memory_fraction,
         );
+        // Leave room for one max_model_len sequence too, so the proposed
+        // layout also starts (MEM003); its KV per GPU only shrinks with more GPUs.
+        let seq = ctx.plan.kv_cache.as_ref().map_or(Bytes::ZERO, |k| {
+            Bytes(k.max_model_len.saturating_mul(k.bytes_per_token_per_gpu))
+        });
         let room = g
             .budget_bytes
             .saturating_sub(g.activation_peak_bytes)
-            .saturating_sub(g.runtime_bytes);
+            .saturating_sub(g.runtime_bytes)
+            .saturating_sub(seq);
         let mut fixes = Vec::new();
         if let Some((yaml, w)) = parallelism_fix(ctx, room.0) {
             fixes.push(format!(
-                "set {yaml}: about {w} of weights per GPU, within the {room} left after activations and runtime"
+                "set {yaml}: about {w} of weights per GPU, within the {room} left after activations, runtime and one max_model_len sequence"
             ));
         }
         for (dtype, bits) in [("fp8", 8.0), ("int4 (awq/gptq)", 4.25)] {

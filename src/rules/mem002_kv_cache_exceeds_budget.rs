@@ -38,8 +38,16 @@ declare_rule! {
 impl KvCacheExceedsBudget {
     fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> {
         let plan = ctx.plan;
-        // No KV memory at all is MEM003's finding (the engine does not start).
-        if plan.per_gpu.kv_cache_bytes <= 0 || plan.classes.iter().all(|c| c.fits) {
+        // No KV memory at all, or a single sequence larger than the cache, is
+        // MEM003's (or TRF006's) finding: no replica count fixes it.
+        let kv_bytes = plan.per_gpu.kv_cache_bytes;
+        if kv_bytes <= 0
+            || plan.classes.iter().all(|c| c.fits)
+            || plan
+                .classes
+                .iter()
+                .any(|c| c.kv_bytes_per_sequence as i128 > kv_bytes as i128)
+        {
             return Vec::new();
         }
         let Some((li, largest)) = largest_class(plan) else {
@@ -77,7 +85,14 @@ impl KvCacheExceedsBudget {
         let mut fixes = Vec::new();
         match plan.classes.iter().filter_map(|c| c.replicas_needed).max() {
             Some(n) if plan.classes.iter().all(|c| c.replicas_needed.is_some()) => {
-                fixes.push(format!("set serving.replicas to {n}"));
+                let g = &plan.gpu;
+                let need = n.saturating_mul(g.gpus_per_replica);
+                let note = if g.gpus_per_node > 0 && need > g.nodes.saturating_mul(g.gpus_per_node) {
+                    format!(" and hardware.nodes to {}", need.div_ceil(g.gpus_per_node))
+                } else {
+                    String::new()
+                };
+                fixes.push(format!("set serving.replicas to {n}{note}"));
             }
             _ => fixes.push(
                 "no replica count fits: one sequence of some class is larger than an instance's KV cache (see MEM003/TRF006)".to_string(),
@@ -147,7 +162,10 @@ mod tests {
             f.message
         );
         let fix = f.fix.expect("fix");
-        assert!(fix.contains("set serving.replicas to 6"), "{fix}");
+        assert!(
+            fix.contains("set serving.replicas to 6 and hardware.nodes to 3"),
+            "{fix}"
+        );
         // floor(228 / 1.5) = 152, and ceil(152 x 1.5) = 228 fits.
         assert!(fix.contains("concurrency to 152"), "{fix}");
     }

@@ -38,7 +38,8 @@ impl LongContextNeedsSeparatePool {
     fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> {
         let plan = ctx.plan;
         let t = &ctx.config.thresholds;
-        if plan.classes.len() < 2 {
+        // Without KV memory the shares are meaningless (MEM003 reports it).
+        if plan.classes.len() < 2 || plan.per_gpu.kv_cache_bytes <= 0 {
             return Vec::new();
         }
         let mut lengths: Vec<u64> = plan.classes.iter().map(|c| c.tokens_per_sequence).collect();

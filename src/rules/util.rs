@@ -193,18 +193,24 @@ pub fn parallelism_fix(ctx: &super::RuleContext<'_>, room: u64) -> Option<(Strin
         .into_iter()
         .filter(|&t| t <= gpn)
         .collect();
+    let per_replica = |t: u64, pp2: u64| t.saturating_mul(pp2).saturating_mul(p.data.max(1));
     for &t in sizes.iter().filter(|&&t| t > tp) {
         if after(t, pp) <= room_at(t) {
-            return Some((format!("parallelism.tensor: {t}"), Bytes(after(t, pp))));
+            let note = gpu_count_note(ctx, per_replica(t, pp));
+            return Some((
+                format!("parallelism.tensor: {t}{note}"),
+                Bytes(after(t, pp)),
+            ));
         }
     }
     let t = sizes.iter().copied().max().unwrap_or(tp).max(tp);
     for pp2 in (pp + 1)..=layers {
         if after(t, pp2) <= room_at(t) {
+            let note = gpu_count_note(ctx, per_replica(t, pp2));
             let yaml = if t == tp {
-                format!("parallelism.pipeline: {pp2}")
+                format!("parallelism.pipeline: {pp2}{note}")
             } else {
-                format!("parallelism.tensor: {t} and parallelism.pipeline: {pp2}")
+                format!("parallelism.tensor: {t} and parallelism.pipeline: {pp2}{note}")
             };
             return Some((yaml, Bytes(after(t, pp2))));
         }
@@ -225,6 +231,30 @@ pub fn weights_at_bits(plan: &Plan, bits: f64) -> Bytes {
         16.0
     };
     Bytes((q * bits / cur + unq).ceil() as u64)
+}
+
+/// When `per_replica` GPUs per replica (after a proposed change) times the
+/// replicas no longer fit the nodes, the extra change that keeps the fix
+/// applicable: fewer replicas, or more nodes. Empty when they fit.
+pub fn gpu_count_note(ctx: &super::RuleContext<'_>, per_replica: u64) -> String {
+    let g = &ctx.plan.gpu;
+    let have = g.nodes.saturating_mul(g.gpus_per_node);
+    let replicas = if ctx.spec.kind == crate::spec::Kind::Serving {
+        g.replicas.max(1)
+    } else {
+        1
+    };
+    let need = replicas.saturating_mul(per_replica);
+    if need <= have || g.gpus_per_node == 0 {
+        return String::new();
+    }
+    let nodes = need.div_ceil(g.gpus_per_node);
+    match have.checked_div(per_replica).filter(|&r| r >= 1) {
+        Some(r) if ctx.spec.kind == crate::spec::Kind::Serving => {
+            format!(" with serving.replicas: {r} (or hardware.nodes: {nodes})")
+        }
+        _ => format!(" with hardware.nodes: {nodes}"),
+    }
 }
 
 #[cfg(test)]
