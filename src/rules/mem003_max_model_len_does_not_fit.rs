@@ -138,11 +138,12 @@ mod tests {
         let f = fx.one(&MaxModelLenDoesNotFit);
         assert!(f.message.contains("will not start"), "{}", f.message);
         assert!(f.message.contains("by 2.72 GiB"), "{}", f.message);
-        // TP 8 halves 70 GiB to 35 GiB, leaving room for one 5 GiB sequence.
+        // TP 8 halves 70 GiB to 35 GiB, leaving room for one 5 GiB sequence;
+        // 2 replicas x 8 GPUs no longer fit one node.
         assert!(f
             .fix
             .expect("fix")
-            .starts_with("set parallelism.tensor: 8: about 35.00 GiB"));
+            .starts_with("set parallelism.tensor: 8 with serving.replicas: 1 (or hardware.nodes: 2): about 35.00 GiB"));
     }
 
     #[test]
