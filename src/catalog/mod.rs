@@ -5,9 +5,22 @@
 //! Files are read only through [`FileAccess`], so tests pass bytes and the CLI
 //! passes the real file system.
 
+pub mod codes;
+pub mod gpus;
+pub mod hf_config;
+pub mod listing;
+mod memory_files;
+mod merge;
+pub mod models;
+pub mod params;
 mod resolve;
+pub mod safetensors;
+mod suggest;
+pub mod validate;
+mod weights;
 
-pub use resolve::resolve;
+pub use memory_files::MemoryFiles;
+pub use resolve::{resolve, MAX_HF_CONFIG_BYTES};
 
 use crate::spec::{MlaSpec, MoeSpec, Quantization, SlidingWindowSpec, WeightDtype};
 use crate::units::Bytes;

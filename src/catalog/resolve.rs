@@ -1,94 +1,286 @@
 //! Combine preset, config.json and inline fields into a [`Resolved`] model + GPU.
+//!
+//! Order: the preset or config.json gives the base, `model.architecture`
+//! overrides it field by field, then the result is validated exactly as an
+//! inline architecture is. Weights: `model.weights` over the checkpoint's own
+//! format. `model.safetensors` adds exact bytes from the file headers.
 
-use super::{
-    Architecture, ArchitectureSource, FileAccess, GpuInfo, Resolved, ResolvedModel, ResolvedWeights,
-};
+use super::codes;
+use super::gpus::{self, Gpu};
+use super::hf_config;
+use super::merge;
+use super::models;
+use super::safetensors;
+use super::suggest;
+use super::validate;
+use super::weights;
+use super::{ArchitectureSource, FileAccess, GpuInfo, Resolved, ResolvedModel, ResolvedWeights};
 use crate::diagnostics::{Finding, Severity};
-use crate::spec::{GpuSpec, Spec, WeightDtype};
+use crate::spec::{ArchitectureSpec, GpuSpec, InlineGpu, Spec};
+use crate::units::MIB;
 use std::path::Path;
 
-/// Resolve the spec's model and GPU. Inline architectures only, until the
-/// catalogue lands (issue 4).
+/// config.json files are a few KiB; anything past this is not one.
+pub const MAX_HF_CONFIG_BYTES: u64 = 16 * MIB;
+
+/// Resolve the spec's model and GPU; `None` when either cannot be resolved.
 pub fn resolve(
     spec: &Spec,
-    _spec_dir: &Path,
-    _files: &dyn FileAccess,
+    spec_dir: &Path,
+    files: &dyn FileAccess,
 ) -> (Option<Resolved>, Vec<Finding>) {
     let mut findings = Vec::new();
-    let a = spec.model.architecture.clone().unwrap_or_default();
-    let need = |v: Option<u64>, field: &str, findings: &mut Vec<Finding>| -> u64 {
-        v.unwrap_or_else(|| {
-            findings.push(Finding::new(
-                "SCH002",
-                "missing-field",
-                Severity::Error,
-                "/model/architecture",
-                format!("`model.architecture.{field}` is required when no preset or hf_config supplies it"),
-            ));
-            0
-        })
-    };
-    let layers = need(a.layers, "layers", &mut findings);
-    let hidden_size = need(a.hidden_size, "hidden_size", &mut findings);
-    let intermediate_size = need(a.intermediate_size, "intermediate_size", &mut findings);
-    let attention_heads = need(a.attention_heads, "attention_heads", &mut findings);
-    let vocab_size = need(a.vocab_size, "vocab_size", &mut findings);
-    let gpu = match &spec.hardware.gpu {
-        GpuSpec::Inline(g) => GpuInfo {
-            id: "inline".into(),
-            name: g.name.clone(),
-            memory_bytes: g.memory,
-            nvml_memory_bytes: None,
-            marketing_memory: None,
-            compute_capability: g.compute_capability.clone(),
-            architecture: None,
-            fp8: None,
-            fp4: None,
-            source: None,
+    let model = resolve_model(spec, spec_dir, files, &mut findings);
+    let gpu = resolve_gpu(&spec.hardware.gpu, &mut findings);
+    match (model, gpu) {
+        (Some(model), Some(gpu)) => (Some(Resolved { model, gpu }), findings),
+        _ => (None, findings),
+    }
+}
+
+/// The architecture base and the checkpoint's weights, from a preset or config.json.
+struct Base {
+    arch: ArchitectureSpec,
+    weights: Option<ResolvedWeights>,
+    source: ArchitectureSource,
+    pointer: &'static str,
+}
+
+fn resolve_model(
+    spec: &Spec,
+    spec_dir: &Path,
+    files: &dyn FileAccess,
+    findings: &mut Vec<Finding>,
+) -> Option<ResolvedModel> {
+    let m = &spec.model;
+    let base = match (&m.preset, &m.hf_config) {
+        (Some(_), Some(_)) => {
+            findings.push(codes::CONFLICTING_MODEL_SOURCE.finding(
+                "/model/hf_config",
+                "`model.preset` and `model.hf_config` are both set; memmath will not guess which one describes the deployed model",
+            ).with_fix("keep one of them; put any differences under `model.architecture`"));
+            return None;
+        }
+        (Some(id), None) => preset_base(id, findings)?,
+        (None, Some(path)) => hf_base(path, spec_dir, files, findings)?,
+        (None, None) => Base {
+            arch: ArchitectureSpec::default(),
+            weights: None,
+            source: ArchitectureSource::Inline,
+            pointer: "/model/architecture",
         },
-        GpuSpec::Id(id) => {
-            findings.push(Finding::new(
-                "CAT001",
-                "unknown-preset",
-                Severity::Error,
-                "/hardware/gpu",
-                format!("unknown GPU id `{id}`"),
-            ));
-            return (None, findings);
+    };
+    let user = m.architecture.clone().unwrap_or_default();
+    let merged = merge::overlay(&base.arch, &user);
+    let architecture = match merge::complete(&merged) {
+        Ok(a) => a,
+        Err(missing) => {
+            for field in missing {
+                findings.push(Finding::new(
+                    "SCH002",
+                    "missing-field",
+                    Severity::Error,
+                    "/model/architecture",
+                    format!("`model.architecture.{field}` is required when no preset or hf_config supplies it"),
+                ).with_fix("add it under `model.architecture`, or use `model.preset` / `model.hf_config`"));
+            }
+            return None;
         }
     };
-    if !findings.is_empty() {
-        return (None, findings);
+    let problems = validate::problems(&architecture);
+    if !problems.is_empty() {
+        let pointer = if m.architecture.is_some() {
+            "/model/architecture"
+        } else {
+            base.pointer
+        };
+        findings.push(
+            codes::INVALID_ARCHITECTURE
+                .finding(
+                    pointer,
+                    format!("invalid architecture: {}", problems.join("; ")),
+                )
+                .with_fix("correct the numbers (compare with the model's config.json)"),
+        );
+        return None;
     }
-    let kv_heads = a.kv_heads.unwrap_or(attention_heads);
-    let architecture = Architecture {
-        layers,
-        hidden_size,
-        intermediate_size,
-        attention_heads,
-        kv_heads,
-        head_dim: a.head_dim.unwrap_or(hidden_size / attention_heads.max(1)),
-        vocab_size,
-        tie_word_embeddings: a.tie_word_embeddings.unwrap_or(false),
-        max_position_embeddings: a.max_position_embeddings,
-        parameters: a.parameters,
-        gated_mlp: a.gated_mlp.unwrap_or(true),
-        attention_bias: a.attention_bias.unwrap_or(false),
-        moe: a.moe,
-        mla: a.mla,
-        sliding_window: a.sliding_window,
+    let weights = weights::combine(&m.weights, base.weights.as_ref());
+    let exact_weights = match &m.safetensors {
+        Some(p) => {
+            let (exact, mut f) = safetensors::read_weights(files, &spec_dir.join(p));
+            findings.append(&mut f);
+            exact
+        }
+        None => None,
     };
-    let w = &spec.model.weights;
-    let weights = ResolvedWeights {
-        dtype: w.dtype.unwrap_or(WeightDtype::Bf16),
-        quantization: w.quantization,
-        group_size: w.group_size,
-    };
-    let model = ResolvedModel {
+    Some(ResolvedModel {
         architecture,
-        source: ArchitectureSource::Inline,
+        source: base.source,
         weights,
-        exact_weights: None,
+        exact_weights,
+    })
+}
+
+fn preset_base(id: &str, findings: &mut Vec<Finding>) -> Option<Base> {
+    let catalog = match models::models() {
+        Ok(c) => c,
+        Err(e) => {
+            findings.push(codes::UNKNOWN_PRESET.finding(
+                "/model/preset",
+                format!("the built-in model catalogue failed to load: {e}"),
+            ));
+            return None;
+        }
     };
-    (Some(Resolved { model, gpu }), findings)
+    let Some(entry) = models::find(catalog, id) else {
+        let near = suggest::nearest(id, catalog.iter().map(|m| m.id.as_str()));
+        findings.push(
+            codes::UNKNOWN_PRESET
+                .finding(
+                    "/model/preset",
+                    format!("unknown model preset `{id}`{}", suggest::did_you_mean(&near)),
+                )
+                .with_fix("`memmath catalog models` lists the presets; or use `model.hf_config` / `model.architecture`"),
+        );
+        return None;
+    };
+    Some(Base {
+        arch: entry.architecture.clone(),
+        weights: entry.weights.as_ref().map(weights::from_spec_block),
+        source: ArchitectureSource::Preset(entry.id.clone()),
+        pointer: "/model/preset",
+    })
+}
+
+fn hf_base(
+    rel: &str,
+    spec_dir: &Path,
+    files: &dyn FileAccess,
+    findings: &mut Vec<Finding>,
+) -> Option<Base> {
+    let path = spec_dir.join(rel);
+    let unreadable = |why: String| {
+        codes::INVALID_HF_CONFIG
+            .finding(
+                "/model/hf_config",
+                format!("cannot read config.json `{}`: {why}", path.display()),
+            )
+            .with_fix("`model.hf_config` is relative to the spec file's folder")
+    };
+    match files.file_len(&path) {
+        Ok(len) if len > MAX_HF_CONFIG_BYTES => {
+            findings.push(unreadable(format!(
+                "{len} bytes is over the {MAX_HF_CONFIG_BYTES}-byte limit for a config.json"
+            )));
+            return None;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            findings.push(unreadable(e.to_string()));
+            return None;
+        }
+    }
+    let text = match files.read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            findings.push(unreadable(e.to_string()));
+            return None;
+        }
+    };
+    match hf_config::import(&text) {
+        Ok(mut imported) => {
+            findings.append(&mut imported.findings);
+            Some(Base {
+                arch: imported.architecture,
+                weights: imported.weights,
+                source: ArchitectureSource::HfConfig(rel.to_string()),
+                pointer: "/model/hf_config",
+            })
+        }
+        Err(f) => {
+            findings.push(*f);
+            None
+        }
+    }
+}
+
+fn resolve_gpu(gpu: &GpuSpec, findings: &mut Vec<Finding>) -> Option<GpuInfo> {
+    let catalog: &[Gpu] = match gpus::gpus() {
+        Ok(c) => c,
+        Err(e) => {
+            findings.push(codes::UNKNOWN_PRESET.finding(
+                "/hardware/gpu",
+                format!("the built-in GPU catalogue failed to load: {e}"),
+            ));
+            return None;
+        }
+    };
+    match gpu {
+        GpuSpec::Id(id) => match gpus::find(catalog, id) {
+            Some(g) => Some(g.info()),
+            None => {
+                let near = suggest::nearest(id, catalog.iter().map(|g| g.entry.id.as_str()));
+                let by_name = gpus::match_name(catalog, id)
+                    .map(|g| format!(" (`{id}` is the name of `{}`)", g.entry.id))
+                    .unwrap_or_default();
+                findings.push(
+                    codes::UNKNOWN_PRESET
+                        .finding(
+                            "/hardware/gpu",
+                            format!("unknown GPU id `{id}`{by_name}{}", suggest::did_you_mean(&near)),
+                        )
+                        .with_fix("`memmath catalog gpus` lists the ids; or write `{name, memory, compute_capability}` inline"),
+                );
+                None
+            }
+        },
+        GpuSpec::Inline(g) => Some(inline_gpu(g, catalog, findings)),
+    }
+}
+
+/// An inline GPU keeps its own memory figure (the user measured it); a missing
+/// compute capability and fp8/fp4 support come from the catalogue entry whose
+/// name matches.
+fn inline_gpu(g: &InlineGpu, catalog: &[Gpu], findings: &mut Vec<Finding>) -> GpuInfo {
+    let mut info = GpuInfo {
+        id: "inline".into(),
+        name: g.name.clone(),
+        memory_bytes: g.memory,
+        nvml_memory_bytes: None,
+        marketing_memory: None,
+        compute_capability: g.compute_capability.clone(),
+        architecture: None,
+        fp8: None,
+        fp4: None,
+        source: None,
+    };
+    let matched = gpus::match_name(catalog, &g.name);
+    match (matched, &g.compute_capability) {
+        (Some(entry), None) => {
+            let e = &entry.entry;
+            info.compute_capability = Some(e.compute_capability.clone());
+            info.architecture = Some(e.architecture.clone());
+            info.fp8 = Some(e.fp8);
+            info.fp4 = Some(e.fp4);
+            info.marketing_memory = Some(e.marketing_memory.clone());
+            info.nvml_memory_bytes = entry.nvml_memory_bytes;
+            info.source = Some(format!(
+                "compute capability and fp8/fp4 support from catalogue entry `{}` (matched by name)",
+                e.id
+            ));
+        }
+        (None, None) => findings.push(
+            codes::UNMATCHED_GPU_NAME
+                .finding(
+                    "/hardware/gpu",
+                    format!(
+                        "inline GPU `{}` has no `compute_capability` and matches no catalogue name, so fp8/fp4 support is unknown",
+                        g.name
+                    ),
+                )
+                .with_fix("add `compute_capability` (e.g. \"9.0\"), or use a catalogue id from `memmath catalog gpus`"),
+        ),
+        (_, Some(_)) => {}
+    }
+    info
 }

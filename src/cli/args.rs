@@ -21,8 +21,14 @@ pub enum Command {
     Check(CheckArgs),
     /// Capacity report of one or more specs.
     Report(ReportArgs),
+    /// Compare two specs or JSON plans (base -> head) for a PR comment.
+    Diff(DiffArgs),
     /// Print the JSON Schema of the spec.
     Schema,
+    /// List the built-in GPU or model presets, with their sources.
+    Catalog(CatalogArgs),
+    /// Check a spec against this machine's GPUs (NVML) or a saved snapshot.
+    Verify(VerifyArgs),
     /// Show a lint rule's documentation: `memmath rule MEM003`, `memmath rule --all`.
     Rule(RuleArgs),
 }
@@ -100,26 +106,123 @@ pub struct CheckArgs {
     pub exit_zero: bool,
 }
 
+/// Output formats of `memmath report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// GitHub-flavoured Markdown (PR comments, job summaries).
+    Md,
+    /// One self-contained HTML file (inline CSS and SVG, no script).
+    Html,
+    /// The JSON plan of design.md section 4 (an array when several specs).
     Json,
 }
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Spec files or folders.
+    /// Spec files or folders (walked for memmath specs).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(
         long = "format",
         visible_alias = "output-format",
         value_enum,
-        default_value = "json"
+        default_value = "md"
     )]
     pub format: ReportFormat,
     /// Write to this file instead of stdout.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Folder holding report.md.j2 / report.html.j2 to use instead of the embedded templates.
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is reported (default: always 0 once written).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// Output formats of `memmath diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Markdown for a PR comment, starting with `<!-- memmath-diff -->`.
+    Md,
+    /// The diff as JSON (bytes as integers).
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The base: a spec file or a JSON plan from `report --format json`.
+    pub base: PathBuf,
+    /// The head: a spec file or a JSON plan.
+    pub head: PathBuf,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "md"
+    )]
+    pub format: DiffFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when the head has a finding at or above this severity.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogKind {
+    Gpus,
+    Models,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Which catalogue to list.
+    #[arg(value_enum)]
+    pub what: CatalogKind,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "table"
+    )]
+    pub format: CatalogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Full,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The spec to check against the hardware.
+    pub spec: PathBuf,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "full"
+    )]
+    pub format: VerifyFormat,
+    /// Read the GPUs from a snapshot file instead of NVML.
+    #[arg(long, value_name = "FILE")]
+    pub probe_snapshot: Option<PathBuf>,
+    /// Write the probed snapshot to FILE (to reproduce this machine elsewhere).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Report the GPU memory a running engine holds (this pid and, when probing
+    /// NVML, its child processes) against the plan. Repeatable.
+    #[arg(long, value_name = "PID")]
+    pub observe: Vec<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

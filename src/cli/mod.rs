@@ -3,12 +3,16 @@
 //! own file and returns an [`ExitStatus`].
 
 mod args;
+mod catalog;
 mod check;
+mod diff;
 mod exit;
 mod files;
+mod proctree;
 mod report;
 mod rule;
 mod schema;
+mod verify;
 pub(crate) mod walk;
 
 use args::{Cli, Command};
@@ -32,7 +36,10 @@ pub fn main() -> std::process::ExitCode {
     let status = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Report(a) => report::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Schema => schema::run(),
+        Command::Catalog(a) => catalog::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Rule(a) => rule::run(a),
     };
     match status {

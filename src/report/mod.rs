@@ -1,5 +1,23 @@
 //! Reports: the JSON plan, Markdown and HTML capacity reports, and PR diffs.
+//!
+//! [`build_set`] turns analyzed specs into a [`ReportSet`] (every number the
+//! templates print), [`render`] lays it out through minijinja, and [`diff`]
+//! compares two plans. Nothing here reads files or prints.
 
+pub mod diff;
+mod env;
+mod escape;
 mod json;
+mod markdown;
+mod model;
+mod render;
+mod steps;
+mod svg;
 
+pub use env::{format_float, group_digits};
+pub use escape::{html as escape_html, markdown_code, markdown_text};
 pub use json::plan_json;
+pub use markdown::to_safe_html;
+pub use model::{build, build_set, ReportModel, ReportSet};
+pub use render::{render, Format, RenderError, HTML_NAME, MARKDOWN_NAME};
+pub use steps::Step;

@@ -1,0 +1,428 @@
+//! The computation, step by step: each step names its formula, its inputs and
+//! its result, in the order a reviewer checks them (issue 6 item 2).
+//!
+//! Every number here is read from the plan (or the spec for the traffic inputs
+//! the plan does not carry); nothing is recomputed, so the report can never
+//! disagree with `report --format json`. The formulas are those of design.md
+//! section 5, written so a reviewer can redo each step by hand.
+
+use super::env::{format_float, group_digits};
+use super::model::{f64_at, u64_at, FindingRow};
+use crate::plan::Plan;
+use crate::units::format_gib;
+use serde::Serialize;
+use serde_json::Value as Json;
+
+/// One step of the computation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub title: String,
+    pub formula: String,
+    pub inputs: Vec<Input>,
+    pub result: String,
+    /// Extra explanation (sharding method, verdict reasoning), may be empty.
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Input {
+    pub name: String,
+    pub value: String,
+}
+
+fn input(name: &str, value: impl Into<String>) -> Input {
+    Input {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+fn gib(b: u64) -> String {
+    format_gib(b as i128)
+}
+
+fn n(v: u64) -> String {
+    group_digits(v as i128)
+}
+
+/// All steps for a plan: serving or training.
+pub fn all(
+    plan: &Plan,
+    spec: &Json,
+    mla: Option<(u64, u64)>,
+    findings: &[FindingRow],
+) -> Vec<Step> {
+    let mut steps = vec![weights(plan), sharding(plan, spec)];
+    if plan.training.is_some() {
+        steps.extend(training(plan, spec));
+        return steps;
+    }
+    steps.push(budget(plan, spec));
+    if let Some(kv) = kv_per_token(plan, spec, mla) {
+        steps.push(kv);
+    }
+    if let Some(cap) = kv_capacity(plan) {
+        steps.push(cap);
+    }
+    if !plan.classes.is_empty() {
+        steps.push(per_sequence(plan));
+        steps.push(concurrency(plan, spec));
+        steps.push(long_context(plan, findings));
+    }
+    steps
+}
+
+fn weights(plan: &Plan) -> Step {
+    let w = &plan.weights;
+    if w.exact {
+        return Step {
+            title: "Weights per replica".into(),
+            formula: "sum of tensor sizes in the safetensors headers".into(),
+            inputs: vec![input("format", format!("{} / {}", w.dtype, w.quantization))],
+            result: format!(
+                "{} ({} B) for one copy of the model",
+                gib(w.total_bytes.get()),
+                n(w.total_bytes.get())
+            ),
+            note: "exact: read from file headers".into(),
+        };
+    }
+    Step {
+        title: "Weights per replica".into(),
+        formula: "quantized parameters x bits_per_weight / 8 + parts kept at 16-bit (embeddings, lm_head, norms)".into(),
+        inputs: vec![
+            input("parameters", format!("{} ({})", n(plan.model.parameters), plan.model.parameters_source)),
+            input("dtype / quantization", format!("{} / {}", w.dtype, w.quantization)),
+            input("group size", w.group_size.map_or("-".into(), n)),
+            input("bits per weight (metadata included)", format_float(w.bits_per_weight)),
+            input("16-bit parts", gib(w.unquantized_bytes.get())),
+        ],
+        result: format!("{} ({} B) for one copy of the model", gib(w.total_bytes.get()), n(w.total_bytes.get())),
+        note: String::new(),
+    }
+}
+
+fn sharding(plan: &Plan, spec: &Json) -> Step {
+    let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1);
+    let pp = u64_at(spec, "/parallelism/pipeline").unwrap_or(1);
+    let dp = u64_at(spec, "/parallelism/data").unwrap_or(1);
+    Step {
+        title: "Sharding across tensor and pipeline ranks".into(),
+        formula: "weights on the most-loaded GPU: its pipeline stage's layers / TP, plus the replicated parts".into(),
+        inputs: vec![
+            input("weights per replica", gib(plan.weights.total_bytes.get())),
+            input("tensor parallel", tp.to_string()),
+            input("pipeline parallel", pp.to_string()),
+            input("data parallel (engine instances / ZeRO shards)", dp.to_string()),
+        ],
+        result: format!("{} on the most-loaded GPU", gib(plan.per_gpu.weights_bytes.get())),
+        note: plan.weights.sharding.clone(),
+    }
+}
+
+fn budget(plan: &Plan, spec: &Json) -> Step {
+    let p = &plan.per_gpu;
+    let engine = spec
+        .pointer("/serving/engine")
+        .and_then(Json::as_str)
+        .unwrap_or("generic");
+    let headroom = f64_at(spec, "/capacity/headroom").unwrap_or(0.10);
+    Step {
+        title: "Runtime workspace and allocator headroom".into(),
+        formula: "KV pool per GPU = total x memory_fraction - weights - activation peak - runtime"
+            .into(),
+        inputs: vec![
+            input("GPU total (CUDA-visible)", gib(p.total_bytes.get())),
+            input(
+                &format!("memory fraction ({engine})"),
+                format_float(p.memory_fraction),
+            ),
+            input("budget = total x fraction", gib(p.budget_bytes.get())),
+            input("weights", gib(p.weights_bytes.get())),
+            input("activation peak", gib(p.activation_peak_bytes.get())),
+            input(
+                "runtime (CUDA context, NCCL, graphs)",
+                gib(p.runtime_bytes.get()),
+            ),
+            input(
+                "left outside the engine",
+                format!(
+                    "{} (headroom target {:.0}%)",
+                    gib(p.free_bytes.get()),
+                    headroom * 100.0
+                ),
+            ),
+        ],
+        result: format!(
+            "{} per GPU for the KV cache",
+            format_gib(p.kv_cache_bytes as i128)
+        ),
+        note: if p.kv_cache_bytes <= 0 {
+            "nothing is left for the KV cache: the engine will not start".into()
+        } else {
+            String::new()
+        },
+    }
+}
+
+fn kv_per_token(plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) -> Option<Step> {
+    let kv = plan.kv_cache.as_ref()?;
+    let m = &plan.model;
+    let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1).max(1);
+    let dtype_bytes = dtype_bytes(&kv.dtype);
+    let (formula, mut inputs) = if m.attention == "mla" {
+        let mut inputs = vec![input("layers", n(m.layers))];
+        if let Some((rank, rope)) = mla {
+            inputs.push(input("kv_lora_rank", n(rank)));
+            inputs.push(input("qk_rope_head_dim", n(rope)));
+        }
+        (
+            "MLA: (kv_lora_rank + qk_rope_head_dim) x dtype bytes x layers; one latent per token, replicated on every TP rank".to_string(),
+            inputs,
+        )
+    } else {
+        (
+            "2 (K and V) x max(1, kv_heads / TP) x head_dim x dtype bytes x layers on this GPU"
+                .to_string(),
+            vec![
+                input("layers", n(m.layers)),
+                input(
+                    "kv_heads / TP",
+                    format!("{} / {} = {}", m.kv_heads, tp, (m.kv_heads / tp).max(1)),
+                ),
+                input("head_dim", n(m.head_dim)),
+            ],
+        )
+    };
+    inputs.push(input(
+        "KV dtype",
+        match dtype_bytes {
+            Some(b) => format!("{} ({} B)", kv.dtype, format_float(b)),
+            None => kv.dtype.clone(),
+        },
+    ));
+    Some(Step {
+        title: "KV cache per token".into(),
+        formula,
+        inputs,
+        result: format!(
+            "{} B per token on the bottleneck GPU; {} B per token across the engine instance",
+            n(kv.bytes_per_token_per_gpu),
+            n(kv.bytes_per_token)
+        ),
+        note: "sliding-window layers, when present, are counted at their window (vLLM SlidingWindowSpec)".into(),
+    })
+}
+
+fn kv_capacity(plan: &Plan) -> Option<Step> {
+    let kv = plan.kv_cache.as_ref()?;
+    Some(Step {
+        title: "KV capacity of one engine instance".into(),
+        formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = tokens / max_model_len".into(),
+        inputs: vec![
+            input("KV pool per GPU", format_gib(plan.per_gpu.kv_cache_bytes as i128)),
+            input("bytes per token (this GPU)", n(kv.bytes_per_token_per_gpu)),
+            input("block size", n(kv.block_size)),
+            input("max_model_len", n(kv.max_model_len)),
+        ],
+        result: format!(
+            "{} blocks = {} tokens per instance; room for {} sequences of max_model_len; longest single sequence {} tokens; {} tokens across the deployment",
+            n(kv.num_blocks),
+            n(kv.capacity_tokens),
+            format_float(kv.max_concurrency),
+            n(kv.max_model_len_that_fits),
+            n(kv.deployment_capacity_tokens)
+        ),
+        note: String::new(),
+    })
+}
+
+fn per_sequence(plan: &Plan) -> Step {
+    let kv = plan.kv_cache.as_ref();
+    let block = kv.map_or(1, |k| k.block_size.max(1));
+    let per_tok = kv.map_or(0, |k| k.bytes_per_token_per_gpu);
+    let inputs = plan
+        .classes
+        .iter()
+        .map(|c| {
+            let blocks = c.tokens_per_sequence.div_ceil(block);
+            input(
+                &c.name,
+                format!(
+                    "{} + {} = {} tokens ({}), {} blocks x {} x {} B = {}",
+                    n(c.prompt_tokens),
+                    n(c.output_tokens),
+                    n(c.tokens_per_sequence),
+                    c.percentile,
+                    n(blocks),
+                    n(block),
+                    n(per_tok),
+                    gib(c.kv_bytes_per_sequence)
+                ),
+            )
+        })
+        .collect();
+    Step {
+        title: "KV per sequence, per request class".into(),
+        formula: "ceil((prompt[pct] + output[pct]) / block_size) x block_size x bytes per token"
+            .into(),
+        inputs,
+        result: "see the per-class capacity table".into(),
+        note: "p99 falls back to p95 only, never to the mean or median".into(),
+    }
+}
+
+fn concurrency(plan: &Plan, spec: &Json) -> Step {
+    let replicas = plan.gpu.replicas.max(1);
+    let inputs = plan
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let conc = u64_at(spec, &format!("/traffic/classes/{i}/concurrency"));
+            let burst = f64_at(spec, &format!("/traffic/classes/{i}/burst")).unwrap_or(1.0);
+            input(
+                &c.name,
+                format!(
+                    "ceil({} x {}) = {} sequences; per replica ceil({} / {}) = {}; {:.1}% of the KV pool",
+                    conc.map_or("?".into(), n),
+                    format_float(burst),
+                    n(c.required_concurrency),
+                    n(c.required_concurrency),
+                    replicas,
+                    n(c.per_replica_concurrency),
+                    c.pool_share * 100.0
+                ),
+            )
+        })
+        .collect();
+    let total: f64 = plan.classes.iter().map(|c| c.pool_share).sum();
+    Step {
+        title: "Times concurrency and burst".into(),
+        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = per-replica KV / replica KV pool".into(),
+        inputs,
+        result: format!("the classes together need {:.1}% of the KV pool", total * 100.0),
+        note: String::new(),
+    }
+}
+
+fn long_context(plan: &Plan, findings: &[FindingRow]) -> Step {
+    let mut tokens: Vec<u64> = plan.classes.iter().map(|c| c.tokens_per_sequence).collect();
+    tokens.sort_unstable();
+    let median = tokens
+        .get(tokens.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0)
+        .max(1);
+    let inputs = plan
+        .classes
+        .iter()
+        .map(|c| {
+            input(
+                &c.name,
+                format!(
+                    "{:.1}% of the pool, sequences {}x the median class",
+                    c.pool_share * 100.0,
+                    format_float(c.tokens_per_sequence as f64 / median as f64)
+                ),
+            )
+        })
+        .collect();
+    let flagged: Vec<&FindingRow> = findings.iter().filter(|f| f.code == "TRF003").collect();
+    let result = if flagged.is_empty() {
+        "no class needs its own pool: long sequences share the KV cache without crowding out the rest".to_string()
+    } else {
+        format!(
+            "long-context traffic needs its own pool: {}",
+            flagged
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    Step {
+        title: "Does long-context traffic need its own pool?".into(),
+        formula: "a class needs its own pool when it takes over half of the KV pool while its sequences are over 8x the median class's (TRF003)".into(),
+        inputs,
+        result,
+        note: String::new(),
+    }
+}
+
+fn training(plan: &Plan, spec: &Json) -> Vec<Step> {
+    let Some(t) = &plan.training else {
+        return Vec::new();
+    };
+    let s = |k: &str| {
+        spec.pointer(&format!("/training/{k}"))
+            .map(super::model::json_text)
+            .unwrap_or_else(|| "-".into())
+    };
+    let dp = u64_at(spec, "/parallelism/data").unwrap_or(1);
+    vec![
+        Step {
+            title: "Model states per GPU (ZeRO)".into(),
+            formula: "mixed-precision Adam: 2 B weights + 2 B gradients + 12 B optimizer (fp32 master, momentum, variance) per parameter; ZeRO-1 shards the optimizer, ZeRO-2 also the gradients, ZeRO-3 everything over the data-parallel ranks".into(),
+            inputs: vec![
+                input("method / optimizer / precision", format!("{} / {} / {}", s("method"), s("optimizer"), s("precision"))),
+                input("trainable parameters", n(t.trainable_parameters)),
+                input("ZeRO stage", s("zero_stage")),
+                input("data-parallel ranks", dp.to_string()),
+                input("offload", s("offload")),
+            ],
+            result: format!(
+                "weights {} + gradients {} + optimizer {} per GPU",
+                gib(t.weights_bytes.get()),
+                gib(t.gradients_bytes.get()),
+                gib(t.optimizer_bytes.get())
+            ),
+            note: if t.host_offload_bytes.get() > 0 {
+                format!("{} per node offloaded to host RAM", gib(t.host_offload_bytes.get()))
+            } else {
+                String::new()
+            },
+        },
+        Step {
+            title: "Activations per GPU".into(),
+            formula: "per layer s x b x h x (34 + 5as/h) bytes at 16-bit (Korthikanti et al. 2022), adjusted for the actual layer; / TP with sequence parallelism; selective recomputation drops 5as/h, full keeps 2sbh".into(),
+            inputs: vec![
+                input("micro-batch x sequence", format!("{} x {}", s("micro_batch_size"), s("sequence_length"))),
+                input("hidden size / layers", format!("{} / {}", n(plan.model.hidden_size), n(plan.model.layers))),
+                input("checkpointing", s("activation_checkpointing")),
+                input("sequence parallel", s("sequence_parallel")),
+            ],
+            result: format!("{} per GPU", gib(t.activations_bytes.get())),
+            note: String::new(),
+        },
+        Step {
+            title: "Total against the budget".into(),
+            formula: "weights + gradients + optimizer + activations <= budget".into(),
+            inputs: vec![
+                input("total", gib(t.total_bytes.get())),
+                input("budget", gib(plan.per_gpu.budget_bytes.get())),
+            ],
+            result: spare_or_short(plan.per_gpu.budget_bytes.signed_sub(t.total_bytes)),
+            note: String::new(),
+        },
+    ]
+}
+
+fn spare_or_short(b: i64) -> String {
+    if b >= 0 {
+        format!("{} to spare", format_gib(b as i128))
+    } else {
+        format!("{} short", format_gib(-(b as i128)))
+    }
+}
+
+/// Bytes per element of a KV cache dtype name, when known.
+fn dtype_bytes(dtype: &str) -> Option<f64> {
+    Some(match dtype {
+        "fp32" => 4.0,
+        "bf16" | "fp16" | "auto" => 2.0,
+        "fp8" | "fp8_e4m3" | "fp8_e5m2" | "int8" => 1.0,
+        "int4" | "nvfp4" => 0.5,
+        _ => return None,
+    })
+}

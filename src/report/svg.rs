@@ -1,0 +1,214 @@
+//! Inline SVG bars for the HTML report: one stacked bar per GPU against its
+//! capacity, and one bar per request class against the KV pool.
+//!
+//! Plain SVG with fixed coordinates (no script, no fonts to fetch); widths are
+//! rounded to 0.1 so output is byte-stable. Every text is HTML-escaped here
+//! because the result is inserted into the template as a safe string.
+
+use super::escape::html;
+use super::model::{Breakdown, ClassRow, TrainingSection};
+use crate::units::format_gib;
+use std::fmt::Write;
+
+const WIDTH: f64 = 640.0;
+const BAR_X: f64 = 0.0;
+const BAR_H: f64 = 28.0;
+
+struct Segment {
+    label: &'static str,
+    bytes: i64,
+    class: &'static str,
+}
+
+/// Stacked bar of the bottleneck GPU: weights, activations, runtime, KV, free.
+pub fn gpu_bar(b: &Breakdown) -> String {
+    let mut segs = vec![
+        Segment {
+            label: "weights",
+            bytes: b.weights_bytes as i64,
+            class: "w",
+        },
+        Segment {
+            label: "activations",
+            bytes: b.activation_bytes as i64,
+            class: "a",
+        },
+        Segment {
+            label: "runtime",
+            bytes: b.runtime_bytes as i64,
+            class: "r",
+        },
+    ];
+    match b.kv_used_bytes {
+        Some(used) => {
+            segs.push(Segment {
+                label: "KV planned",
+                bytes: used as i64,
+                class: "k",
+            });
+            segs.push(Segment {
+                label: "KV spare",
+                bytes: b.kv_bytes - used as i64,
+                class: "s",
+            });
+        }
+        None => segs.push(Segment {
+            label: "KV cache",
+            bytes: b.kv_bytes,
+            class: "k",
+        }),
+    }
+    segs.push(Segment {
+        label: "free",
+        bytes: b.free_bytes as i64,
+        class: "f",
+    });
+    let title = format!(
+        "{}: {} total",
+        b.gpu_name,
+        format_gib(b.total_bytes as i128)
+    );
+    stacked(&title, &segs, b.total_bytes)
+}
+
+/// Stacked bar of one training GPU: weights, gradients, optimizer, activations.
+pub fn training_bar(t: &TrainingSection, total: u64) -> String {
+    let used = t.total_bytes as i64;
+    let segs = vec![
+        Segment {
+            label: "weights",
+            bytes: t.weights_bytes as i64,
+            class: "w",
+        },
+        Segment {
+            label: "gradients",
+            bytes: t.gradients_bytes as i64,
+            class: "g",
+        },
+        Segment {
+            label: "optimizer",
+            bytes: t.optimizer_bytes as i64,
+            class: "o",
+        },
+        Segment {
+            label: "activations",
+            bytes: t.activations_bytes as i64,
+            class: "a",
+        },
+        Segment {
+            label: "free",
+            bytes: total as i64 - used,
+            class: "f",
+        },
+    ];
+    let title = format!("one GPU: {} total", format_gib(total as i128));
+    stacked(&title, &segs, total)
+}
+
+fn stacked(title: &str, segs: &[Segment], total: u64) -> String {
+    // Scale to the larger of the capacity and the positive sum, so an
+    // over-committed GPU shows its overflow past the capacity line.
+    let sum: i64 = segs.iter().map(|s| s.bytes.max(0)).sum();
+    let scale_bytes = (total as i64).max(sum).max(1) as f64;
+    let legend_rows = segs.len().div_ceil(3);
+    let height = 20.0 + BAR_H + 12.0 + legend_rows as f64 * 18.0;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="bar" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = html(title)
+    );
+    let _ = write!(
+        out,
+        r#"<text x="0" y="13" class="lbl">{}</text>"#,
+        html(title)
+    );
+    let mut x = BAR_X;
+    for s in segs.iter().filter(|s| s.bytes > 0) {
+        let w = round1(s.bytes as f64 / scale_bytes * WIDTH);
+        let _ = write!(
+            out,
+            r#"<rect class="{c}" x="{x:.1}" y="20" width="{w:.1}" height="{BAR_H}"><title>{l}: {g}</title></rect>"#,
+            c = s.class,
+            l = s.label,
+            g = format_gib(s.bytes as i128)
+        );
+        x = round1(x + w);
+    }
+    let cap_x = round1(total as f64 / scale_bytes * WIDTH);
+    let _ = write!(
+        out,
+        r#"<line class="cap" x1="{cap_x:.1}" x2="{cap_x:.1}" y1="16" y2="{y2}"/>"#,
+        y2 = 20.0 + BAR_H + 4.0
+    );
+    for (i, s) in segs.iter().enumerate() {
+        let lx = (i % 3) as f64 * (WIDTH / 3.0);
+        let ly = 20.0 + BAR_H + 12.0 + (i / 3) as f64 * 18.0;
+        let _ = write!(
+            out,
+            r#"<rect class="{c}" x="{lx:.1}" y="{ry:.1}" width="10" height="10"/><text x="{tx:.1}" y="{ty:.1}" class="lg">{l} {g}</text>"#,
+            c = s.class,
+            ry = ly + 2.0,
+            tx = lx + 14.0,
+            ty = ly + 11.0,
+            l = s.label,
+            g = format_gib(s.bytes as i128)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// One horizontal bar per class: its share of the KV pool at required load.
+pub fn class_bars(classes: &[ClassRow]) -> String {
+    if classes.is_empty() {
+        return String::new();
+    }
+    let max_share = classes.iter().map(|c| c.pool_share).fold(1.0_f64, f64::max);
+    let row_h = 34.0;
+    let height = classes.len() as f64 * row_h + 6.0;
+    let label_w = 200.0;
+    let bar_w = WIDTH - label_w;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="bar" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="KV pool share per request class" xmlns="http://www.w3.org/2000/svg"><title>KV pool share per request class</title>"#
+    );
+    for (i, c) in classes.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let w = round1((c.pool_share / max_share).clamp(0.0, 1.0) * bar_w);
+        let cls = if c.fits { "k" } else { "x" };
+        let _ = write!(
+            out,
+            r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct:.1}% of the KV pool; {req} needed, {max} supported{verdict}</text>"#,
+            ty = y + 13.0,
+            name = html(&truncate(&c.name, 28)),
+            sy = y + 29.0,
+            pct = c.pool_share * 100.0,
+            req = c.required_concurrency,
+            max = c.max_concurrency,
+            verdict = if c.fits { "" } else { " (does not fit)" },
+        );
+    }
+    let full_x = round1(label_w + bar_w / max_share);
+    let _ = write!(
+        out,
+        r#"<line class="cap" x1="{full_x:.1}" x2="{full_x:.1}" y1="0" y2="{height}"/>"#
+    );
+    out.push_str("</svg>");
+    out
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}

@@ -1,0 +1,86 @@
+//! Hostile strings in a spec (name, description, class names, finding text)
+//! render as text in Markdown and HTML: no tag, handler or `javascript:` link
+//! survives, and no `|` breaks a Markdown table row.
+
+mod common;
+
+use memmath::report::{build_set, render, Format};
+use serde_json::{json, Value};
+
+const NAME: &str = "<script>alert('name')</script>";
+const DESC: &str = "Pwn <img src=x onerror=alert(1)> [click](javascript:alert(2)) <a href=\"javascript:alert(3)\">x</a> ![i](https://evil.example/x.png)";
+const CLASS: &str = "chat|<svg onload=alert(4)>";
+
+fn hostile() -> Value {
+    let text =
+        std::fs::read_to_string(common::root().join("tests/fixtures/serving-dense.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["spec"]["metadata"]["name"] = json!(NAME);
+    v["spec"]["metadata"]["description"] = json!(DESC);
+    v["plan"]["name"] = json!(NAME);
+    v["plan"]["classes"][0]["name"] = json!(CLASS);
+    v["spec"]["traffic"]["classes"][0]["name"] = json!(CLASS);
+    v["findings"][0]["message"] = json!("<iframe src=javascript:alert(5)>");
+    v
+}
+
+fn rendered(format: Format) -> String {
+    let a = common::analysis_from("specs/<evil>.yaml", &hostile());
+    let b = common::analysis_from("specs/second.yaml", &hostile());
+    render(&build_set(&[&a, &b], "test"), format, None).unwrap()
+}
+
+#[test]
+fn html_renders_hostile_strings_as_text() {
+    let html = rendered(Format::Html);
+    let lower = html.to_lowercase();
+    // Hostile markup survives only as escaped text (`onerror=` inside
+    // `&lt;img ...&gt;` is inert); `<svg` alone is our own chart.
+    for bad in [
+        "<script",
+        "<img",
+        "<svg onload",
+        "<iframe",
+        "<a href=\"javascript:",
+        "<a href='javascript:",
+        "https://evil",
+    ] {
+        let at = lower.find(bad).unwrap_or(0);
+        assert!(
+            !lower.contains(bad),
+            "found {bad}: {}",
+            &html[at.saturating_sub(200)..(at + 100).min(html.len())]
+        );
+    }
+    assert!(!lower.contains("<img"));
+    assert!(html.contains("&lt;script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!lower.contains("<script"));
+    assert!(!lower.contains("javascript:alert(2)\""));
+    // No script or external resource of our own either.
+    assert!(
+        !lower.contains("<link") && !lower.contains("@import") && !lower.contains("src=\"http")
+    );
+}
+
+#[test]
+fn markdown_escapes_hostile_strings() {
+    let md = rendered(Format::Markdown);
+    assert!(!md.contains("<script"), "{md}");
+    assert!(!md.contains("<img"));
+    assert!(!md.contains("<svg"));
+    assert!(!md.contains("<iframe"));
+    // `\[click\](javascript:...)` is inert: the brackets are escaped.
+    assert!(!md.replace("\\]", "").contains("](javascript:"));
+    assert!(md.contains("chat\\|&lt;svg onload=alert(4)&gt;"));
+    // Every table row keeps its column count: a `|` in a name is escaped.
+    for block in md.split("\n\n") {
+        let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+        if let Some(first) = rows.first() {
+            let cols = |l: &str| l.replace("\\|", "").matches('|').count();
+            for r in &rows {
+                assert_eq!(cols(r), cols(first), "row breaks its table: {r}");
+            }
+        }
+    }
+}

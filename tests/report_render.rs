@@ -1,0 +1,93 @@
+//! Golden Markdown and HTML reports of three constructed plans (serving dense,
+//! MoE/MLA, training), determinism, multi-spec summary and template errors.
+
+mod common;
+
+use memmath::report::{build_set, render, Format};
+
+const CASES: &[&str] = &["serving-dense", "moe-mla", "training"];
+
+fn render_case(name: &str, format: Format) -> String {
+    let a = common::analysis(name);
+    let set = build_set(&[&a], "test");
+    render(&set, format, None).unwrap()
+}
+
+#[test]
+fn markdown_goldens() {
+    for case in CASES {
+        common::assert_golden(&format!("{case}.md"), &render_case(case, Format::Markdown));
+    }
+}
+
+#[test]
+fn html_goldens() {
+    for case in CASES {
+        common::assert_golden(&format!("{case}.html"), &render_case(case, Format::Html));
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for case in CASES {
+        for format in [Format::Markdown, Format::Html] {
+            assert_eq!(render_case(case, format), render_case(case, format));
+        }
+    }
+}
+
+#[test]
+fn multi_spec_summary() {
+    let analyses: Vec<_> = CASES.iter().map(|c| common::analysis(c)).collect();
+    let refs: Vec<_> = analyses.iter().collect();
+    let set = build_set(&refs, "test");
+    let md = render(&set, Format::Markdown, None).unwrap();
+    common::assert_golden("multi.md", &md);
+    assert!(md.contains("| Deployment | GPUs | Fits | Spare per GPU | Worst finding |"));
+    assert!(md.contains("## chat-70b-prod"));
+    assert!(md.contains("## deepseek-v3-mla"));
+    assert!(md.contains("error MEM002 kv-cache-too-small"));
+    let html = render(&set, Format::Html, None).unwrap();
+    assert!(html.contains("href=\"#spec-llama-8b-sft\""));
+}
+
+#[test]
+fn verdicts_say_fit_spare_and_shortfall() {
+    let md = render_case("serving-dense", Format::Markdown);
+    assert!(md.contains("**Verdict: fits.**"), "{md}");
+    assert!(md.contains("at p99 traffic"));
+    let md = render_case("moe-mla", Format::Markdown);
+    assert!(md.contains("**Verdict: does not fit.**"));
+    assert!(md.contains("3 replica(s) would fit every class"));
+    let md = render_case("training", Format::Markdown);
+    assert!(md.contains("**Verdict: fits.**"));
+    assert!(md.contains("| 3 (this spec) |"));
+}
+
+#[test]
+fn no_bare_g_units() {
+    for case in CASES {
+        let md = render_case(case, Format::Markdown);
+        for (i, w) in md.split_whitespace().enumerate() {
+            let number_g = w.strip_suffix('G').is_some_and(|n| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.')
+            });
+            assert!(w != "G" && !number_g, "bare G in word {i}: {w}");
+        }
+    }
+}
+
+#[test]
+fn a_broken_template_is_an_error() {
+    let a = common::analysis("serving-dense");
+    let set = build_set(&[&a], "test");
+    assert!(render(&set, Format::Markdown, Some("{{ reports[0].nope }}")).is_err());
+    assert!(render(&set, Format::Html, Some("{% for %}")).is_err());
+    let custom = render(
+        &set,
+        Format::Markdown,
+        Some("{% for r in reports %}{{ r.name }}{% endfor %}"),
+    )
+    .unwrap();
+    assert_eq!(custom, "chat-70b-prod\n");
+}
