@@ -72,7 +72,7 @@ fn known_change_headline_and_deltas() {
     assert!(md.starts_with(MARKER), "{md}");
     assert!(
         md.contains(
-            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB | 5 | 14 → 3 | yes → no | changed |"
+            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB (+100%) | 5 | 14 → 3 (-79%) | yes → no | changed |"
         ),
         "{md}"
     );

@@ -507,6 +507,12 @@ fn fmt_delta(r: &Row) -> String {
 fn arrow(pair: [Option<u64>; 2], f: fn(u64) -> String) -> String {
     match pair {
         [Some(a), Some(b)] if a == b => f(a),
+        [Some(a), Some(b)] if a > 0 => format!(
+            "{} → {} ({})",
+            f(a),
+            f(b),
+            signed_pct((b as f64 - a as f64) / a as f64)
+        ),
         [a, b] => format!("{} → {}", a.map_or("-".into(), f), b.map_or("-".into(), f)),
     }
 }
