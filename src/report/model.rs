@@ -324,7 +324,15 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
             .available_bytes
             .map(|avail| plan.host.load_peak_bytes <= avail),
     });
-    m.assumptions = plan.assumptions.clone();
+    m.assumptions = plan
+        .assumptions
+        .iter()
+        .map(|a| Assumption {
+            field: a.field.clone(),
+            value: with_gib(&a.value),
+            source: a.source.clone(),
+        })
+        .collect();
     let used_share = if plan.classes.is_empty() {
         None
     } else {
@@ -779,6 +787,17 @@ fn summary_row(r: &ReportModel) -> SummaryRow {
         fits: r.verdict.fits,
         spare,
         worst_finding: worst,
+    }
+}
+
+/// `2147483648 bytes` -> `2147483648 bytes (2.00 GiB)`: a reviewer reads GiB.
+fn with_gib(value: &str) -> String {
+    match value
+        .strip_suffix(" bytes")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        Some(b) if b >= 1 << 20 => format!("{value} ({})", crate::units::format_gib(b as i128)),
+        _ => value.to_string(),
     }
 }
 
