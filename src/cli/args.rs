@@ -27,6 +27,8 @@ pub enum Command {
     Schema,
     /// List the built-in GPU or model presets, with their sources.
     Catalog(CatalogArgs),
+    /// Check a spec against this machine's GPUs (NVML) or a saved snapshot.
+    Verify(VerifyArgs),
 }
 
 /// Output formats of `memmath check` (one renderer each in `diagnostics/`).
@@ -190,4 +192,33 @@ pub struct CatalogArgs {
         default_value = "table"
     )]
     pub format: CatalogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Full,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The spec to check against the hardware.
+    pub spec: PathBuf,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "full"
+    )]
+    pub format: VerifyFormat,
+    /// Read the GPUs from a snapshot file instead of NVML.
+    #[arg(long, value_name = "FILE")]
+    pub probe_snapshot: Option<PathBuf>,
+    /// Write the probed snapshot to FILE (to reproduce this machine elsewhere).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Report the GPU memory a running engine holds (this pid and, when probing
+    /// NVML, its child processes) against the plan. Repeatable.
+    #[arg(long, value_name = "PID")]
+    pub observe: Vec<u32>,
 }

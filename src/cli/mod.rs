@@ -8,8 +8,10 @@ mod check;
 mod diff;
 mod exit;
 mod files;
+mod proctree;
 mod report;
 mod schema;
+mod verify;
 pub(crate) mod walk;
 
 use args::{Cli, Command};
@@ -36,6 +38,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Schema => schema::run(),
         Command::Catalog(a) => catalog::run(a),
+        Command::Verify(a) => verify::run(a),
     };
     match status {
         Ok(s) => s.into(),

@@ -67,6 +67,5 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
 }
 
 mod report_fixtures;
-// Not every test crate that includes this module uses the report fixtures.
-#[allow(unused_imports)]
+#[allow(unused_imports)] // each test binary uses a different subset
 pub use report_fixtures::*;
