@@ -39,7 +39,7 @@ impl HeadroomBelowMinimum {
         let min = ctx.config.thresholds.min_headroom;
         let total = ctx.plan.per_gpu.total_bytes;
         if let (Some((hn, hd)), Some((mn, md))) = (decimal_ratio(headroom), decimal_ratio(min)) {
-            if hn * md < mn * hd {
+            if hn.saturating_mul(md) < mn.saturating_mul(hd) {
                 out.push(
                     self.finding(
                         "/capacity/headroom",
@@ -91,7 +91,9 @@ impl HeadroomBelowMinimum {
                 // TensorRT-LLM's fraction is of what is free after weights,
                 // activations and runtime (B0): budget = B0 + f x (total - B0).
                 let g = &ctx.plan.per_gpu;
-                let b0 = (g.weights_bytes.0 + g.activation_peak_bytes.0 + g.runtime_bytes.0) as f64;
+                let b0 = g.weights_bytes.0 as f64
+                    + g.activation_peak_bytes.0 as f64
+                    + g.runtime_bytes.0 as f64;
                 let target = total.0 as f64 - needed.0 as f64;
                 let f = ((target - b0) / (total.0 as f64 - b0).max(1.0) * 100.0).floor() / 100.0;
                 if f > 0.0 {
