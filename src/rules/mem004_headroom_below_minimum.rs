@@ -13,6 +13,11 @@ declare_rule! {
     /// minimum (10%, `[thresholds] min-headroom` in memmath.toml). The comparison
     /// is exact: `gpu_memory_utilization: 0.90` leaves exactly 10% and passes.
     ///
+    /// TensorRT-LLM's `free_gpu_memory_fraction` is a fraction of the memory
+    /// left after weights and activations, so its default 0.9 leaves less than
+    /// 10% of the whole GPU: the finding computes the fraction that keeps the
+    /// headroom. For `engine: generic` the budget is `1 - headroom` by definition.
+    ///
     /// ## Why is this bad?
     /// Memory outside the engine's budget absorbs what the plan does not model:
     /// CUDA graphs captured outside the budget, NCCL buffers, fragmentation, a

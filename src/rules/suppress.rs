@@ -478,6 +478,48 @@ traffic:
     }
 
     #[test]
+    fn lint_ignore_suppresses_file_wide_and_reports_unknown_and_unused() {
+        let fx = crate::rules::testutil::Fixture::edit(|v| {
+            v["lint"] = serde_json::json!({"ignore": [
+                {"rule": "no-burst-margin", "reason": "steady batch traffic"},
+                {"rule": "TRF03", "reason": "typo"},
+                {"rule": "MEM004", "reason": "stale"}
+            ]});
+        });
+        let src = SourceFile::new("a.yaml", "a: 1\nb: 2\n");
+        let cfg = RulesConfig::default();
+        let f = Finding::new(
+            "TRF004",
+            "no-burst-margin",
+            Severity::Warning,
+            "/traffic/classes/0",
+            "m",
+        );
+        let out = apply(
+            vec![f],
+            &src,
+            None,
+            Some(&fx.spec),
+            &SuppressOptions {
+                inline_ignores: true,
+                config: &cfg,
+                rules_ran: true,
+            },
+        );
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|f| (f.code.as_str(), f.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SUP002", "/lint/ignore/1/rule"),
+                ("SUP001", "/lint/ignore/2/rule")
+            ]
+        );
+    }
+
+    #[test]
     fn codes_of_other_commands_are_known_but_never_unused() {
         let text = "serving: {}  # memmath: ignore[HW002] verify runs on the GPU nodes\n";
         let src = SourceFile::new("a.yaml", text);
