@@ -100,7 +100,8 @@ mod tests {
         assert_eq!(f.code, "TRF004");
         assert_eq!(f.pointer, "/traffic/classes/0");
         assert!(
-            f.message.contains("steady concurrency of 64 (no burst set)"),
+            f.message
+                .contains("steady concurrency of 64 (no burst set)"),
             "{}",
             f.message
         );
