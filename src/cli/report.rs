@@ -4,16 +4,14 @@
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
 use super::files::RealFiles;
+use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
 use memmath::rules::{load_config, RulesConfig};
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
@@ -42,50 +40,29 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-/// Read and analyze one spec file. As in `check`, a file over the size limit
-/// or not UTF-8 is a finding; a file that cannot be read is a tool failure.
+/// Read and analyze one spec file through `cli/load.rs`, as `check` does: a
+/// file over the size limit or not UTF-8 is a finding; one that cannot be read
+/// is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
-    let name = path.display().to_string();
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("{name}: {e}"))?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Ok(findings_only(
-            SourceFile::new(name, ""),
-            vec![too_large(bytes.len() as u64)],
-        ));
-    }
-    let (source, bad_utf8) = decode_source(name, bytes);
-    if let Some(f) = bad_utf8 {
-        return Ok(findings_only(source, vec![f]));
-    }
-    Ok(analyze_source(path, source, rules))
-}
-
-fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding>) -> Analysis {
-    Analysis {
-        source,
-        doc: None,
-        spec: None,
-        resolved: None,
-        plan: None,
-        findings,
-    }
-}
-
-pub(super) fn analyze_source(path: &Path, source: SourceFile, rules: &RulesConfig) -> Analysis {
-    let spec_dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let opts = AnalyzeOptions {
-        files: &RealFiles,
-        spec_dir,
-        rules,
-        inline_ignores: true,
-    };
-    analyze(source, &opts)
+    Ok(match load_spec(path)? {
+        Loaded::Rejected(source, finding) => Analysis {
+            source,
+            doc: None,
+            spec: None,
+            resolved: None,
+            plan: None,
+            findings: vec![finding],
+        },
+        Loaded::Text(source) => {
+            let opts = AnalyzeOptions {
+                files: &RealFiles,
+                spec_dir: spec_dir(path),
+                rules,
+                inline_ignores: true,
+            };
+            analyze(source, &opts)
+        }
+    })
 }
 
 /// The nearest memmath.toml above each spec, parsed once per folder, so a
@@ -97,11 +74,8 @@ pub(super) struct Configs {
 
 impl Configs {
     pub(super) fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
-        let parent = match spec.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let dir = std::path::absolute(parent).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let dir =
+            std::path::absolute(spec_dir(spec)).map_err(|e| format!("{}: {e}", spec.display()))?;
         if let Some(c) = self.by_dir.get(&dir) {
             return Ok(c.clone());
         }
