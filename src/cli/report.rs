@@ -3,6 +3,7 @@
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
+use super::config::ConfigCache;
 use super::files::RealFiles;
 use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
@@ -10,9 +11,8 @@ use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
-use memmath::rules::{load_config, RulesConfig};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use memmath::rules::RulesConfig;
+use std::path::Path;
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     let files = collect_specs(&args.paths)?;
@@ -20,7 +20,7 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         eprintln!("memmath: warning: no memmath specs found (looked for *.yaml/*.yml with `apiVersion: memmath/...`)");
         return Ok(ExitStatus::Success);
     }
-    let mut configs = Configs::default();
+    let mut configs = ConfigCache::new(None, &[], &[])?;
     let mut analyses = Vec::with_capacity(files.len());
     for path in &files {
         let rules = configs.for_spec(path)?;
@@ -63,37 +63,6 @@ pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis,
             analyze(source, &opts)
         }
     })
-}
-
-/// The nearest memmath.toml above each spec, parsed once per folder, so a
-/// report shows the same findings as `check` does.
-#[derive(Default)]
-pub(super) struct Configs {
-    by_dir: BTreeMap<PathBuf, RulesConfig>,
-}
-
-impl Configs {
-    pub(super) fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
-        let dir =
-            std::path::absolute(spec_dir(spec)).map_err(|e| format!("{}: {e}", spec.display()))?;
-        if let Some(c) = self.by_dir.get(&dir) {
-            return Ok(c.clone());
-        }
-        let found = dir
-            .ancestors()
-            .map(|d| d.join("memmath.toml"))
-            .find(|p| p.is_file());
-        let cfg = match found {
-            Some(p) => {
-                let text =
-                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                load_config(&text).map_err(|e| format!("{}: {e}", p.display()))?
-            }
-            None => RulesConfig::default(),
-        };
-        self.by_dir.insert(dir, cfg.clone());
-        Ok(cfg)
-    }
 }
 
 fn json(analyses: &[Analysis]) -> Result<String, String> {
