@@ -13,7 +13,7 @@ pub fn run(args: CatalogArgs) -> Result<ExitStatus, String> {
             json(&listing::models_json(models::models()?))?
         }
     };
-    print!("{out}");
+    super::output::stdout(&out)?;
     Ok(ExitStatus::Success)
 }
 

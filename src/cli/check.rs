@@ -26,10 +26,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     if specs.is_empty() {
         eprintln!("memmath: warning: no memmath specs found (looked for *.yaml/*.yml with `apiVersion: memmath/...`)");
         if !text_format {
-            print!(
-                "{}",
-                diagnostics::render(format, &[], &RenderOptions::default())
-            );
+            super::output::stdout(&diagnostics::render(format, &[], &RenderOptions::default()))?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -50,7 +47,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     } else {
         diagnostics::render(format, &files, &opts)
     };
-    print!("{out}");
+    super::output::stdout(&out)?;
 
     Ok(exit_status(&files, args.fail_on, args.exit_zero))
 }

@@ -4,7 +4,8 @@
 
 use super::args::{DiffArgs, DiffFormat};
 use super::config::ConfigCache;
-use super::report::{analyze_file, exit_for, write_output};
+use super::output::write_output;
+use super::report::{analyze_file, exit_for};
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};

@@ -10,6 +10,7 @@ mod diff;
 mod exit;
 mod files;
 pub(crate) mod load;
+mod output;
 mod proctree;
 mod report;
 mod rule;

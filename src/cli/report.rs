@@ -6,6 +6,7 @@ use super::args::{FailOn, ReportArgs, ReportFormat};
 use super::config::ConfigCache;
 use super::files::RealFiles;
 use super::load::{load_spec, spec_dir, Loaded};
+use super::output::write_output;
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
@@ -88,21 +89,6 @@ fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result
     let refs: Vec<&Analysis> = analyses.iter().collect();
     let set = build_set(&refs, env!("CARGO_PKG_VERSION"));
     render(&set, format, template.as_deref()).map_err(|e| e.to_string())
-}
-
-/// Write to `-o FILE` or stdout.
-pub(super) fn write_output(path: Option<&Path>, out: &str) -> Result<(), String> {
-    match path {
-        Some(p) => std::fs::write(p, out).map_err(|e| format!("{}: {e}", p.display())),
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("stdout: {e}"))
-        }
-    }
 }
 
 /// 0 unless `--fail-on` is given and a finding reaches it.

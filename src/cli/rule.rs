@@ -99,11 +99,11 @@ pub fn run(args: RuleArgs) -> Result<ExitStatus, String> {
                 items.into_iter().next().unwrap_or(Value::Null)
             };
             let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-            println!("{text}");
+            super::output::stdout(&format!("{text}\n"))?;
         }
         RuleFormat::Full => {
             let texts: Vec<String> = entries.iter().map(Entry::full).collect();
-            println!("{}", texts.join("\n\n"));
+            super::output::stdout(&format!("{}\n", texts.join("\n\n")))?;
         }
     }
     Ok(ExitStatus::Success)

@@ -3,6 +3,6 @@
 use super::ExitStatus;
 
 pub fn run() -> Result<ExitStatus, String> {
-    println!("{}", memmath::schema::SCHEMA_JSON.trim_end());
+    super::output::stdout(&format!("{}\n", memmath::schema::SCHEMA_JSON.trim_end()))?;
     Ok(ExitStatus::Success)
 }

@@ -81,16 +81,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
                 "hardware": section,
                 "observed": observed,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-            );
+            let text = serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?;
+            super::output::stdout(&format!("{text}\n"))?;
         }
         VerifyFormat::Full => {
-            print!("{}", render_full(&located, section.as_ref()));
+            let mut text = render_full(&located, section.as_ref());
             if let Some(o) = &observed {
-                print!("{}", render_observation(o));
+                text.push_str(&render_observation(o));
             }
+            super::output::stdout(&text)?;
         }
     }
     let failed = located.iter().any(|f| f.severity >= Severity::Error);
