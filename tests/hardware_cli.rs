@@ -136,3 +136,182 @@ fn unwritable_save_path_exits_2() {
         .code(2)
         .stderr(predicate::str::contains("cannot write snapshot"));
 }
+
+const H100_SPEC: &str = "specs/llama-3.1-8b-h100.yaml";
+const BUSY: &str = "tests/fixtures/snapshots/h100x1-busy.json";
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn verify_example_spec_on_an_idle_matching_machine_passes() {
+    memmath()
+        .args(["verify", H100_SPEC, "--probe-snapshot", IDLE])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Live hardware (nvml"))
+        .stdout(predicate::str::contains("Re-planned on GPU 0"));
+}
+
+#[test]
+fn verify_busy_machine_reports_hw003_located_in_the_spec() {
+    let out = memmath()
+        .args([
+            "verify",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    let f = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["code"] == "HW003"))
+        .cloned()
+        .expect("HW003");
+    assert_eq!(f["file"], H100_SPEC);
+    assert_eq!(f["pointer"], "/serving/gpu_memory_utilization");
+    assert!(f["line"].as_u64().is_some_and(|l| l > 1));
+    assert!(f["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("pid 4242 `python3` (38,912 MiB)")));
+    assert_eq!(v["hardware"]["device_count"], 1);
+}
+
+#[test]
+fn verify_observe_reports_what_the_pid_holds() {
+    let out = memmath()
+        .args([
+            "verify",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--observe",
+            "4242",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let v = json_of(&out);
+    assert_eq!(v["observed"]["pids"], serde_json::json!([4242]));
+    assert_eq!(v["observed"]["devices"][0]["index"], 0);
+    assert_eq!(
+        v["observed"]["devices"][0]["used_bytes"],
+        38_912u64 * 1024 * 1024
+    );
+}
+
+#[test]
+fn check_hardware_adds_hw_findings_and_fails_cleanly_without_nvml() {
+    memmath()
+        .args(["check", H100_SPEC, "--probe-snapshot", BUSY])
+        .args(["--output-format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("HW003"));
+    memmath()
+        .args(["check", H100_SPEC, "--probe-snapshot", IDLE])
+        .assert()
+        .code(0);
+    memmath()
+        .env("MEMMATH_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1")
+        .args(["check", H100_SPEC, "--hardware"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("libnvidia-ml"));
+}
+
+#[test]
+fn report_hardware_adds_the_live_section_in_every_format() {
+    let md = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "md",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(md.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&md.stdout);
+    let live = text.find("## Live hardware: ").expect("live section");
+    let footer = text.rfind("\n---\n").expect("footer");
+    assert!(live < footer, "section goes before the footer");
+    assert!(text.contains("HW003"));
+    assert!(text.contains("pid 4242 python3 (38,912 MiB)"));
+
+    let html = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "html",
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&html.stdout);
+    let live = text
+        .find("<section class=\"live-hardware\">")
+        .expect("live");
+    assert!(live < text.rfind("</body>").expect("body"));
+
+    let json = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let v = json_of(&json);
+    assert_eq!(v["hardware"]["devices"][0]["name"], "NVIDIA H100 80GB HBM3");
+    assert!(v["findings"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|f| f["code"] == "HW003")));
+
+    memmath()
+        .env("MEMMATH_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1")
+        .args(["report", H100_SPEC, "--hardware"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("libnvidia-ml"));
+}
+
+#[test]
+fn hardware_output_is_deterministic() {
+    let run = || {
+        memmath()
+            .args([
+                "report",
+                H100_SPEC,
+                "--probe-snapshot",
+                BUSY,
+                "--format",
+                "md",
+            ])
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    assert_eq!(run(), run());
+}

@@ -35,11 +35,18 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
         return Ok(ExitStatus::Success);
     }
 
+    // Probed once for all specs; without NVML this fails (exit 2), never skips.
+    let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let mut configs = ConfigCache::new(&args)?;
     let mut files = Vec::with_capacity(specs.len());
     for path in &specs {
         let rules = configs.for_spec(path)?;
-        files.push(check_one(path, &rules, !args.no_inline_ignores)?);
+        files.push(check_one(
+            path,
+            &rules,
+            !args.no_inline_ignores,
+            snapshot.as_ref(),
+        )?);
     }
 
     let opts = RenderOptions {
@@ -80,6 +87,7 @@ fn check_one(
     path: &Path,
     rules: &RulesConfig,
     inline_ignores: bool,
+    snapshot: Option<&memmath::hardware::Snapshot>,
 ) -> Result<FileFindings, String> {
     let name = path.display().to_string();
     let fail = |e: std::io::Error| format!("{name}: {e}");
@@ -111,7 +119,11 @@ fn check_one(
         rules,
         inline_ignores,
     };
-    let a = analyze(source, &opts);
+    let mut a = analyze(source, &opts);
+    if let Some(snap) = snapshot {
+        let live = memmath::hardware::live_findings(&a, snap);
+        a.findings.extend(live);
+    }
     Ok(FileFindings::new(a.source, &a.findings))
 }
 

@@ -8,6 +8,7 @@ mod check;
 mod diff;
 mod exit;
 mod files;
+mod live;
 mod proctree;
 mod report;
 mod schema;

@@ -14,15 +14,32 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     let files = spec_files(&args.paths)?;
+    // Probed before any analysis: without NVML this fails (exit 2), never skips.
+    let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let rules = RulesConfig::default();
-    let analyses = files
+    let mut analyses = files
         .iter()
         .map(|p| analyze_file(p, &rules))
         .collect::<Result<Vec<_>, _>>()?;
+    let live = snapshot
+        .as_ref()
+        .map(|snap| super::live::attach(&mut analyses, snap));
     let out = match args.format {
-        ReportFormat::Json => json(&analyses)?,
-        ReportFormat::Md => rendered(&analyses, Format::Markdown, args.template_dir.as_deref())?,
-        ReportFormat::Html => rendered(&analyses, Format::Html, args.template_dir.as_deref())?,
+        ReportFormat::Json => json(&analyses, live.as_deref())?,
+        ReportFormat::Md => {
+            let doc = rendered(&analyses, Format::Markdown, args.template_dir.as_deref())?;
+            match &live {
+                Some(l) => super::live::markdown(doc, &analyses, l),
+                None => doc,
+            }
+        }
+        ReportFormat::Html => {
+            let doc = rendered(&analyses, Format::Html, args.template_dir.as_deref())?;
+            match &live {
+                Some(l) => super::live::html(doc, &analyses, l),
+                None => doc,
+            }
+        }
     };
     write_output(args.output.as_deref(), &out)?;
     Ok(exit_for(
@@ -64,8 +81,14 @@ pub(super) fn analyze_text(path: &Path, text: String, rules: &RulesConfig) -> An
     analyze(source, &opts)
 }
 
-fn json(analyses: &[Analysis]) -> Result<String, String> {
+fn json(
+    analyses: &[Analysis],
+    live: Option<&[Option<memmath::hardware::LiveSection>]>,
+) -> Result<String, String> {
     let mut values: Vec<_> = analyses.iter().map(memmath::report::plan_json).collect();
+    if let Some(live) = live {
+        super::live::json(&mut values, live);
+    }
     let v = if values.len() == 1 {
         values.remove(0)
     } else {

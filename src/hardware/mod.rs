@@ -14,6 +14,7 @@ mod live;
 mod names;
 mod nvml;
 mod observe;
+mod render;
 mod replan;
 mod snapshot;
 
@@ -23,6 +24,7 @@ pub use live::{live_findings, live_report, LiveDevice, LiveSection, ReplanSummar
 pub use names::{gpu_names_equal, gpu_names_match, normalize_gpu_name, NormalizedGpuName};
 pub use nvml::NvmlProbe;
 pub use observe::{observe, Observation, ObservedDevice};
+pub use render::{live_html, live_markdown};
 pub use replan::{cuda_visible_estimate, replan_with, CudaVisibleEstimate};
 pub use snapshot::{SnapshotError, SnapshotProbe, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 
