@@ -3,17 +3,16 @@
 //! one-element array). Exit 0 once written unless `--fail-on` is given.
 
 use super::args::{DiffArgs, DiffFormat};
-use super::report::{analyze_text, exit_for, write_output};
+use super::report::{analyze_file, exit_for, write_output, Configs};
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};
-use memmath::rules::RulesConfig;
 use std::path::Path;
 
 pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
-    let rules = RulesConfig::default();
-    let base = side(&args.base, &rules)?;
-    let head = side(&args.head, &rules)?;
+    let mut configs = Configs::default();
+    let base = side(&args.base, &mut configs)?;
+    let head = side(&args.head, &mut configs)?;
     let d = diff(&base, &head);
     let out = match args.format {
         DiffFormat::Md => to_markdown(&d),
@@ -32,19 +31,23 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-fn side(path: &Path, rules: &RulesConfig) -> Result<DiffSide, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(side) = DiffSide::from_json(&path.display().to_string(), &text) {
-            return Ok(side);
-        }
-        // A YAML flow mapping also starts with `{`: fall through to the spec
-        // parser, unless it parses as JSON (then the JSON error is the answer).
-        if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
-            return DiffSide::from_json(&path.display().to_string(), &text);
+fn side(path: &Path, configs: &mut Configs) -> Result<DiffSide, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Not UTF-8: not a JSON plan; the spec reader reports it as a finding.
+    if let Ok(text) = std::str::from_utf8(&bytes) {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            let name = path.display().to_string();
+            if let Ok(side) = DiffSide::from_json(&name, text) {
+                return Ok(side);
+            }
+            // A YAML flow mapping also starts with `{`: fall through to the
+            // spec reader, unless the text is JSON (then the JSON error stands).
+            if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+                return DiffSide::from_json(&name, text);
+            }
         }
     }
-    let a = analyze_text(path, text, rules);
+    let a = analyze_file(path, &configs.for_spec(path)?)?;
     Ok(DiffSide::from_analysis(&a))
 }

@@ -4,23 +4,32 @@
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
 use super::files::RealFiles;
+use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
-use memmath::rules::RulesConfig;
+use memmath::rules::{load_config, RulesConfig};
 use memmath::source::SourceFile;
+use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
-    let files = spec_files(&args.paths)?;
+    let files = collect_specs(&args.paths)?;
+    if files.is_empty() {
+        eprintln!("memmath: warning: no memmath specs found (looked for *.yaml/*.yml with `apiVersion: memmath/...`)");
+        return Ok(ExitStatus::Success);
+    }
     // Probed before any analysis: without NVML this fails (exit 2), never skips.
     let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
-    let rules = RulesConfig::default();
-    let mut analyses = files
-        .iter()
-        .map(|p| analyze_file(p, &rules))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut configs = Configs::default();
+    let mut analyses = Vec::with_capacity(files.len());
+    for path in &files {
+        let rules = configs.for_spec(path)?;
+        analyses.push(analyze_file(path, &rules)?);
+    }
     let live = snapshot
         .as_ref()
         .map(|snap| super::live::attach(&mut analyses, snap));
@@ -50,35 +59,84 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-/// The files to report on. Folders need the spec walk (`cli/walk.rs`); until it
-/// is part of this build, a folder is refused rather than silently skipped.
-fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    for p in paths {
-        if p.is_dir() {
-            return Err(format!(
-                "{}: is a folder; name the spec files (folder walking is not in this build)",
-                p.display()
-            ));
-        }
-    }
-    Ok(paths.to_vec())
-}
-
-/// Read and analyze one spec file.
+/// Read and analyze one spec file. As in `check`, a file over the size limit
+/// or not UTF-8 is a finding; a file that cannot be read is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(analyze_text(path, text, rules))
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Ok(findings_only(
+            SourceFile::new(name, ""),
+            vec![too_large(bytes.len() as u64)],
+        ));
+    }
+    let (source, bad_utf8) = decode_source(name, bytes);
+    if let Some(f) = bad_utf8 {
+        return Ok(findings_only(source, vec![f]));
+    }
+    Ok(analyze_source(path, source, rules))
 }
 
-pub(super) fn analyze_text(path: &Path, text: String, rules: &RulesConfig) -> Analysis {
-    let source = SourceFile::new(path.display().to_string(), text);
+fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding>) -> Analysis {
+    Analysis {
+        source,
+        doc: None,
+        spec: None,
+        resolved: None,
+        plan: None,
+        findings,
+    }
+}
+
+pub(super) fn analyze_source(path: &Path, source: SourceFile, rules: &RulesConfig) -> Analysis {
+    let spec_dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let opts = AnalyzeOptions {
         files: &RealFiles,
-        spec_dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        spec_dir,
         rules,
         inline_ignores: true,
     };
     analyze(source, &opts)
+}
+
+/// The nearest memmath.toml above each spec, parsed once per folder, so a
+/// report shows the same findings as `check` does.
+#[derive(Default)]
+pub(super) struct Configs {
+    by_dir: BTreeMap<PathBuf, RulesConfig>,
+}
+
+impl Configs {
+    pub(super) fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
+        let parent = match spec.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let dir = std::path::absolute(parent).map_err(|e| format!("{}: {e}", spec.display()))?;
+        if let Some(c) = self.by_dir.get(&dir) {
+            return Ok(c.clone());
+        }
+        let found = dir
+            .ancestors()
+            .map(|d| d.join("memmath.toml"))
+            .find(|p| p.is_file());
+        let cfg = match found {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                load_config(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => RulesConfig::default(),
+        };
+        self.by_dir.insert(dir, cfg.clone());
+        Ok(cfg)
+    }
 }
 
 fn json(
