@@ -6,15 +6,14 @@
 
 use super::args::{CheckArgs, FailOn};
 use super::files::RealFiles;
+use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::pipeline::{analyze, AnalyzeOptions};
 use memmath::rules::{load_config, RulesConfig};
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
@@ -89,30 +88,10 @@ fn check_one(
     inline_ignores: bool,
     snapshot: Option<&memmath::hardware::Snapshot>,
 ) -> Result<FileFindings, String> {
-    let name = path.display().to_string();
-    let fail = |e: std::io::Error| format!("{name}: {e}");
-    let len = std::fs::metadata(path).map_err(fail)?.len();
-    if len > MAX_SPEC_BYTES {
-        return Ok(FileFindings::new(
-            SourceFile::new(name, ""),
-            &[too_large(len)],
-        ));
-    }
-    // Read at most one byte past the limit: the file may grow after `metadata`.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(fail)?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Ok(FileFindings::new(
-            SourceFile::new(name, ""),
-            &[too_large(bytes.len() as u64)],
-        ));
-    }
-    let (source, bad_utf8) = decode_source(name, bytes);
-    if let Some(f) = bad_utf8 {
-        return Ok(FileFindings::new(source, &[f]));
-    }
+    let source = match load_spec(path)? {
+        Loaded::Text(source) => source,
+        Loaded::Rejected(source, finding) => return Ok(FileFindings::new(source, &[finding])),
+    };
     let opts = AnalyzeOptions {
         files: &RealFiles,
         spec_dir: spec_dir(path),
@@ -125,13 +104,6 @@ fn check_one(
         a.findings.extend(live);
     }
     Ok(FileFindings::new(a.source, &a.findings))
-}
-
-fn spec_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
@@ -202,6 +174,7 @@ fn read_config(path: &Path) -> Result<RulesConfig, String> {
 mod tests {
     use super::*;
     use memmath::diagnostics::Finding;
+    use memmath::source::SourceFile;
 
     fn with(severity: Severity) -> Vec<FileFindings> {
         let f = Finding::new("TST001", "test", severity, "", "m");

@@ -9,6 +9,7 @@ mod diff;
 mod exit;
 mod files;
 mod live;
+pub(crate) mod load;
 mod proctree;
 mod report;
 mod rule;

@@ -7,6 +7,7 @@
 
 use super::args::{VerifyArgs, VerifyFormat};
 use super::files::RealFiles;
+use super::load::{load_spec, Loaded};
 use super::proctree;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
@@ -15,11 +16,9 @@ use memmath::hardware::{
 };
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::rules::RulesConfig;
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
 use memmath::units::{Bytes, MIB};
 use serde_json::json;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the NVML library file to load instead of the
@@ -59,7 +58,7 @@ pub fn hardware_snapshot(
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
-    let (source, early) = read_spec(&args.spec)?;
+    let loaded = load_spec(&args.spec)?;
     // Probe before analysing: without NVML there is nothing to verify, and the
     // failure must not hide behind spec findings.
     let snapshot = acquire_snapshot(args.probe_snapshot.as_deref())?;
@@ -68,8 +67,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
             .map_err(|e| format!("{}: cannot write snapshot: {e}", out.display()))?;
     }
     let rules = RulesConfig::default();
-    let analysis = match early {
-        Some(finding) => Analysis {
+    let analysis = match loaded {
+        Loaded::Rejected(source, finding) => Analysis {
             source,
             doc: None,
             spec: None,
@@ -77,7 +76,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
             plan: None,
             findings: vec![finding],
         },
-        None => {
+        Loaded::Text(source) => {
             let opts = AnalyzeOptions {
                 files: &RealFiles,
                 spec_dir: spec_dir(&args.spec),
@@ -134,23 +133,6 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Success
     })
-}
-
-/// Read a spec like `check` does: a file that cannot be read is a tool
-/// failure; one too large or not UTF-8 is a finding (returned alongside).
-fn read_spec(path: &Path) -> Result<(SourceFile, Option<memmath::diagnostics::Finding>), String> {
-    let name = path.display().to_string();
-    let fail = |e: std::io::Error| format!("{name}: {e}");
-    let mut bytes = Vec::new();
-    // One byte past the limit tells "too large" without reading a huge file.
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(fail)?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        let len = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
-        return Ok((SourceFile::new(name, ""), Some(too_large(len))));
-    }
-    Ok(decode_source(name, bytes))
 }
 
 fn spec_dir(path: &Path) -> PathBuf {
