@@ -315,3 +315,34 @@ fn hardware_output_is_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn hw_findings_honour_inline_suppressions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(H100_SPEC).expect("spec");
+    let suppressed = text.replacen(
+        "  gpu_memory_utilization:",
+        "  # memmath: ignore[HW003] a notebook shares this GPU on purpose\n  gpu_memory_utilization:",
+        1,
+    );
+    assert_ne!(
+        suppressed, text,
+        "the example spec sets gpu_memory_utilization"
+    );
+    let spec = dir.path().join("suppressed.yaml");
+    std::fs::write(&spec, suppressed).expect("write");
+    for cmd in ["check", "verify"] {
+        let out = memmath()
+            .arg(cmd)
+            .arg(&spec)
+            .args(["--probe-snapshot", BUSY])
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("HW003"), "{cmd}: {stdout}");
+        assert!(!stdout.contains("SUP001"), "{cmd}: {stdout}");
+        // The one-GPU machine still fails the two-GPU spec: HW002 is not suppressed.
+        assert!(stdout.contains("HW002"), "{cmd}: {stdout}");
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {stdout}");
+    }
+}

@@ -10,7 +10,7 @@ use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
-use memmath::pipeline::{analyze, AnalyzeOptions};
+use memmath::pipeline::{analyze_with_hardware, AnalyzeOptions};
 use memmath::rules::{load_config, RulesConfig};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -98,11 +98,7 @@ fn check_one(
         rules,
         inline_ignores,
     };
-    let mut a = analyze(source, &opts);
-    if let Some(snap) = snapshot {
-        let live = memmath::hardware::live_findings(&a, snap);
-        a.findings.extend(live);
-    }
+    let a = analyze_with_hardware(source, &opts, snapshot);
     Ok(FileFindings::new(a.source, &a.findings))
 }
 

@@ -1,5 +1,5 @@
-//! `--hardware` for `report`: add the HW findings to each analysis and the
-//! "Live hardware" section to the rendered output (Markdown, HTML, JSON).
+//! `--hardware` for `report`: the "Live hardware" section of each spec in the
+//! rendered output (Markdown, HTML, JSON).
 //!
 //! The section is inserted before the report's footer rather than through the
 //! report templates, so a custom `--template-dir` still gets it.
@@ -8,17 +8,13 @@ use memmath::hardware::{self, LiveSection, Snapshot};
 use memmath::pipeline::Analysis;
 use serde_json::Value;
 
-/// Add each spec's HW findings to its analysis (re-sorted) and return its live
-/// section (None for a spec that could not be resolved).
-pub fn attach(analyses: &mut [Analysis], snapshot: &Snapshot) -> Vec<Option<LiveSection>> {
+/// Each spec's live section (None for a spec that could not be resolved). The
+/// HW findings themselves come from `pipeline::analyze_with_hardware`, which
+/// runs them through the suppression pass.
+pub fn sections(analyses: &[Analysis], snapshot: &Snapshot) -> Vec<Option<LiveSection>> {
     analyses
-        .iter_mut()
-        .map(|a| {
-            let report = hardware::live_report(a, snapshot)?;
-            a.findings.extend(report.findings);
-            a.findings.sort_by_key(|f| f.sort_key());
-            Some(report.section)
-        })
+        .iter()
+        .map(|a| hardware::live_report(a, snapshot).map(|r| r.section))
         .collect()
 }
 

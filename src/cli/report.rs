@@ -7,7 +7,7 @@ use super::files::RealFiles;
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
-use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
+use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
 use memmath::rules::{load_config, RulesConfig};
 use memmath::source::SourceFile;
@@ -28,11 +28,11 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     let mut analyses = Vec::with_capacity(files.len());
     for path in &files {
         let rules = configs.for_spec(path)?;
-        analyses.push(analyze_file(path, &rules)?);
+        analyses.push(analyze_file_with(path, &rules, snapshot.as_ref())?);
     }
     let live = snapshot
         .as_ref()
-        .map(|snap| super::live::attach(&mut analyses, snap));
+        .map(|snap| super::live::sections(&analyses, snap));
     let out = match args.format {
         ReportFormat::Json => json(&analyses, live.as_deref())?,
         ReportFormat::Md => {
@@ -62,6 +62,15 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
 /// Read and analyze one spec file. As in `check`, a file over the size limit
 /// or not UTF-8 is a finding; a file that cannot be read is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
+    analyze_file_with(path, rules, None)
+}
+
+/// [`analyze_file`], plus the live hardware checks when a snapshot is given.
+fn analyze_file_with(
+    path: &Path,
+    rules: &RulesConfig,
+    snapshot: Option<&memmath::hardware::Snapshot>,
+) -> Result<Analysis, String> {
     let name = path.display().to_string();
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -77,7 +86,7 @@ pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis,
     if let Some(f) = bad_utf8 {
         return Ok(findings_only(source, vec![f]));
     }
-    Ok(analyze_source(path, source, rules))
+    Ok(analyze_source(path, source, rules, snapshot))
 }
 
 fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding>) -> Analysis {
@@ -91,7 +100,12 @@ fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding
     }
 }
 
-pub(super) fn analyze_source(path: &Path, source: SourceFile, rules: &RulesConfig) -> Analysis {
+pub(super) fn analyze_source(
+    path: &Path,
+    source: SourceFile,
+    rules: &RulesConfig,
+    snapshot: Option<&memmath::hardware::Snapshot>,
+) -> Analysis {
     let spec_dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -102,7 +116,7 @@ pub(super) fn analyze_source(path: &Path, source: SourceFile, rules: &RulesConfi
         rules,
         inline_ignores: true,
     };
-    analyze(source, &opts)
+    analyze_with_hardware(source, &opts, snapshot)
 }
 
 /// The nearest memmath.toml above each spec, parsed once per folder, so a

@@ -14,7 +14,7 @@ use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::hardware::{
     self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
 };
-use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
+use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
 use memmath::rules::RulesConfig;
 use memmath::units::{Bytes, MIB};
 use serde_json::json;
@@ -83,17 +83,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
                 rules: &rules,
                 inline_ignores: true,
             };
-            analyze(source, &opts)
+            analyze_with_hardware(source, &opts, Some(&snapshot))
         }
     };
-    let mut findings = analysis.findings.clone();
-    let section = hardware::live_report(&analysis, &snapshot).map(|l| {
-        findings.extend(l.findings);
-        l.section
-    });
-    findings.sort_by_key(|f| f.sort_key());
+    // The findings (HW ones included, suppressions applied) come from the
+    // pipeline; the live report adds the measured-vs-planned section.
+    let findings = &analysis.findings;
+    let section = hardware::live_report(&analysis, &snapshot).map(|l| l.section);
     let observed = observation(&args, &snapshot, &analysis);
-    let files = [FileFindings::new(analysis.source.clone(), &findings)];
+    let files = [FileFindings::new(analysis.source.clone(), findings)];
     match args.format {
         VerifyFormat::Json => {
             let out = json!({
