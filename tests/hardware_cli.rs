@@ -346,3 +346,25 @@ fn hw_findings_honour_inline_suppressions() {
         assert_eq!(out.status.code(), Some(1), "{cmd}: {stdout}");
     }
 }
+
+#[test]
+fn rule_documents_hw_codes() {
+    memmath()
+        .args(["rule", "HW003"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("# HW003 free-memory-below-plan"))
+        .stdout(predicate::str::contains("## How to fix"));
+    memmath()
+        .args(["rule", "mig-enabled", "--output-format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"code\": \"HW005\""));
+    memmath()
+        .args(["rule", "--all"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "# HW006 dtype-unsupported-on-device",
+        ));
+}

@@ -7,11 +7,16 @@ use memmath::rules::{all_rules, find_rule, Rule};
 use serde_json::json;
 
 pub fn run(args: RuleArgs) -> Result<ExitStatus, String> {
+    // HW codes (hardware/codes.rs) are documented here too, after the rules.
+    let hw = memmath::hardware::hardware_codes()
+        .iter()
+        .map(|c| c as &'static dyn Rule);
     let rules: Vec<&'static dyn Rule> = if args.all {
-        all_rules()
+        all_rules().into_iter().chain(hw).collect()
     } else {
         let q = args.rule.as_deref().unwrap_or_default();
-        match find_rule(q) {
+        let hw_code = memmath::hardware::hardware_code(q).map(|c| c as &'static dyn Rule);
+        match find_rule(q).or(hw_code) {
             Some(r) => vec![r],
             None => {
                 let hint = memmath::rules::did_you_mean(q)
