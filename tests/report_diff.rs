@@ -72,7 +72,7 @@ fn known_change_headline_and_deltas() {
     assert!(md.starts_with(MARKER), "{md}");
     assert!(
         md.contains(
-            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB | 5 | 14 → 3 | yes → no | changed |"
+            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB (+100%) | 5 | 14 → 3 (-79%) | yes → no | changed |"
         ),
         "{md}"
     );
@@ -142,4 +142,45 @@ fn json_plans_on_both_sides_through_the_cli() {
         .unwrap()
         .status;
     assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn spec_files_on_both_sides() {
+    // The dense example with a bf16 KV cache instead of fp8: twice the bytes per
+    // token, half the KV capacity, whatever the exact plan numbers are.
+    let base = common::root().join("specs/llama-3.1-70b-fp8-4xh100.yaml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    assert!(text.contains("  kv_cache_dtype: fp8\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let head = dir.path().join("head.yaml");
+    std::fs::write(
+        &head,
+        text.replace("  kv_cache_dtype: fp8\n", "  kv_cache_dtype: bf16\n"),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("memmath")
+        .unwrap()
+        .args([
+            "diff",
+            base.to_str().unwrap(),
+            head.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let headline = j["headline"].as_str().unwrap();
+    assert!(headline.starts_with("KV capacity -50%"), "{headline}");
+    let per_token = j["capacity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "kv_cache.bytes_per_token_per_gpu")
+        .unwrap();
+    assert_eq!(
+        per_token["head"].as_i64(),
+        per_token["base"].as_i64().map(|b| b * 2)
+    );
 }

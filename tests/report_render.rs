@@ -93,3 +93,27 @@ fn a_broken_template_is_an_error() {
     .unwrap();
     assert_eq!(custom, "chat-70b-prod\n");
 }
+
+#[test]
+fn an_engine_that_cannot_start_says_so() {
+    let text =
+        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
+            .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["plan"]["per_gpu"]["kv_cache_bytes"] = serde_json::json!(-(3i64 << 30));
+    for c in v["plan"]["classes"].as_array_mut().unwrap() {
+        c["fits"] = serde_json::json!(false);
+        c["max_concurrency"] = serde_json::json!(0);
+        c["replicas_needed"] = serde_json::Value::Null;
+        c["pool_share"] = serde_json::json!(f64::MAX);
+    }
+    let a = common::analysis_from("specs/x.yaml", &v);
+    let set = build_set(&[&a], "test");
+    let md = render(&set, Format::Markdown, None).unwrap();
+    assert!(md.contains("**Verdict: does not fit.**"), "{md}");
+    assert!(md.contains("exceed the engine budget by 3.00 GiB; the engine will not start"));
+    assert!(md.contains("| KV cache | -3.00 GiB |"));
+    assert!(md.contains("| never | &gt;9999% |"));
+    let html = render(&set, Format::Html, None).unwrap();
+    assert!(html.contains("verdict bad"));
+}

@@ -5,16 +5,16 @@
 //! flags, a missing path, an unreadable file, a bad memmath.toml).
 
 use super::args::{CheckArgs, FailOn};
+use super::config::ConfigCache;
 use super::files::RealFiles;
 use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::pipeline::{analyze_with_hardware, AnalyzeOptions};
-use memmath::rules::{load_config, RulesConfig};
-use std::collections::BTreeMap;
+use memmath::rules::RulesConfig;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     let specs = collect_specs(&args.paths)?;
@@ -36,7 +36,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
 
     // Probed once for all specs; without NVML this fails (exit 2), never skips.
     let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
-    let mut configs = ConfigCache::new(&args)?;
+    let mut configs = ConfigCache::new(args.config.as_deref(), &args.select, &args.ignore)?;
     let mut files = Vec::with_capacity(specs.len());
     for path in &specs {
         let rules = configs.for_spec(path)?;
@@ -105,65 +105,6 @@ fn check_one(
 /// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
 fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// Rule configuration per spec: `--config` for all, else the nearest
-/// memmath.toml above each spec (each file parsed once); CLI flags on top.
-struct ConfigCache {
-    explicit: Option<RulesConfig>,
-    by_dir: BTreeMap<PathBuf, RulesConfig>,
-    select: Vec<String>,
-    ignore: Vec<String>,
-}
-
-impl ConfigCache {
-    fn new(args: &CheckArgs) -> Result<ConfigCache, String> {
-        let explicit = match &args.config {
-            Some(p) => Some(read_config(p)?),
-            None => None,
-        };
-        Ok(ConfigCache {
-            explicit,
-            by_dir: BTreeMap::new(),
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-        })
-    }
-
-    fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
-        let mut cfg = match &self.explicit {
-            Some(c) => c.clone(),
-            None => self.discover(spec)?,
-        };
-        if !self.select.is_empty() {
-            cfg.select = self.select.clone();
-        }
-        cfg.ignore.extend(self.ignore.iter().cloned());
-        Ok(cfg)
-    }
-
-    fn discover(&mut self, spec: &Path) -> Result<RulesConfig, String> {
-        let dir =
-            std::path::absolute(spec_dir(spec)).map_err(|e| format!("{}: {e}", spec.display()))?;
-        if let Some(c) = self.by_dir.get(&dir) {
-            return Ok(c.clone());
-        }
-        let found = dir
-            .ancestors()
-            .map(|d| d.join("memmath.toml"))
-            .find(|p| p.is_file());
-        let cfg = match found {
-            Some(p) => read_config(&p)?,
-            None => RulesConfig::default(),
-        };
-        self.by_dir.insert(dir, cfg.clone());
-        Ok(cfg)
-    }
-}
-
-fn read_config(path: &Path) -> Result<RulesConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    load_config(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]

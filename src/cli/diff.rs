@@ -3,14 +3,15 @@
 //! one-element array). Exit 0 once written unless `--fail-on` is given.
 
 use super::args::{DiffArgs, DiffFormat};
-use super::report::{analyze_file, exit_for, write_output, Configs};
+use super::config::ConfigCache;
+use super::report::{analyze_file, exit_for, write_output};
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};
 use std::path::Path;
 
 pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
-    let mut configs = Configs::default();
+    let mut configs = ConfigCache::new(None, &[], &[])?;
     let base = side(&args.base, &mut configs)?;
     let head = side(&args.head, &mut configs)?;
     let d = diff(&base, &head);
@@ -31,7 +32,7 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-fn side(path: &Path, configs: &mut Configs) -> Result<DiffSide, String> {
+fn side(path: &Path, configs: &mut ConfigCache) -> Result<DiffSide, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     // Not UTF-8: not a JSON plan; the spec reader reports it as a finding.
     if let Ok(text) = std::str::from_utf8(&bytes) {

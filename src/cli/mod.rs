@@ -5,6 +5,7 @@
 mod args;
 mod catalog;
 mod check;
+mod config;
 mod diff;
 mod exit;
 mod files;

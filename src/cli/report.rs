@@ -3,18 +3,16 @@
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
+use super::config::ConfigCache;
 use super::files::RealFiles;
+use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
-use memmath::rules::{load_config, RulesConfig};
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
-use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use memmath::rules::RulesConfig;
+use std::path::Path;
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     let files = collect_specs(&args.paths)?;
@@ -24,7 +22,7 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     }
     // Probed before any analysis: without NVML this fails (exit 2), never skips.
     let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
-    let mut configs = Configs::default();
+    let mut configs = ConfigCache::new(None, &[], &[])?;
     let mut analyses = Vec::with_capacity(files.len());
     for path in &files {
         let rules = configs.for_spec(path)?;
@@ -59,8 +57,9 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-/// Read and analyze one spec file. As in `check`, a file over the size limit
-/// or not UTF-8 is a finding; a file that cannot be read is a tool failure.
+/// Read and analyze one spec file through `cli/load.rs`, as `check` does: a
+/// file over the size limit or not UTF-8 is a finding; one that cannot be read
+/// is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
     analyze_file_with(path, rules, None)
 }
@@ -71,86 +70,25 @@ fn analyze_file_with(
     rules: &RulesConfig,
     snapshot: Option<&memmath::hardware::Snapshot>,
 ) -> Result<Analysis, String> {
-    let name = path.display().to_string();
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("{name}: {e}"))?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Ok(findings_only(
-            SourceFile::new(name, ""),
-            vec![too_large(bytes.len() as u64)],
-        ));
-    }
-    let (source, bad_utf8) = decode_source(name, bytes);
-    if let Some(f) = bad_utf8 {
-        return Ok(findings_only(source, vec![f]));
-    }
-    Ok(analyze_source(path, source, rules, snapshot))
-}
-
-fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding>) -> Analysis {
-    Analysis {
-        source,
-        doc: None,
-        spec: None,
-        resolved: None,
-        plan: None,
-        findings,
-    }
-}
-
-pub(super) fn analyze_source(
-    path: &Path,
-    source: SourceFile,
-    rules: &RulesConfig,
-    snapshot: Option<&memmath::hardware::Snapshot>,
-) -> Analysis {
-    let spec_dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let opts = AnalyzeOptions {
-        files: &RealFiles,
-        spec_dir,
-        rules,
-        inline_ignores: true,
-    };
-    analyze_with_hardware(source, &opts, snapshot)
-}
-
-/// The nearest memmath.toml above each spec, parsed once per folder, so a
-/// report shows the same findings as `check` does.
-#[derive(Default)]
-pub(super) struct Configs {
-    by_dir: BTreeMap<PathBuf, RulesConfig>,
-}
-
-impl Configs {
-    pub(super) fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
-        let parent = match spec.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let dir = std::path::absolute(parent).map_err(|e| format!("{}: {e}", spec.display()))?;
-        if let Some(c) = self.by_dir.get(&dir) {
-            return Ok(c.clone());
+    Ok(match load_spec(path)? {
+        Loaded::Rejected(source, finding) => Analysis {
+            source,
+            doc: None,
+            spec: None,
+            resolved: None,
+            plan: None,
+            findings: vec![finding],
+        },
+        Loaded::Text(source) => {
+            let opts = AnalyzeOptions {
+                files: &RealFiles,
+                spec_dir: spec_dir(path),
+                rules,
+                inline_ignores: true,
+            };
+            analyze_with_hardware(source, &opts, snapshot)
         }
-        let found = dir
-            .ancestors()
-            .map(|d| d.join("memmath.toml"))
-            .find(|p| p.is_file());
-        let cfg = match found {
-            Some(p) => {
-                let text =
-                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                load_config(&text).map_err(|e| format!("{}: {e}", p.display()))?
-            }
-            None => RulesConfig::default(),
-        };
-        self.by_dir.insert(dir, cfg.clone());
-        Ok(cfg)
-    }
+    })
 }
 
 fn json(

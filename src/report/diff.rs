@@ -78,8 +78,10 @@ impl DiffSide {
             }
             other => other,
         };
-        if !v.is_object() {
-            return Err(format!("{file}: a JSON plan is an object"));
+        if v.get("per_gpu").is_none() && v.get("findings").is_none() {
+            return Err(format!(
+                "{file}: not a memmath JSON plan (no `per_gpu` or `findings`); make one with `memmath report SPEC --format json`"
+            ));
         }
         let plan = if v.get("per_gpu").is_some() {
             Some(
@@ -400,7 +402,7 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
     let mut lead = Vec::new();
     match (bp, hp) {
         (Some(_), None) => lead.push("head could not be planned".to_string()),
-        (None, Some(_)) => lead.push("head can be planned again".to_string()),
+        (None, Some(_)) => lead.push("base could not be planned, head can".to_string()),
         (None, None) => lead.push("neither side could be planned".to_string()),
         (Some(b), Some(h)) => {
             let training = b.training.is_some() || h.training.is_some();
@@ -439,11 +441,12 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
         .filter(|c| c.fits == [Some(false), Some(true)])
         .map(|c| c.name.as_str())
         .collect();
+    let verb = |names: &[&str]| if names.len() == 1 { "fits" } else { "fit" };
     if !lost.is_empty() {
-        effects.push(format!("{} no longer fits", lost.join(", ")));
+        effects.push(format!("{} no longer {}", lost.join(", "), verb(&lost)));
     }
     if !gained.is_empty() {
-        effects.push(format!("{} now fits", gained.join(", ")));
+        effects.push(format!("{} now {}", gained.join(", "), verb(&gained)));
     }
     if let (Some(bf), Some(hf)) = (d.base.fits, d.head.fits) {
         if lost.is_empty() && gained.is_empty() && bf != hf {
@@ -504,6 +507,12 @@ fn fmt_delta(r: &Row) -> String {
 fn arrow(pair: [Option<u64>; 2], f: fn(u64) -> String) -> String {
     match pair {
         [Some(a), Some(b)] if a == b => f(a),
+        [Some(a), Some(b)] if a > 0 => format!(
+            "{} → {} ({})",
+            f(a),
+            f(b),
+            signed_pct((b as f64 - a as f64) / a as f64)
+        ),
         [a, b] => format!("{} → {}", a.map_or("-".into(), f), b.map_or("-".into(), f)),
     }
 }

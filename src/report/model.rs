@@ -324,7 +324,15 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
             .available_bytes
             .map(|avail| plan.host.load_peak_bytes <= avail),
     });
-    m.assumptions = plan.assumptions.clone();
+    m.assumptions = plan
+        .assumptions
+        .iter()
+        .map(|a| Assumption {
+            field: a.field.clone(),
+            value: with_gib(&a.value),
+            source: a.source.clone(),
+        })
+        .collect();
     let used_share = if plan.classes.is_empty() {
         None
     } else {
@@ -496,7 +504,10 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
     let p = &plan.per_gpu;
     let total = p.total_bytes.get();
     let kv = p.kv_cache_bytes;
-    let kv_used = used_share.map(|s| (kv.max(0) as f64 * s.min(1.0)).round() as u64);
+    // With no pool (the engine will not start) there is nothing to split.
+    let kv_used = used_share
+        .filter(|_| kv > 0)
+        .map(|s| (kv as f64 * s.min(1.0)).round() as u64);
     let frac = |b: i64| {
         if total == 0 {
             0.0
@@ -686,7 +697,7 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
             .filter_map(|c| c.replicas_needed)
             .max()
             .map_or_else(
-                || "no replica count fits it".to_string(),
+                || "more replicas alone cannot fix it: one sequence of each class already exceeds an engine instance's KV pool".to_string(),
                 |n| format!("{n} replica(s) would fit every class"),
             );
         format!(
@@ -776,6 +787,17 @@ fn summary_row(r: &ReportModel) -> SummaryRow {
         fits: r.verdict.fits,
         spare,
         worst_finding: worst,
+    }
+}
+
+/// `2147483648 bytes` -> `2147483648 bytes (2.00 GiB)`: a reviewer reads GiB.
+fn with_gib(value: &str) -> String {
+    match value
+        .strip_suffix(" bytes")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        Some(b) if b >= 1 << 20 => format!("{value} ({})", crate::units::format_gib(b as i128)),
+        _ => value.to_string(),
     }
 }
 

@@ -1,0 +1,72 @@
+//! Rule configuration per spec for every command that analyzes specs: `--config`
+//! for all, else the nearest memmath.toml above each spec (each file parsed
+//! once), with the CLI's `--select`/`--ignore` on top.
+
+use super::load::spec_dir;
+use memmath::rules::{load_config, RulesConfig};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Rule configuration per spec: `--config` for all, else the nearest
+/// memmath.toml above each spec (each file parsed once); CLI flags on top.
+pub(crate) struct ConfigCache {
+    explicit: Option<RulesConfig>,
+    by_dir: BTreeMap<PathBuf, RulesConfig>,
+    select: Vec<String>,
+    ignore: Vec<String>,
+}
+
+impl ConfigCache {
+    /// `explicit` is `--config`; `select`/`ignore` are the CLI flags, which win.
+    pub(crate) fn new(
+        explicit: Option<&Path>,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<ConfigCache, String> {
+        let explicit = match explicit {
+            Some(p) => Some(read_config(p)?),
+            None => None,
+        };
+        Ok(ConfigCache {
+            explicit,
+            by_dir: BTreeMap::new(),
+            select: select.to_vec(),
+            ignore: ignore.to_vec(),
+        })
+    }
+
+    pub(crate) fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
+        let mut cfg = match &self.explicit {
+            Some(c) => c.clone(),
+            None => self.discover(spec)?,
+        };
+        if !self.select.is_empty() {
+            cfg.select = self.select.clone();
+        }
+        cfg.ignore.extend(self.ignore.iter().cloned());
+        Ok(cfg)
+    }
+
+    fn discover(&mut self, spec: &Path) -> Result<RulesConfig, String> {
+        let dir =
+            std::path::absolute(spec_dir(spec)).map_err(|e| format!("{}: {e}", spec.display()))?;
+        if let Some(c) = self.by_dir.get(&dir) {
+            return Ok(c.clone());
+        }
+        let found = dir
+            .ancestors()
+            .map(|d| d.join("memmath.toml"))
+            .find(|p| p.is_file());
+        let cfg = match found {
+            Some(p) => read_config(&p)?,
+            None => RulesConfig::default(),
+        };
+        self.by_dir.insert(dir, cfg.clone());
+        Ok(cfg)
+    }
+}
+
+fn read_config(path: &Path) -> Result<RulesConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    load_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
