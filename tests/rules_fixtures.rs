@@ -6,7 +6,7 @@
 //! other rule fires on it.
 
 use memmath::catalog::FileAccess;
-use memmath::diagnostics::{Finding, LocatedFinding};
+use memmath::diagnostics::{render, FileFindings, Finding, Format, LocatedFinding, RenderOptions};
 use memmath::pipeline::{analyze, AnalyzeOptions};
 use memmath::rules::{all_rules, RulesConfig};
 use memmath::source::SourceFile;
@@ -61,7 +61,12 @@ fn fixtures() -> Vec<(String, String)> {
     v
 }
 
-fn run(name: &str, text: &str, cfg: &RulesConfig, inline: bool) -> Vec<LocatedFinding> {
+fn analyze_fixture(
+    name: &str,
+    text: &str,
+    cfg: &RulesConfig,
+    inline: bool,
+) -> (SourceFile, Vec<Finding>) {
     let opts = AnalyzeOptions {
         files: &NoFiles,
         spec_dir: dir(),
@@ -69,9 +74,14 @@ fn run(name: &str, text: &str, cfg: &RulesConfig, inline: bool) -> Vec<LocatedFi
         inline_ignores: inline,
     };
     let a = analyze(SourceFile::new(name, text), &opts);
-    a.findings
+    (a.source, a.findings)
+}
+
+fn run(name: &str, text: &str, cfg: &RulesConfig, inline: bool) -> Vec<LocatedFinding> {
+    let (source, findings) = analyze_fixture(name, text, cfg, inline);
+    findings
         .iter()
-        .map(|f: &Finding| LocatedFinding::locate(f, &a.source))
+        .map(|f: &Finding| LocatedFinding::locate(f, &source))
         .collect()
 }
 
@@ -164,4 +174,30 @@ fn config_turns_rules_off_and_changes_severity() {
     let per_file = memmath::rules::load_config("[per-file-ignores]\n\"MEM006.yaml\" = [\"MEM\"]")
         .expect("valid");
     assert!(run("MEM006.yaml", &text, &per_file, true).is_empty());
+}
+
+/// The rendered `full` diagnostics of every firing fixture, one snapshot: what
+/// a user sees (message with units, code frame at the field, computed fix).
+#[test]
+fn full_diagnostics_snapshot() {
+    let opts = RenderOptions {
+        color: false,
+        width: 100,
+    };
+    let mut out = String::new();
+    for (name, text) in fixtures() {
+        if text.contains("# expect: clean") {
+            continue;
+        }
+        let (source, findings) = analyze_fixture(
+            &format!("rules/{name}"),
+            &text,
+            &RulesConfig::default(),
+            true,
+        );
+        let file = FileFindings::new(source, &findings);
+        out.push_str(&render(Format::Full, &[file], &opts));
+        out.push('\n');
+    }
+    insta::assert_snapshot!("rules_full", out);
 }

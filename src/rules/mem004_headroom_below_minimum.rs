@@ -13,6 +13,11 @@ declare_rule! {
     /// minimum (10%, `[thresholds] min-headroom` in memmath.toml). The comparison
     /// is exact: `gpu_memory_utilization: 0.90` leaves exactly 10% and passes.
     ///
+    /// TensorRT-LLM's `free_gpu_memory_fraction` is a fraction of the memory
+    /// left after weights and activations, so its default 0.9 leaves less than
+    /// 10% of the whole GPU: the finding computes the fraction that keeps the
+    /// headroom. For `engine: generic` the budget is `1 - headroom` by definition.
+    ///
     /// ## Why is this bad?
     /// Memory outside the engine's budget absorbs what the plan does not model:
     /// CUDA graphs captured outside the budget, NCCL buffers, fragmentation, a
@@ -39,7 +44,7 @@ impl HeadroomBelowMinimum {
         let min = ctx.config.thresholds.min_headroom;
         let total = ctx.plan.per_gpu.total_bytes;
         if let (Some((hn, hd)), Some((mn, md))) = (decimal_ratio(headroom), decimal_ratio(min)) {
-            if hn * md < mn * hd {
+            if hn.saturating_mul(md) < mn.saturating_mul(hd) {
                 out.push(
                     self.finding(
                         "/capacity/headroom",
@@ -91,7 +96,9 @@ impl HeadroomBelowMinimum {
                 // TensorRT-LLM's fraction is of what is free after weights,
                 // activations and runtime (B0): budget = B0 + f x (total - B0).
                 let g = &ctx.plan.per_gpu;
-                let b0 = (g.weights_bytes.0 + g.activation_peak_bytes.0 + g.runtime_bytes.0) as f64;
+                let b0 = g.weights_bytes.0 as f64
+                    + g.activation_peak_bytes.0 as f64
+                    + g.runtime_bytes.0 as f64;
                 let target = total.0 as f64 - needed.0 as f64;
                 let f = ((target - b0) / (total.0 as f64 - b0).max(1.0) * 100.0).floor() / 100.0;
                 if f > 0.0 {

@@ -96,7 +96,12 @@ impl TensorParallelDoesNotDivideHeads {
         if found.is_empty() {
             return Vec::new();
         }
-        let limit = ctx.plan.gpu.gpus_per_node.max(tp);
+        let limit = ctx
+            .plan
+            .gpu
+            .gpus_per_node
+            .max(tp)
+            .min(super::util::MAX_DEGREE);
         let valid: Vec<u64> = (1..=limit)
             .filter(|&t| problems(arch, t, group, expert).is_empty())
             .collect();

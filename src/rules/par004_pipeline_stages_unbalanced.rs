@@ -1,6 +1,10 @@
 //! PAR004 pipeline-stages-unbalanced.
 
 use super::util::{divisors, percent};
+
+/// Beyond this a layer count is not a transformer (the schema has no maximum);
+/// the stage arithmetic below allocates per stage, so it is bounded.
+const MAX_LAYERS: u64 = 100_000;
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::Engine;
@@ -62,7 +66,9 @@ fn stage_bytes(parts: &[u64], layer: u64, embed: u64, head: u64) -> Vec<u64> {
 /// each stage taking as many layers as fit under it.
 fn balanced_partition(layers: u64, pp: u64, layer: u64, embed: u64, head: u64) -> Vec<u64> {
     let n = usize::try_from(pp).unwrap_or(1).max(1);
-    let extra = |i: usize| (if i == 0 { embed } else { 0 }) + (if i == n - 1 { head } else { 0 });
+    let extra = |i: usize| {
+        (if i == 0 { embed } else { 0 }).saturating_add(if i == n - 1 { head } else { 0 })
+    };
     let fits = |bound: u64| -> Option<Vec<u64>> {
         let mut left = layers;
         let mut parts = Vec::with_capacity(n);
@@ -81,7 +87,7 @@ fn balanced_partition(layers: u64, pp: u64, layer: u64, embed: u64, head: u64) -
         0u64,
         layers
             .saturating_mul(layer.max(1))
-            .saturating_add(embed + head),
+            .saturating_add(embed.saturating_add(head)),
     );
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
@@ -99,8 +105,16 @@ impl PipelineStagesUnbalanced {
         let pp = ctx.spec.parallelism.pipeline;
         let arch = &ctx.resolved.model.architecture;
         let layers = arch.layers;
-        if pp <= 1 || layers == 0 {
+        if pp <= 1 || layers == 0 || layers > MAX_LAYERS {
             return Vec::new();
+        }
+        if pp > layers {
+            return vec![self
+                .finding(
+                    "/parallelism/pipeline",
+                    format!("pipeline {pp} has more stages than the model's {layers} layers: some stages hold no layer"),
+                )
+                .with_fix(format!("set parallelism.pipeline to at most {layers}"))];
         }
         let tp = ctx.spec.parallelism.tensor.max(1);
         // Embedding and LM head stay 16-bit; the last stage holds an LM head even
@@ -113,7 +127,7 @@ impl PipelineStagesUnbalanced {
         let head = embed;
         let total = ctx.plan.weights.total_bytes.0 / tp;
         let counted_head = if arch.tie_word_embeddings { 0 } else { head };
-        let layer = total.saturating_sub(embed + counted_head) / layers;
+        let layer = total.saturating_sub(embed.saturating_add(counted_head)) / layers;
         let parts = vllm_partition(layers, pp);
         let bytes = stage_bytes(&parts, layer, embed, head);
         let mean = bytes.iter().map(|&b| b as f64).sum::<f64>() / bytes.len() as f64;
@@ -155,9 +169,9 @@ impl PipelineStagesUnbalanced {
             ));
         }
         if uneven {
-            let near: Vec<String> = divisors(layers)
+            let near: Vec<String> = divisors(layers, pp.saturating_mul(2))
                 .into_iter()
-                .filter(|&d| d > 1 && d <= pp.saturating_mul(2))
+                .filter(|&d| d > 1)
                 .map(|d| d.to_string())
                 .collect();
             if !near.is_empty() {

@@ -226,3 +226,63 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use crate::rules::testutil::Fixture;
+    use crate::units::Bytes;
+
+    /// Absurd but schema-valid numbers: every rule returns (quickly), none panics.
+    #[test]
+    fn rules_survive_extreme_values() {
+        for big in [0u64, 1, u32::MAX as u64, u64::MAX / 3, u64::MAX] {
+            let mut fx = Fixture::edit(|v| {
+                v["parallelism"]["tensor"] = big.max(1).into();
+                v["parallelism"]["pipeline"] = big.max(1).into();
+                v["serving"]["max_num_seqs"] = big.max(1).into();
+            });
+            let a = &mut fx.resolved.model.architecture;
+            a.layers = big;
+            a.attention_heads = big.max(1);
+            a.kv_heads = big;
+            a.intermediate_size = big;
+            a.vocab_size = big;
+            a.hidden_size = big;
+            let g = &mut fx.plan;
+            g.per_gpu.weights_bytes = Bytes(big);
+            g.per_gpu.budget_bytes = Bytes(big / 2);
+            g.per_gpu.kv_cache_bytes = big as i64;
+            g.weights.total_bytes = Bytes(big);
+            g.gpu.gpus_per_node = big;
+            g.gpu.nodes = big;
+            g.gpu.replicas = big;
+            g.host.load_peak_bytes = Bytes(big);
+            g.host.workers_per_node = big;
+            for c in &mut g.classes {
+                c.kv_bytes_per_sequence = big;
+                c.required_concurrency = big;
+                c.per_replica_concurrency = big;
+                c.fits = false;
+                c.pool_share = f64::MAX;
+            }
+            if let Some(k) = g.kv_cache.as_mut() {
+                k.max_model_len = big;
+                k.bytes_per_token_per_gpu = big;
+                k.capacity_tokens = big;
+            }
+            for r in all_rules() {
+                let _ = fx.run(r);
+            }
+            let mut t = Fixture::training();
+            if let Some(tp) = t.plan.training.as_mut() {
+                tp.activations_bytes = Bytes(big);
+                tp.total_bytes = Bytes(big);
+                tp.optimizer_bytes = Bytes(big);
+            }
+            for r in all_rules() {
+                let _ = t.run(r);
+            }
+        }
+    }
+}

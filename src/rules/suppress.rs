@@ -65,7 +65,18 @@ pub fn apply(
     let cfg = opts.config;
     let enabled =
         |code: &str| find_rule(code).is_none_or(|r| cfg.is_enabled(r, Some(&source.name)));
-    let mut findings: Vec<Finding> = findings.into_iter().filter(|f| enabled(&f.code)).collect();
+    // Rule codes emitted outside the lint pass (HST004 by the safetensors
+    // reader) get the same configuration as the rest.
+    let mut findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| enabled(&f.code))
+        .map(|mut f| {
+            if let Some(sev) = find_rule(&f.code).and_then(|r| cfg.severity_override(r)) {
+                f.severity = sev;
+            }
+            f
+        })
+        .collect();
     if !opts.inline_ignores {
         return findings;
     }
@@ -199,9 +210,13 @@ fn check_one(
         );
         return;
     }
-    // A rule the configuration turned off is not "unused" in this run.
-    let disabled = find_rule(code).is_some_and(|r| !cfg.is_enabled(r, Some(file)));
-    if !used && rules_ran && !disabled {
+    // Only a lint rule this run had enabled can be known to be unused: a rule
+    // the configuration turned off, or a code of another command (HW001 from
+    // `memmath verify`), may fire elsewhere.
+    let Some(rule) = find_rule(code) else {
+        return;
+    };
+    if !used && rules_ran && cfg.is_enabled(rule, Some(file)) {
         emit(
             out,
             "SUP001",
@@ -460,6 +475,65 @@ traffic:
         let out = run(&src, vec![at("SCH002", "x", &src, "serving")], true, &cfg);
         assert_eq!(codes(&out), vec!["SCH002", "SUP001"]);
         assert!(out[1].message.contains("cannot be suppressed"));
+    }
+
+    #[test]
+    fn lint_ignore_suppresses_file_wide_and_reports_unknown_and_unused() {
+        let fx = crate::rules::testutil::Fixture::edit(|v| {
+            v["lint"] = serde_json::json!({"ignore": [
+                {"rule": "no-burst-margin", "reason": "steady batch traffic"},
+                {"rule": "TRF03", "reason": "typo"},
+                {"rule": "MEM004", "reason": "stale"}
+            ]});
+        });
+        let src = SourceFile::new("a.yaml", "a: 1\nb: 2\n");
+        let cfg = RulesConfig::default();
+        let f = Finding::new(
+            "TRF004",
+            "no-burst-margin",
+            Severity::Warning,
+            "/traffic/classes/0",
+            "m",
+        );
+        let out = apply(
+            vec![f],
+            &src,
+            None,
+            Some(&fx.spec),
+            &SuppressOptions {
+                inline_ignores: true,
+                config: &cfg,
+                rules_ran: true,
+            },
+        );
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|f| (f.code.as_str(), f.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SUP002", "/lint/ignore/1/rule"),
+                ("SUP001", "/lint/ignore/2/rule")
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_of_other_commands_are_known_but_never_unused() {
+        let text = "serving: {}  # memmath: ignore[HW002] verify runs on the GPU nodes\n";
+        let src = SourceFile::new("a.yaml", text);
+        let cfg = RulesConfig::default();
+        assert!(run(&src, vec![], true, &cfg).is_empty());
+    }
+
+    #[test]
+    fn severity_overrides_apply_to_rule_codes_from_other_stages() {
+        let src = SourceFile::new("a.yaml", "a: 1\n");
+        let cfg = crate::rules::load_config("[severity]\nHST004 = \"warning\"").expect("valid");
+        let f = Finding::new("HST004", "shard-index-mismatch", Severity::Error, "", "m");
+        let out = run(&src, vec![f], true, &cfg);
+        assert_eq!(out[0].severity, Severity::Warning);
     }
 
     #[test]

@@ -40,8 +40,12 @@ impl NoBurstMargin {
             if burst > 1.0 {
                 continue;
             }
+            let margin = match class.burst {
+                Some(b) => format!("burst {b}"),
+                None => "no burst set".to_string(),
+            };
             let message = format!(
-                "class {} plans for exactly its steady concurrency of {} (burst {burst}): any spike above it preempts or queues requests",
+                "class {} plans for exactly its steady concurrency of {} ({margin}): any spike above it preempts or queues requests",
                 class.name,
                 thousands(class.concurrency)
             );
@@ -96,7 +100,8 @@ mod tests {
         assert_eq!(f.code, "TRF004");
         assert_eq!(f.pointer, "/traffic/classes/0");
         assert!(
-            f.message.contains("steady concurrency of 64 (burst 1)"),
+            f.message
+                .contains("steady concurrency of 64 (no burst set)"),
             "{}",
             f.message
         );

@@ -40,7 +40,7 @@ impl ConcurrencyExceedsMaxNumSeqs {
             .classes
             .iter()
             .map(|c| per_instance_concurrency(ctx.plan, c))
-            .sum();
+            .fold(0u64, u64::saturating_add);
         if need <= max {
             return Vec::new();
         }

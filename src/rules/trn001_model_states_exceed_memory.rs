@@ -52,7 +52,10 @@ impl ModelStatesExceedMemory {
         let act = t.activations_bytes;
         let fits = |b: u64| b.saturating_add(act.0) <= budget.0;
         let row_states = |r: &crate::plan::ZeroStageRow| {
-            r.weights_bytes.0 + r.gradients_bytes.0 + r.optimizer_bytes.0
+            r.weights_bytes
+                .0
+                .saturating_add(r.gradients_bytes.0)
+                .saturating_add(r.optimizer_bytes.0)
         };
         let fix = if let Some(r) = t
             .per_zero_stage
@@ -66,11 +69,13 @@ impl ModelStatesExceedMemory {
                 Bytes(row_states(r)),
                 Bytes(row_states(r).saturating_add(act.0))
             )
-        } else if fits(t.weights_bytes.0 + t.gradients_bytes.0) && spec.offload == Offload::None {
+        } else if fits(t.weights_bytes.0.saturating_add(t.gradients_bytes.0))
+            && spec.offload == Offload::None
+        {
             format!(
                 "set training.offload: optimizer (moves {} to host RAM; {} stays per GPU with activations)",
                 t.optimizer_bytes,
-                Bytes(t.weights_bytes.0 + t.gradients_bytes.0 + act.0)
+                Bytes(t.weights_bytes.0.saturating_add(t.gradients_bytes.0).saturating_add(act.0))
             )
         } else {
             // At ZeRO-3 the states shrink with the data-parallel degree.

@@ -61,12 +61,15 @@ impl ActivationsWithoutCheckpointing {
         } else {
             1
         };
-        let kept = 2u128
-            * spec.sequence_length as u128
-            * spec.micro_batch_size as u128
-            * arch.hidden_size as u128
-            * layers as u128
-            * p.pipeline.max(1) as u128
+        let kept = [
+            spec.sequence_length,
+            spec.micro_batch_size,
+            arch.hidden_size,
+            layers,
+            p.pipeline.max(1),
+        ]
+        .into_iter()
+        .fold(2u128, |acc, x| acc.saturating_mul(x as u128))
             / sp as u128;
         let kept = Bytes(u64::try_from(kept).unwrap_or(u64::MAX));
         let fix = format!(

@@ -79,7 +79,9 @@ pub fn decimal_ratio(x: f64) -> Option<(u128, u128)> {
 /// `part < fraction x whole`, exactly.
 pub fn below_fraction(part: Bytes, whole: Bytes, fraction: f64) -> bool {
     match decimal_ratio(fraction) {
-        Some((num, den)) => (part.0 as u128) * den < (whole.0 as u128) * num,
+        Some((num, den)) => {
+            (part.0 as u128).saturating_mul(den) < (whole.0 as u128).saturating_mul(num)
+        }
         None => false,
     }
 }
@@ -126,7 +128,10 @@ pub fn class_demand(plan: &Plan, c: &ClassPlan) -> u128 {
 
 /// KV bytes all classes need on the bottleneck GPU of one engine instance.
 pub fn kv_demand_per_gpu(plan: &Plan) -> u128 {
-    plan.classes.iter().map(|c| class_demand(plan, c)).sum()
+    plan.classes
+        .iter()
+        .map(|c| class_demand(plan, c))
+        .fold(0u128, u128::saturating_add)
 }
 
 /// Bytes as a labelled GiB string from a u128 (clamped; rendering only).
@@ -143,15 +148,19 @@ pub fn largest_class(plan: &Plan) -> Option<(usize, &ClassPlan)> {
         .max_by_key(|(i, c)| (class_demand(plan, c), std::cmp::Reverse(*i)))
 }
 
-/// Divisors of `n` in ascending order (for "valid tensor sizes").
-pub fn divisors(n: u64) -> Vec<u64> {
-    (1..=n).filter(|d| n % d == 0).collect()
+/// Largest parallel degree a fix ever proposes: bounds every search loop, so
+/// an absurd spec (`tensor: 10^12`) costs microseconds, not hours.
+pub const MAX_DEGREE: u64 = 1024;
+
+/// Divisors of `n` up to `limit`, ascending (for "valid tensor sizes").
+pub fn divisors(n: u64, limit: u64) -> Vec<u64> {
+    (1..=n.min(limit)).filter(|d| n % d == 0).collect()
 }
 
 /// Tensor-parallel sizes vLLM accepts for this architecture: they divide the
 /// attention heads, and (without MLA) kv_heads and tp divide one another.
 pub fn valid_tp_sizes(arch: &crate::catalog::Architecture) -> Vec<u64> {
-    divisors(arch.attention_heads.max(1))
+    divisors(arch.attention_heads.max(1), MAX_DEGREE)
         .into_iter()
         .filter(|&t| {
             arch.mla.is_some()
@@ -179,7 +188,10 @@ pub fn parallelism_fix(ctx: &super::RuleContext<'_>, room: u64) -> Option<(Strin
     let gpn = ctx.plan.gpu.gpus_per_node.max(1);
     let layers = ctx.resolved.model.architecture.layers.max(1);
     let after = |t: u64, pp2: u64| -> u64 {
-        let v = (w * (tp * pp) as u128).div_ceil((t * pp2) as u128);
+        let v = w
+            .saturating_mul(tp as u128)
+            .saturating_mul(pp as u128)
+            .div_ceil((t as u128).saturating_mul(pp2 as u128).max(1));
         u64::try_from(v).unwrap_or(u64::MAX)
     };
     let room_at = |t: u64| -> u64 {
@@ -204,7 +216,7 @@ pub fn parallelism_fix(ctx: &super::RuleContext<'_>, room: u64) -> Option<(Strin
         }
     }
     let t = sizes.iter().copied().max().unwrap_or(tp).max(tp);
-    for pp2 in (pp + 1)..=layers {
+    for pp2 in pp.saturating_add(1)..=layers.min(MAX_DEGREE) {
         if after(t, pp2) <= room_at(t) {
             let note = gpu_count_note(ctx, per_replica(t, pp2));
             let yaml = if t == tp {
@@ -278,7 +290,8 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(percent(0.625), "62.5%");
-        assert_eq!(divisors(12), vec![1, 2, 3, 4, 6, 12]);
+        assert_eq!(divisors(12, 1024), vec![1, 2, 3, 4, 6, 12]);
+        assert_eq!(divisors(12, 4), vec![1, 2, 3, 4]);
     }
 
     #[test]
