@@ -368,3 +368,20 @@ fn rule_documents_hw_codes() {
             "# HW006 dtype-unsupported-on-device",
         ));
 }
+
+#[test]
+fn catalogue_gpu_spec_matches_its_own_board_only() {
+    let spec = "specs/deepseek-v3-8xh200.yaml";
+    memmath()
+        .args(["verify", spec, "--probe-snapshot"])
+        .arg("tests/fixtures/snapshots/h200x8-idle.json")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("All checks passed"));
+    memmath()
+        .args(["verify", spec, "--probe-snapshot", IDLE])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("HW001"))
+        .stdout(predicate::str::contains("HW004"));
+}
