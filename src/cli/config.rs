@@ -3,7 +3,7 @@
 //! once), with the CLI's `--select`/`--ignore` on top.
 
 use super::load::spec_dir;
-use memmath::rules::{load_config, RulesConfig};
+use memmath::rules::{load_config_at, RulesConfig};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,11 +40,11 @@ impl ConfigCache {
             Some(c) => c.clone(),
             None => self.discover(spec)?,
         };
-        if !self.select.is_empty() {
-            cfg.select = self.select.clone();
-        }
-        cfg.ignore.extend(self.ignore.iter().cloned());
-        Ok(cfg)
+        // Per-file ignores match the absolute path; globs are relative to the
+        // folder of the memmath.toml that declared them.
+        let abs = std::path::absolute(spec).unwrap_or_else(|_| spec.to_path_buf());
+        cfg = cfg.with_cli(self.select.clone(), self.ignore.clone());
+        Ok(cfg.for_file(&abs))
     }
 
     fn discover(&mut self, spec: &Path) -> Result<RulesConfig, String> {
@@ -68,5 +68,7 @@ impl ConfigCache {
 
 fn read_config(path: &Path) -> Result<RulesConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    load_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let root = abs.parent().unwrap_or(Path::new("/"));
+    load_config_at(&text, root).map_err(|e| format!("{}: {e}", path.display()))
 }
