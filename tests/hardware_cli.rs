@@ -385,3 +385,38 @@ fn catalogue_gpu_spec_matches_its_own_board_only() {
         .stdout(predicate::str::contains("HW001"))
         .stdout(predicate::str::contains("HW004"));
 }
+
+#[test]
+fn gpu_check_script_runs_every_example_spec_from_a_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = assert_cmd::cargo::cargo_bin("memmath");
+    let out = std::process::Command::new("bash")
+        .arg("scripts/gpu-check.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("MEMMATH_BIN", &bin)
+        .env("MEMMATH_PROBE_SNAPSHOT", IDLE)
+        .env("MEMMATH_GPU_CHECK_OUT", dir.path())
+        .env_remove("MEMMATH_NVML_LIBRARY")
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let specs = std::fs::read_dir("specs")
+        .expect("specs/")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml")
+        })
+        .count();
+    assert!(specs > 0);
+    assert_eq!(stdout.matches("== verify ").count(), specs);
+    assert_eq!(stdout.matches("== report --hardware ").count(), specs);
+    assert!(dir.path().join("snapshot.json").is_file());
+}
