@@ -69,6 +69,7 @@ pub fn analyze_with_hardware(
     }
     if let Some(snapshot) = snapshot {
         let live = crate::hardware::live_findings(&a, snapshot);
+        let live = crate::hardware::apply_config(live, opts.rules, &a.source.name);
         a.findings.extend(live);
     }
     // Suppressions match by line, so they apply once spans are known.

@@ -420,3 +420,45 @@ fn gpu_check_script_runs_every_example_spec_from_a_snapshot() {
     assert_eq!(stdout.matches("== report --hardware ").count(), specs);
     assert!(dir.path().join("snapshot.json").is_file());
 }
+
+#[test]
+fn hw_findings_follow_select_ignore_and_memmath_toml() {
+    let concise = |extra: &[&str]| {
+        let out = memmath()
+            .args(["check", H100_SPEC, "--probe-snapshot", BUSY])
+            .args(["--output-format", "concise"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ignored = concise(&["--ignore", "HW003"]);
+    assert!(
+        !ignored.contains("HW003") && ignored.contains("HW002"),
+        "{ignored}"
+    );
+    let selected = concise(&["--select", "free-memory-below-plan"]);
+    assert!(
+        selected.contains("HW003") && !selected.contains("HW002"),
+        "{selected}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::copy(H100_SPEC, &spec).expect("copy spec");
+    std::fs::write(
+        dir.path().join("memmath.toml"),
+        "[severity]\nHW003 = \"warning\"\nHW002 = \"off\"\n",
+    )
+    .expect("write config");
+    let out = memmath()
+        .arg("check")
+        .arg(&spec)
+        .args(["--probe-snapshot", BUSY, "--output-format", "concise"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("HW003 [warning]"), "{text}");
+    assert!(!text.contains("HW002"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
