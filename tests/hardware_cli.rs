@@ -462,3 +462,23 @@ fn hw_findings_follow_select_ignore_and_memmath_toml() {
     assert!(!text.contains("HW002"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
+
+#[test]
+fn verify_reads_the_nearest_memmath_toml() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::copy(H100_SPEC, &spec).expect("copy spec");
+    std::fs::write(
+        dir.path().join("memmath.toml"),
+        "[severity]\nHW002 = \"off\"\nHW003 = \"info\"\n",
+    )
+    .expect("write config");
+    memmath()
+        .arg("verify")
+        .arg(&spec)
+        .args(["--probe-snapshot", BUSY])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("HW003"))
+        .stdout(predicate::str::contains("HW002").not());
+}

@@ -6,6 +6,7 @@
 //! message naming libnvidia-ml), never silently skipping the hardware.
 
 use super::args::{VerifyArgs, VerifyFormat};
+use super::config::ConfigCache;
 use super::files::RealFiles;
 use super::load::{load_spec, Loaded};
 use super::proctree;
@@ -15,7 +16,6 @@ use memmath::hardware::{
     self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
 };
 use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
-use memmath::rules::RulesConfig;
 use memmath::units::{Bytes, MIB};
 use serde_json::json;
 use std::io::IsTerminal;
@@ -66,7 +66,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         std::fs::write(out, snapshot.to_json())
             .map_err(|e| format!("{}: cannot write snapshot: {e}", out.display()))?;
     }
-    let rules = RulesConfig::default();
+    // The nearest memmath.toml applies, as in `check`.
+    let rules = ConfigCache::new(None, &[], &[])?.for_spec(&args.spec)?;
     let analysis = match loaded {
         Loaded::Rejected(source, finding) => Analysis {
             source,
