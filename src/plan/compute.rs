@@ -398,6 +398,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         kv_cache_bytes: b.kv_bytes,
         free_bytes: Bytes(total.saturating_sub(b.budget)),
         memory_fraction: e.memory_fraction,
+        cuda_graphs_outside_budget_bytes: Bytes(rt.cuda_graphs_outside_budget),
     };
     host_plan.workers_per_node = workers;
     Ok(Plan {
@@ -588,6 +589,7 @@ fn training_plan(
         kv_cache_bytes: left.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
         free_bytes: Bytes(total.saturating_sub(budget)),
         memory_fraction: 1.0 - headroom,
+        cuda_graphs_outside_budget_bytes: Bytes::ZERO,
     };
     Ok(Plan {
         name: spec.metadata.name.clone(),

@@ -14,9 +14,11 @@ pub struct Runtime {
     /// Non-torch memory inside the engine's budget (vLLM subtracts it before
     /// sizing the KV cache): `per_gpu.runtime_bytes`.
     pub in_budget: u64,
-    /// CUDA graph pool captured after the KV cache is sized (outside the
-    /// budget in the versions modelled): reported, not subtracted.
+    /// CUDA graph pool (0 when graphs are off).
     pub cuda_graphs: u64,
+    /// The part of `cuda_graphs` captured after the KV cache is sized, out of
+    /// the memory the engine leaves free: reported, not subtracted.
+    pub cuda_graphs_outside_budget: u64,
 }
 
 /// vLLM non-torch memory at TP = 1: 0.35 GiB observed with vLLM 0.6.x
@@ -82,5 +84,6 @@ pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtim
     Runtime {
         in_budget,
         cuda_graphs,
+        cuda_graphs_outside_budget: if graphs_in_budget { 0 } else { cuda_graphs },
     }
 }

@@ -99,6 +99,11 @@ pub struct PerGpu {
     pub free_bytes: Bytes,
     /// The engine's memory fraction used for the budget (generic: 1 - headroom).
     pub memory_fraction: f64,
+    /// CUDA graph pool the engine captures after sizing the KV cache, out of
+    /// `free_bytes` (vLLM before 0.21, SGLang); 0 when graphs are off or counted
+    /// inside the budget.
+    #[serde(default)]
+    pub cuda_graphs_outside_budget_bytes: Bytes,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -14,8 +14,9 @@ pub const OUTSIDE_BUDGET_TP1: u64 = GIB;
 declare_rule! {
     /// ## What it does
     /// Flags vLLM and SGLang deployments with CUDA graphs on whose memory fraction
-    /// leaves less outside the budget than CUDA graph capture and the non-torch
-    /// runtime need: about 1 GiB at TP1 and 2 GiB at TP >= 2 (NCCL buffers).
+    /// leaves less outside the budget than the CUDA graph pool the engine captures
+    /// there (the plan's `per_gpu.cuda_graphs_outside_budget_bytes`, from
+    /// `plan/runtime.rs`; vLLM from 0.21 counts graphs inside the budget instead).
     ///
     /// ## Why is this bad?
     /// Older vLLM versions and SGLang capture CUDA graphs after sizing the KV
@@ -45,23 +46,20 @@ impl CudaGraphsSqueezedOut {
         {
             return Vec::new();
         }
-        let tp = ctx.spec.parallelism.tensor;
-        let need = Bytes(if tp > 1 {
-            TP_RUNTIME_BYTES
-        } else {
-            OUTSIDE_BUDGET_TP1
-        });
+        let need = ctx.plan.per_gpu.cuda_graphs_outside_budget_bytes;
         let free = ctx.plan.per_gpu.free_bytes;
-        if free >= need {
+        if need == Bytes::ZERO || free >= need {
             return Vec::new();
         }
         let total = ctx.plan.per_gpu.total_bytes;
         // Largest two-decimal fraction u with total - floor(u x total) >= need.
         let max_u = (total.0.saturating_sub(need.0) as u128 * 100 / total.0.max(1) as u128) as u64;
         let left = total.saturating_sub(total.mul_ratio(max_u, 100).unwrap_or(total));
+        // Print the fraction as written (0.995, not a rounded 0.99).
+        let fraction = format!("{:.4}", ctx.plan.per_gpu.memory_fraction);
+        let fraction = fraction.trim_end_matches('0').trim_end_matches('.');
         let message = format!(
-            "memory fraction {:.2} leaves {free} per GPU outside the budget, but CUDA graph capture and the runtime need about {need} at tensor parallel {tp}",
-            ctx.plan.per_gpu.memory_fraction
+            "memory fraction {fraction} leaves {free} per GPU outside the budget, but the CUDA graphs captured there need about {need}"
         );
         let fix = format!(
             "set serving.gpu_memory_utilization to 0.{max_u:02} or lower (leaves {left}); or set serving.cuda_graphs: false (eager mode, slower decode)"
@@ -77,38 +75,53 @@ mod tests {
     use super::*;
     use crate::rules::testutil::*;
 
-    fn at(num: u64) -> Fixture {
-        let mut fx =
-            Fixture::edit(|v| v["serving"]["gpu_memory_utilization"] = (num as f64 / 100.0).into());
-        let budget = Bytes(TOTAL).mul_ratio(num, 100).expect("fits");
+    fn at(per_mille: u64) -> Fixture {
+        let mut fx = Fixture::edit(|v| {
+            v["serving"]["gpu_memory_utilization"] = (per_mille as f64 / 1000.0).into()
+        });
+        let budget = Bytes(TOTAL).mul_ratio(per_mille, 1000).expect("fits");
         fx.plan.per_gpu.budget_bytes = budget;
         fx.plan.per_gpu.free_bytes = Bytes(TOTAL - budget.0);
-        fx.plan.per_gpu.memory_fraction = num as f64 / 100.0;
+        fx.plan.per_gpu.memory_fraction = per_mille as f64 / 1000.0;
         fx
     }
 
     #[test]
     fn fires_when_the_fraction_leaves_too_little() {
-        let f = at(98).one(&CudaGraphsSqueezedOut);
+        // 0.995 x 79.2 GiB leaves 0.40 GiB, below the 512 MiB graph pool.
+        let f = at(995).one(&CudaGraphsSqueezedOut);
         assert_eq!(f.code, "MEM006");
         assert_eq!(f.pointer, "/serving/gpu_memory_utilization");
-        assert!(f.message.contains("leaves 1.58 GiB"), "{}", f.message);
-        // (79.2 - 2) / 79.2 = 0.9747: 0.97 leaves 2.38 GiB >= 2 GiB.
+        assert!(
+            f.message.contains("fraction 0.995 leaves 0.40 GiB")
+                && f.message.contains("need about 0.50 GiB"),
+            "{}",
+            f.message
+        );
+        // (79.2 GiB - 0.5 GiB) / 79.2 GiB = 0.9937: 0.99 leaves 0.79 GiB.
         assert!(f
             .fix
             .expect("fix")
-            .starts_with("set serving.gpu_memory_utilization to 0.97 or lower (leaves 2.38 GiB)"));
+            .starts_with("set serving.gpu_memory_utilization to 0.99 or lower (leaves 0.79 GiB)"));
     }
 
     #[test]
     fn near_miss() {
-        assert!(at(97).run(&CudaGraphsSqueezedOut).is_empty());
-        let mut fx = at(98);
+        assert!(at(990).run(&CudaGraphsSqueezedOut).is_empty());
+        let mut fx = at(995);
         fx.spec
             .serving
             .as_mut()
             .into_iter()
             .for_each(|s| s.cuda_graphs = Some(false));
+        fx.plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
+        assert!(fx.run(&CudaGraphsSqueezedOut).is_empty());
+    }
+
+    #[test]
+    fn graphs_inside_the_budget_never_fire() {
+        let mut fx = at(999);
+        fx.plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
         assert!(fx.run(&CudaGraphsSqueezedOut).is_empty());
     }
 }

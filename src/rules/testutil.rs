@@ -18,7 +18,7 @@ use crate::catalog::{
 use crate::diagnostics::Finding;
 use crate::plan::*;
 use crate::spec::{Quantization, Spec, WeightDtype};
-use crate::units::{Bytes, GIB};
+use crate::units::{Bytes, GIB, MIB};
 use serde_json::{json, Value};
 
 pub const TOTAL: u64 = 85_040_352_460;
@@ -184,6 +184,7 @@ pub fn base_plan() -> Plan {
             kv_cache_bytes: KV as i64,
             free_bytes: Bytes(TOTAL - BUDGET),
             memory_fraction: 0.9,
+            cuda_graphs_outside_budget_bytes: Bytes(512 * MIB),
         },
         kv_cache: Some(KvCachePlan {
             dtype: "fp8".into(),

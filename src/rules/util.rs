@@ -172,8 +172,8 @@ pub fn valid_tp_sizes(arch: &crate::catalog::Architecture) -> Vec<u64> {
 }
 
 /// Non-torch memory the engine needs once tensor parallelism is on (NCCL
-/// buffers, custom all-reduce): design.md section 5 observes about 2 GiB at TP >= 2.
-pub const TP_RUNTIME_BYTES: u64 = 2 * crate::units::GIB;
+/// buffers, custom all-reduce): the plan's figure, `plan/runtime.rs`.
+pub const TP_RUNTIME_BYTES: u64 = crate::plan::runtime::VLLM_NON_TORCH_TP2;
 
 /// The smallest change of tensor (then pipeline) parallelism that brings the
 /// weights on one GPU within `room` bytes (what is left after activations,
