@@ -42,6 +42,17 @@ impl Analysis {
 
 /// Analyze one spec end to end.
 pub fn analyze(source: SourceFile, opts: &AnalyzeOptions<'_>) -> Analysis {
+    analyze_with_hardware(source, opts, None)
+}
+
+/// Analyze one spec and, given a GPU snapshot, compare it with the machine
+/// (HW001-HW006, `hardware/`). The live checks run before the suppression pass,
+/// so `# memmath: ignore[HW005]` and `lint.ignore` apply to them as to rules.
+pub fn analyze_with_hardware(
+    source: SourceFile,
+    opts: &AnalyzeOptions<'_>,
+    snapshot: Option<&crate::hardware::Snapshot>,
+) -> Analysis {
     let mut a = Analysis {
         source,
         doc: None,
@@ -55,6 +66,11 @@ pub fn analyze(source: SourceFile, opts: &AnalyzeOptions<'_>) -> Analysis {
         for f in a.findings.iter_mut().filter(|f| f.span.is_none()) {
             f.span = doc.span_of(&f.pointer);
         }
+    }
+    if let Some(snapshot) = snapshot {
+        let live = crate::hardware::live_findings(&a, snapshot);
+        let live = crate::hardware::apply_config(live, opts.rules, &a.source.name);
+        a.findings.extend(live);
     }
     // Suppressions match by line, so they apply once spans are known.
     a.findings = rules::suppress::apply(

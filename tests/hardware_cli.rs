@@ -136,3 +136,349 @@ fn unwritable_save_path_exits_2() {
         .code(2)
         .stderr(predicate::str::contains("cannot write snapshot"));
 }
+
+const H100_SPEC: &str = "specs/llama-3.1-8b-h100.yaml";
+const BUSY: &str = "tests/fixtures/snapshots/h100x1-busy.json";
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn verify_example_spec_on_an_idle_matching_machine_passes() {
+    memmath()
+        .args(["verify", H100_SPEC, "--probe-snapshot", IDLE])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Live hardware (nvml"))
+        .stdout(predicate::str::contains("Re-planned on GPU 0"));
+}
+
+#[test]
+fn verify_busy_machine_reports_hw003_located_in_the_spec() {
+    let out = memmath()
+        .args([
+            "verify",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    let f = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["code"] == "HW003"))
+        .cloned()
+        .expect("HW003");
+    assert_eq!(f["file"], H100_SPEC);
+    assert_eq!(f["pointer"], "/serving/gpu_memory_utilization");
+    assert!(f["line"].as_u64().is_some_and(|l| l > 1));
+    assert!(f["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("pid 4242 `python3` (38,912 MiB)")));
+    assert_eq!(v["hardware"]["device_count"], 1);
+}
+
+#[test]
+fn verify_observe_reports_what_the_pid_holds() {
+    let out = memmath()
+        .args([
+            "verify",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--observe",
+            "4242",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let v = json_of(&out);
+    assert_eq!(v["observed"]["pids"], serde_json::json!([4242]));
+    assert_eq!(v["observed"]["devices"][0]["index"], 0);
+    assert_eq!(
+        v["observed"]["devices"][0]["used_bytes"],
+        38_912u64 * 1024 * 1024
+    );
+}
+
+#[test]
+fn check_hardware_adds_hw_findings_and_fails_cleanly_without_nvml() {
+    memmath()
+        .args(["check", H100_SPEC, "--probe-snapshot", BUSY])
+        .args(["--output-format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("HW003"));
+    memmath()
+        .args(["check", H100_SPEC, "--probe-snapshot", IDLE])
+        .assert()
+        .code(0);
+    memmath()
+        .env("MEMMATH_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1")
+        .args(["check", H100_SPEC, "--hardware"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("libnvidia-ml"));
+}
+
+#[test]
+fn report_hardware_adds_the_live_section_in_every_format() {
+    let md = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "md",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(md.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&md.stdout);
+    let live = text.find("## Live hardware: ").expect("live section");
+    let footer = text.rfind("\n---\n").expect("footer");
+    assert!(live < footer, "section goes before the footer");
+    assert!(text.contains("HW003"));
+    assert!(text.contains("pid 4242 python3 (38,912 MiB)"));
+
+    let html = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "html",
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&html.stdout);
+    let live = text
+        .find("<section class=\"live-hardware\">")
+        .expect("live");
+    assert!(live < text.rfind("</body>").expect("body"));
+
+    let json = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            BUSY,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let v = json_of(&json);
+    assert_eq!(v["hardware"]["devices"][0]["name"], "NVIDIA H100 80GB HBM3");
+    assert!(v["findings"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|f| f["code"] == "HW003")));
+
+    memmath()
+        .env("MEMMATH_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1")
+        .args(["report", H100_SPEC, "--hardware"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("libnvidia-ml"));
+}
+
+#[test]
+fn hardware_output_is_deterministic() {
+    let run = || {
+        memmath()
+            .args([
+                "report",
+                H100_SPEC,
+                "--probe-snapshot",
+                BUSY,
+                "--format",
+                "md",
+            ])
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn hw_findings_honour_inline_suppressions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(H100_SPEC).expect("spec");
+    let suppressed = text.replacen(
+        "  gpu_memory_utilization:",
+        "  # memmath: ignore[HW003] a notebook shares this GPU on purpose\n  gpu_memory_utilization:",
+        1,
+    );
+    assert_ne!(
+        suppressed, text,
+        "the example spec sets gpu_memory_utilization"
+    );
+    let spec = dir.path().join("suppressed.yaml");
+    std::fs::write(&spec, suppressed).expect("write");
+    for cmd in ["check", "verify"] {
+        let out = memmath()
+            .arg(cmd)
+            .arg(&spec)
+            .args(["--probe-snapshot", BUSY])
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("HW003"), "{cmd}: {stdout}");
+        assert!(!stdout.contains("SUP001"), "{cmd}: {stdout}");
+        // The one-GPU machine still fails the two-GPU spec: HW002 is not suppressed.
+        assert!(stdout.contains("HW002"), "{cmd}: {stdout}");
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {stdout}");
+    }
+}
+
+#[test]
+fn rule_documents_hw_codes() {
+    memmath()
+        .args(["rule", "HW003"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("# HW003 free-memory-below-plan"))
+        .stdout(predicate::str::contains("## How to fix"));
+    memmath()
+        .args(["rule", "mig-enabled", "--output-format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"code\": \"HW005\""));
+    memmath()
+        .args(["rule", "--all"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "# HW006 dtype-unsupported-on-device",
+        ));
+}
+
+#[test]
+fn catalogue_gpu_spec_matches_its_own_board_only() {
+    let spec = "specs/deepseek-v3-8xh200.yaml";
+    memmath()
+        .args(["verify", spec, "--probe-snapshot"])
+        .arg("tests/fixtures/snapshots/h200x8-idle.json")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("All checks passed"));
+    memmath()
+        .args(["verify", spec, "--probe-snapshot", IDLE])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("HW001"))
+        .stdout(predicate::str::contains("HW004"));
+}
+
+#[test]
+fn gpu_check_script_runs_every_example_spec_from_a_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = assert_cmd::cargo::cargo_bin("memmath");
+    let out = std::process::Command::new("bash")
+        .arg("scripts/gpu-check.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("MEMMATH_BIN", &bin)
+        .env("MEMMATH_PROBE_SNAPSHOT", IDLE)
+        .env("MEMMATH_GPU_CHECK_OUT", dir.path())
+        .env_remove("MEMMATH_NVML_LIBRARY")
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let specs = std::fs::read_dir("specs")
+        .expect("specs/")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml")
+        })
+        .count();
+    assert!(specs > 0);
+    assert_eq!(stdout.matches("== verify ").count(), specs);
+    assert_eq!(stdout.matches("== report --hardware ").count(), specs);
+    assert!(dir.path().join("snapshot.json").is_file());
+}
+
+#[test]
+fn hw_findings_follow_select_ignore_and_memmath_toml() {
+    let concise = |extra: &[&str]| {
+        let out = memmath()
+            .args(["check", H100_SPEC, "--probe-snapshot", BUSY])
+            .args(["--output-format", "concise"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ignored = concise(&["--ignore", "HW003"]);
+    assert!(
+        !ignored.contains("HW003") && ignored.contains("HW002"),
+        "{ignored}"
+    );
+    let selected = concise(&["--select", "free-memory-below-plan"]);
+    assert!(
+        selected.contains("HW003") && !selected.contains("HW002"),
+        "{selected}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::copy(H100_SPEC, &spec).expect("copy spec");
+    std::fs::write(
+        dir.path().join("memmath.toml"),
+        "[severity]\nHW003 = \"warning\"\nHW002 = \"off\"\n",
+    )
+    .expect("write config");
+    let out = memmath()
+        .arg("check")
+        .arg(&spec)
+        .args(["--probe-snapshot", BUSY, "--output-format", "concise"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("HW003 [warning]"), "{text}");
+    assert!(!text.contains("HW002"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+#[test]
+fn verify_reads_the_nearest_memmath_toml() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::copy(H100_SPEC, &spec).expect("copy spec");
+    std::fs::write(
+        dir.path().join("memmath.toml"),
+        "[severity]\nHW002 = \"off\"\nHW003 = \"info\"\n",
+    )
+    .expect("write config");
+    memmath()
+        .arg("verify")
+        .arg(&spec)
+        .args(["--probe-snapshot", BUSY])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("HW003"))
+        .stdout(predicate::str::contains("HW002").not());
+}

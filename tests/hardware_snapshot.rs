@@ -31,7 +31,12 @@ fn save_then_load_is_identity() {
 
 #[test]
 fn fixtures_parse_and_rewrite_byte_identical() {
-    for name in ["h100x8-idle.json", "h100x1-busy.json", "a100x4-mig.json"] {
+    for name in [
+        "h100x8-idle.json",
+        "h100x1-busy.json",
+        "a100x4-mig.json",
+        "h200x8-idle.json",
+    ] {
         let text = fixture(name);
         let snap = Snapshot::from_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(snap.format, SNAPSHOT_FORMAT);

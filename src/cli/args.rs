@@ -104,6 +104,12 @@ pub struct CheckArgs {
     /// Exit 0 even when findings are reported (a tool failure still exits 2).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Also check each spec against this machine's GPUs (NVML): HW001-HW006.
+    #[arg(long)]
+    pub hardware: bool,
+    /// Check against a saved GPU snapshot instead of NVML (implies --hardware).
+    #[arg(long, value_name = "FILE")]
+    pub probe_snapshot: Option<PathBuf>,
 }
 
 /// Output formats of `memmath report`.
@@ -138,6 +144,12 @@ pub struct ReportArgs {
     /// Exit 1 when a finding at or above this severity is reported (default: always 0 once written).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Add HW findings and a "Live hardware" section from this machine's GPUs (NVML).
+    #[arg(long)]
+    pub hardware: bool,
+    /// Use a saved GPU snapshot instead of NVML (implies --hardware).
+    #[arg(long, value_name = "FILE")]
+    pub probe_snapshot: Option<PathBuf>,
 }
 
 /// Output formats of `memmath diff`.

@@ -11,7 +11,7 @@ use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
-use memmath::pipeline::{analyze, AnalyzeOptions};
+use memmath::pipeline::{analyze_with_hardware, AnalyzeOptions};
 use memmath::rules::RulesConfig;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -31,11 +31,18 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
         return Ok(ExitStatus::Success);
     }
 
+    // Probed once for all specs; without NVML this fails (exit 2), never skips.
+    let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let mut configs = ConfigCache::new(args.config.as_deref(), &args.select, &args.ignore)?;
     let mut files = Vec::with_capacity(specs.len());
     for path in &specs {
         let rules = configs.for_spec(path)?;
-        files.push(check_one(path, &rules, !args.no_inline_ignores)?);
+        files.push(check_one(
+            path,
+            &rules,
+            !args.no_inline_ignores,
+            snapshot.as_ref(),
+        )?);
     }
 
     let opts = RenderOptions {
@@ -76,6 +83,7 @@ fn check_one(
     path: &Path,
     rules: &RulesConfig,
     inline_ignores: bool,
+    snapshot: Option<&memmath::hardware::Snapshot>,
 ) -> Result<FileFindings, String> {
     let source = match load_spec(path)? {
         Loaded::Text(source) => source,
@@ -87,7 +95,7 @@ fn check_one(
         rules,
         inline_ignores,
     };
-    let a = analyze(source, &opts);
+    let a = analyze_with_hardware(source, &opts, snapshot);
     Ok(FileFindings::new(a.source, &a.findings))
 }
 

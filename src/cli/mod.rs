@@ -9,6 +9,7 @@ mod config;
 mod diff;
 mod exit;
 mod files;
+mod live;
 pub(crate) mod load;
 mod output;
 mod proctree;

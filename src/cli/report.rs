@@ -10,7 +10,7 @@ use super::output::write_output;
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
-use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
+use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
 use memmath::rules::RulesConfig;
 use std::path::Path;
@@ -21,16 +21,33 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         eprintln!("memmath: warning: no memmath specs found (looked for *.yaml/*.yml with `apiVersion: memmath/...`)");
         return Ok(ExitStatus::Success);
     }
+    // Probed before any analysis: without NVML this fails (exit 2), never skips.
+    let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let mut configs = ConfigCache::new(None, &[], &[])?;
     let mut analyses = Vec::with_capacity(files.len());
     for path in &files {
         let rules = configs.for_spec(path)?;
-        analyses.push(analyze_file(path, &rules)?);
+        analyses.push(analyze_file_with(path, &rules, snapshot.as_ref())?);
     }
+    let live = snapshot
+        .as_ref()
+        .map(|snap| super::live::sections(&analyses, snap));
     let out = match args.format {
-        ReportFormat::Json => json(&analyses)?,
-        ReportFormat::Md => rendered(&analyses, Format::Markdown, args.template_dir.as_deref())?,
-        ReportFormat::Html => rendered(&analyses, Format::Html, args.template_dir.as_deref())?,
+        ReportFormat::Json => json(&analyses, live.as_deref())?,
+        ReportFormat::Md => {
+            let doc = rendered(&analyses, Format::Markdown, args.template_dir.as_deref())?;
+            match &live {
+                Some(l) => super::live::markdown(doc, &analyses, l),
+                None => doc,
+            }
+        }
+        ReportFormat::Html => {
+            let doc = rendered(&analyses, Format::Html, args.template_dir.as_deref())?;
+            match &live {
+                Some(l) => super::live::html(doc, &analyses, l),
+                None => doc,
+            }
+        }
     };
     write_output(args.output.as_deref(), &out)?;
     Ok(exit_for(
@@ -45,6 +62,15 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
 /// file over the size limit or not UTF-8 is a finding; one that cannot be read
 /// is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
+    analyze_file_with(path, rules, None)
+}
+
+/// [`analyze_file`], plus the live hardware checks when a snapshot is given.
+fn analyze_file_with(
+    path: &Path,
+    rules: &RulesConfig,
+    snapshot: Option<&memmath::hardware::Snapshot>,
+) -> Result<Analysis, String> {
     Ok(match load_spec(path)? {
         Loaded::Rejected(source, finding) => Analysis {
             source,
@@ -61,13 +87,19 @@ pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis,
                 rules,
                 inline_ignores: true,
             };
-            analyze(source, &opts)
+            analyze_with_hardware(source, &opts, snapshot)
         }
     })
 }
 
-fn json(analyses: &[Analysis]) -> Result<String, String> {
+fn json(
+    analyses: &[Analysis],
+    live: Option<&[Option<memmath::hardware::LiveSection>]>,
+) -> Result<String, String> {
     let mut values: Vec<_> = analyses.iter().map(memmath::report::plan_json).collect();
+    if let Some(live) = live {
+        super::live::json(&mut values, live);
+    }
     let v = if values.len() == 1 {
         values.remove(0)
     } else {

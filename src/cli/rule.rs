@@ -73,11 +73,18 @@ pub fn run(args: RuleArgs) -> Result<ExitStatus, String> {
     let entries: Vec<Entry> = if args.all {
         let mut v: Vec<Entry> = INPUT_CODES.iter().map(Entry::Input).collect();
         v.extend(all_rules().into_iter().map(Entry::Rule));
+        // HW codes (hardware/codes.rs) are documented like rules.
+        v.extend(
+            memmath::hardware::hardware_codes()
+                .iter()
+                .map(|c| Entry::Rule(c as &'static dyn Rule)),
+        );
         v.sort_by_key(Entry::code);
         v
     } else {
         let q = args.rule.as_deref().unwrap_or_default();
-        match (find_rule(q), find_input_code(q)) {
+        let hw = memmath::hardware::hardware_code(q).map(|c| c as &'static dyn Rule);
+        match (find_rule(q).or(hw), find_input_code(q)) {
             (Some(r), _) => vec![Entry::Rule(r)],
             (None, Some(c)) => vec![Entry::Input(c)],
             (None, None) => {

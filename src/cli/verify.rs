@@ -1,24 +1,25 @@
 //! `memmath verify SPEC`: analyze a spec, probe the GPUs (NVML, or a snapshot
 //! file with `--probe-snapshot`), print spec and HW findings, exit like `check`.
 //!
-//! [`acquire_snapshot`] is shared with `check --hardware` and
+//! [`hardware_snapshot`] is shared with `check --hardware` and
 //! `report --hardware`: all three fail the same way without NVML (exit 2 with a
 //! message naming libnvidia-ml), never silently skipping the hardware.
 
 use super::args::{VerifyArgs, VerifyFormat};
+use super::config::ConfigCache;
 use super::files::RealFiles;
+use super::load::{load_spec, Loaded};
 use super::proctree;
 use super::ExitStatus;
-use memmath::diagnostics::{LocatedFinding, Severity};
+use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::hardware::{
     self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
 };
-use memmath::pipeline::{analyze, AnalyzeOptions};
-use memmath::rules::RulesConfig;
-use memmath::source::SourceFile;
-use memmath::units::Bytes;
+use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
+use memmath::units::{Bytes, MIB};
 use serde_json::json;
-use std::path::Path;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 /// Environment variable naming the NVML library file to load instead of the
 /// loader's `libnvidia-ml.so.1` (unusual driver installs; tests).
@@ -43,9 +44,21 @@ pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, Strin
     probe_result.map_err(|e| e.to_string())
 }
 
+/// For `check` and `report`: a snapshot when `--hardware` or
+/// `--probe-snapshot` was given (the latter implies the former), else None.
+pub fn hardware_snapshot(
+    hardware: bool,
+    probe_snapshot: Option<&Path>,
+) -> Result<Option<Snapshot>, String> {
+    if hardware || probe_snapshot.is_some() {
+        acquire_snapshot(probe_snapshot).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
-    let path = &args.spec;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let loaded = load_spec(&args.spec)?;
     // Probe before analysing: without NVML there is nothing to verify, and the
     // failure must not hide behind spec findings.
     let snapshot = acquire_snapshot(args.probe_snapshot.as_deref())?;
@@ -53,31 +66,38 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         std::fs::write(out, snapshot.to_json())
             .map_err(|e| format!("{}: cannot write snapshot: {e}", out.display()))?;
     }
-    let rules = RulesConfig::default();
-    let opts = AnalyzeOptions {
-        files: &RealFiles,
-        spec_dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-        rules: &rules,
-        inline_ignores: true,
+    // The nearest memmath.toml applies, as in `check`.
+    let rules = ConfigCache::new(None, &[], &[])?.for_spec(&args.spec)?;
+    let analysis = match loaded {
+        Loaded::Rejected(source, finding) => Analysis {
+            source,
+            doc: None,
+            spec: None,
+            resolved: None,
+            plan: None,
+            findings: vec![finding],
+        },
+        Loaded::Text(source) => {
+            let opts = AnalyzeOptions {
+                files: &RealFiles,
+                spec_dir: spec_dir(&args.spec),
+                rules: &rules,
+                inline_ignores: true,
+            };
+            analyze_with_hardware(source, &opts, Some(&snapshot))
+        }
     };
-    let analysis = analyze(SourceFile::new(path.display().to_string(), text), &opts);
-    let live = hardware::live_report(&analysis, &snapshot);
-    let mut findings = analysis.findings.clone();
-    let section = live.map(|l| {
-        findings.extend(l.findings);
-        l.section
-    });
-    findings.sort_by_key(|f| f.sort_key());
+    // The findings (HW ones included, suppressions applied) come from the
+    // pipeline; the live report adds the measured-vs-planned section.
+    let findings = &analysis.findings;
+    let section = hardware::live_report(&analysis, &snapshot).map(|l| l.section);
     let observed = observation(&args, &snapshot, &analysis);
-    let located: Vec<LocatedFinding> = findings
-        .iter()
-        .map(|f| LocatedFinding::locate(f, &analysis.source))
-        .collect();
+    let files = [FileFindings::new(analysis.source.clone(), findings)];
     match args.format {
         VerifyFormat::Json => {
             let out = json!({
                 "file": analysis.source.name,
-                "findings": located,
+                "findings": files[0].findings,
                 "hardware": section,
                 "observed": observed,
             });
@@ -85,14 +105,24 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
             super::output::stdout(&format!("{text}\n"))?;
         }
         VerifyFormat::Full => {
-            let mut text = render_full(&located, section.as_ref());
+            let opts = RenderOptions {
+                color: use_color(),
+                ..RenderOptions::default()
+            };
+            let mut text = diagnostics::render(diagnostics::Format::Full, &files, &opts);
+            if let Some(s) = &section {
+                text.push_str(&render_section(s));
+            }
             if let Some(o) = &observed {
                 text.push_str(&render_observation(o));
             }
             super::output::stdout(&text)?;
         }
     }
-    let failed = located.iter().any(|f| f.severity >= Severity::Error);
+    let failed = files[0]
+        .findings
+        .iter()
+        .any(|f| f.severity >= Severity::Error);
     Ok(if failed {
         ExitStatus::Findings
     } else {
@@ -100,13 +130,21 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     })
 }
 
+fn spec_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// `--observe`: the pids and, when probing NVML live, their descendants (a
 /// snapshot from another machine has no process tree to read).
-fn observation(
-    args: &VerifyArgs,
-    snapshot: &Snapshot,
-    analysis: &memmath::pipeline::Analysis,
-) -> Option<Observation> {
+fn observation(args: &VerifyArgs, snapshot: &Snapshot, analysis: &Analysis) -> Option<Observation> {
     if args.observe.is_empty() {
         return None;
     }
@@ -149,35 +187,10 @@ fn render_observation(o: &Observation) -> String {
     out
 }
 
-/// Findings one per line (`file:line:col: severity[CODE] name: message`), then
-/// the measured-vs-planned table and a count.
-fn render_full(findings: &[LocatedFinding], section: Option<&LiveSection>) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}: {}\n",
-            f.file, f.line, f.column, f.severity, f.code, f.name, f.message
-        ));
-        if let Some(fix) = &f.fix {
-            out.push_str(&format!("  fix: {fix}\n"));
-        }
-    }
-    if let Some(s) = section {
-        out.push_str(&render_section(s));
-    }
-    let count = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
-    out.push_str(&format!(
-        "{} error(s), {} warning(s), {} info\n",
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info)
-    ));
-    out
-}
-
+/// The measured-vs-planned table after the findings.
 fn render_section(s: &LiveSection) -> String {
     let mut out = format!(
-        "live hardware ({}; driver {}, CUDA {}): {} GPU(s), the spec uses {} per node of `{}` ({} CUDA-visible{})\n",
+        "\nLive hardware ({}; driver {}, CUDA {}): {} GPU(s); the spec uses {} per node of `{}` ({} CUDA-visible{})\n",
         s.source,
         s.driver_version.as_deref().unwrap_or("unknown"),
         s.cuda_driver_version.as_deref().unwrap_or("unknown"),
@@ -216,11 +229,15 @@ fn render_section(s: &LiveSection) -> String {
             ),
         };
         let tokens = match (r.measured_capacity_tokens, r.planned_capacity_tokens) {
-            (Some(m), Some(p)) => format!(", {m} tokens per engine instance (planned {p})"),
+            (Some(m), Some(p)) => format!(
+                ", {} tokens per engine instance (planned {})",
+                group(m),
+                group(p)
+            ),
             _ => String::new(),
         };
         out.push_str(&format!(
-            "  re-planned on GPU {}'s {}: {kv}{tokens}\n",
+            "  Re-planned on GPU {}'s {}: {kv}{tokens}\n",
             r.device_index, r.cuda_total_bytes
         ));
     }
@@ -229,5 +246,9 @@ fn render_section(s: &LiveSection) -> String {
 
 /// NVML figures in MiB, as nvidia-smi prints them.
 fn mib(b: Bytes) -> String {
-    format!("{} MiB", b.0 / memmath::units::MIB)
+    format!("{} MiB", group(b.0 / MIB))
+}
+
+fn group(n: u64) -> String {
+    memmath::report::group_digits(i128::from(n))
 }

@@ -2,7 +2,8 @@
 //! HW checks are not lint rules (they need a probe, not just a spec), so they
 //! are listed here rather than in the rules registry.
 
-use crate::diagnostics::Severity;
+use crate::diagnostics::{Finding, Severity};
+use crate::rules::RulesConfig;
 
 /// One hardware check's code, name, usual severity and user doc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,4 +65,83 @@ pub fn hardware_code(code_or_name: &str) -> Option<&'static HardwareCode> {
     CODES
         .iter()
         .find(|c| c.code.eq_ignore_ascii_case(code_or_name) || c.name == code_or_name)
+}
+
+/// Apply `--select`/`--ignore`, memmath.toml (select, ignore, per-file
+/// ignores, severity overrides) to HW findings, as the rules registry does for
+/// lint rules; other findings pass through untouched.
+pub fn apply_config(
+    findings: Vec<Finding>,
+    config: &RulesConfig,
+    source_name: &str,
+) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter_map(|mut f| {
+            let Some(code) = hardware_code(&f.code) else {
+                return Some(f);
+            };
+            if !config.is_enabled(code, Some(source_name)) {
+                return None;
+            }
+            if let Some(severity) = config.severity_override(code) {
+                f.severity = severity;
+            }
+            Some(f)
+        })
+        .collect()
+}
+
+/// So `memmath rule HW003` and `rule --all` document HW codes like lint rules.
+/// HW checks need a GPU snapshot, which a lint rule's context does not carry:
+/// they run through `hardware::check` (from `pipeline::analyze_with_hardware`),
+/// so `check` here finds nothing. They are deliberately not in the rules
+/// registry, which runs on every spec.
+impl crate::rules::Rule for HardwareCode {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn default_severity(&self) -> Severity {
+        self.default_severity
+    }
+    fn doc(&self) -> &'static str {
+        self.doc
+    }
+    fn check(&self, _ctx: &crate::rules::RuleContext<'_>) -> Vec<Finding> {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Rule;
+
+    #[test]
+    fn codes_are_unique_ordered_and_documented() {
+        let codes: Vec<&str> = hardware_codes().iter().map(|c| c.code).collect();
+        assert_eq!(
+            codes,
+            ["HW001", "HW002", "HW003", "HW004", "HW005", "HW006"]
+        );
+        for c in hardware_codes() {
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## How to fix",
+            ] {
+                assert!(c.doc.contains(heading), "{} lacks {heading}", c.code);
+            }
+            assert!(!c.summary().is_empty());
+            assert_eq!(hardware_code(c.name).map(|x| x.code), Some(c.code));
+            assert_eq!(
+                hardware_code(&c.code.to_lowercase()).map(|x| x.code),
+                Some(c.code)
+            );
+        }
+    }
 }

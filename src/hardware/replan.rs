@@ -15,6 +15,9 @@ pub struct CudaVisibleEstimate {
     pub bytes: Bytes,
     /// How it was obtained, for the report and the HW004 message.
     pub basis: String,
+    /// True when nothing was subtracted: the figure is NVML's total, which is
+    /// above the CUDA-visible total by the driver's unknown reservation.
+    pub upper_bound: bool,
 }
 
 /// NVML's total includes driver-reserved memory that CUDA never shows. In order
@@ -34,17 +37,20 @@ pub fn cuda_visible_estimate(device: &DeviceSnapshot, gpu: &GpuInfo) -> CudaVisi
                 "NVML total minus the catalogue's NVML-CUDA difference for {} ({})",
                 gpu.id, diff
             ),
+            upper_bound: false,
         };
     }
     if let Some(reserved) = device.memory.reserved_bytes.filter(|r| r.0 > 0) {
         return CudaVisibleEstimate {
             bytes: total.saturating_sub(reserved),
             basis: format!("NVML total minus NVML's driver-reserved {reserved}"),
+            upper_bound: false,
         };
     }
     CudaVisibleEstimate {
         bytes: total,
         basis: "NVML total (no catalogue difference or reserved figure known)".into(),
+        upper_bound: true,
     }
 }
 
