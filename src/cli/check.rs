@@ -5,16 +5,14 @@
 //! flags, a missing path, an unreadable file, a bad memmath.toml).
 
 use super::args::{CheckArgs, FailOn};
-use super::files::RealFiles;
+use super::files::{read_spec, read_text, RealFiles};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::pipeline::{analyze, AnalyzeOptions};
 use memmath::rules::{load_config, RulesConfig};
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
@@ -81,28 +79,8 @@ fn check_one(
     rules: &RulesConfig,
     inline_ignores: bool,
 ) -> Result<FileFindings, String> {
-    let name = path.display().to_string();
-    let fail = |e: std::io::Error| format!("{name}: {e}");
-    let len = std::fs::metadata(path).map_err(fail)?.len();
-    if len > MAX_SPEC_BYTES {
-        return Ok(FileFindings::new(
-            SourceFile::new(name, ""),
-            &[too_large(len)],
-        ));
-    }
-    // Read at most one byte past the limit: the file may grow after `metadata`.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(fail)?;
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Ok(FileFindings::new(
-            SourceFile::new(name, ""),
-            &[too_large(bytes.len() as u64)],
-        ));
-    }
-    let (source, bad_utf8) = decode_source(name, bytes);
-    if let Some(f) = bad_utf8 {
+    let (source, early) = read_spec(path)?;
+    if let Some(f) = early {
         return Ok(FileFindings::new(source, &[f]));
     }
     let opts = AnalyzeOptions {
@@ -181,8 +159,11 @@ impl ConfigCache {
     }
 }
 
+/// memmath.toml is a few lines; 1 MiB is far past any real one.
+const CONFIG_LIMIT: u64 = 1 << 20;
+
 fn read_config(path: &Path) -> Result<RulesConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text(path, CONFIG_LIMIT)?;
     load_config(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -190,6 +171,7 @@ fn read_config(path: &Path) -> Result<RulesConfig, String> {
 mod tests {
     use super::*;
     use memmath::diagnostics::Finding;
+    use memmath::source::SourceFile;
 
     fn with(severity: Severity) -> Vec<FileFindings> {
         let f = Finding::new("TST001", "test", severity, "", "m");

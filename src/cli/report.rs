@@ -3,9 +3,9 @@
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
-use super::files::RealFiles;
+use super::files::{read_spec, read_text, RealFiles};
 use super::ExitStatus;
-use memmath::diagnostics::Severity;
+use memmath::diagnostics::{Finding, Severity};
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
 use memmath::rules::RulesConfig;
@@ -49,12 +49,28 @@ fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 /// Read and analyze one spec file.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(analyze_text(path, text, rules))
+    let (source, early) = read_spec(path)?;
+    Ok(analyze_source(path, source, early, rules))
 }
 
-pub(super) fn analyze_text(path: &Path, text: String, rules: &RulesConfig) -> Analysis {
-    let source = SourceFile::new(path.display().to_string(), text);
+/// Analyze a spec read by `read_spec`; a too-large or non-UTF-8 file is a
+/// report whose only content is that finding.
+pub(super) fn analyze_source(
+    path: &Path,
+    source: SourceFile,
+    early: Option<Finding>,
+    rules: &RulesConfig,
+) -> Analysis {
+    if let Some(f) = early {
+        return Analysis {
+            source,
+            doc: None,
+            spec: None,
+            resolved: None,
+            plan: None,
+            findings: vec![f],
+        };
+    }
     let opts = AnalyzeOptions {
         files: &RealFiles,
         spec_dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
@@ -76,11 +92,14 @@ fn json(analyses: &[Analysis]) -> Result<String, String> {
     Ok(s)
 }
 
+/// A report template is a few KiB; 16 MiB is far past any real one.
+const TEMPLATE_LIMIT: u64 = 16 << 20;
+
 fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result<String, String> {
     let template = match dir {
         Some(d) => {
             let path = d.join(format.template_name());
-            Some(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+            Some(read_text(&path, TEMPLATE_LIMIT)?)
         }
         None => None,
     };

@@ -6,16 +6,15 @@
 //! message naming libnvidia-ml), never silently skipping the hardware.
 
 use super::args::{VerifyArgs, VerifyFormat};
-use super::files::RealFiles;
+use super::files::{read_spec, read_text, RealFiles};
 use super::proctree;
 use super::ExitStatus;
 use memmath::diagnostics::{LocatedFinding, Severity};
 use memmath::hardware::{
     self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
 };
-use memmath::pipeline::{analyze, AnalyzeOptions};
+use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::rules::RulesConfig;
-use memmath::source::SourceFile;
 use memmath::units::Bytes;
 use serde_json::json;
 use std::path::Path;
@@ -24,13 +23,16 @@ use std::path::Path;
 /// loader's `libnvidia-ml.so.1` (unusual driver installs; tests).
 pub const NVML_LIBRARY_ENV: &str = "MEMMATH_NVML_LIBRARY";
 
+/// A snapshot of even a 64-GPU machine is a few hundred KiB.
+const SNAPSHOT_LIMIT: u64 = 16 << 20;
+
 /// The GPUs to compare with: a snapshot file's, or NVML's. Errors are the
 /// tool failing (exit 2) and name the file or libnvidia-ml.
 pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, String> {
     let probe_result = match probe_snapshot {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read snapshot: {e}", path.display()))?;
+            let text = read_text(path, SNAPSHOT_LIMIT)
+                .map_err(|e| format!("cannot read snapshot: {e}"))?;
             let probe = SnapshotProbe::from_json(&text)
                 .map_err(|e| format!("{}: invalid GPU snapshot: {e}", path.display()))?;
             probe.snapshot()
@@ -45,7 +47,7 @@ pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, Strin
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     let path = &args.spec;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (source, early) = read_spec(path)?;
     // Probe before analysing: without NVML there is nothing to verify, and the
     // failure must not hide behind spec findings.
     let snapshot = acquire_snapshot(args.probe_snapshot.as_deref())?;
@@ -60,7 +62,17 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         rules: &rules,
         inline_ignores: true,
     };
-    let analysis = analyze(SourceFile::new(path.display().to_string(), text), &opts);
+    let analysis = match early {
+        Some(f) => Analysis {
+            source,
+            doc: None,
+            spec: None,
+            resolved: None,
+            plan: None,
+            findings: vec![f],
+        },
+        None => analyze(source, &opts),
+    };
     let live = hardware::live_report(&analysis, &snapshot);
     let mut findings = analysis.findings.clone();
     let section = live.map(|l| {
