@@ -56,6 +56,18 @@ pub fn analyze(source: SourceFile, opts: &AnalyzeOptions<'_>) -> Analysis {
             f.span = doc.span_of(&f.pointer);
         }
     }
+    // Suppressions match by line, so they apply once spans are known.
+    a.findings = rules::suppress::apply(
+        std::mem::take(&mut a.findings),
+        &a.source,
+        a.doc.as_ref(),
+        a.spec.as_ref(),
+        &rules::suppress::SuppressOptions {
+            inline_ignores: opts.inline_ignores,
+            config: opts.rules,
+            rules_ran: a.plan.is_some(),
+        },
+    );
     a.findings.sort_by_key(Finding::sort_key);
     a.findings.dedup();
     a

@@ -58,3 +58,36 @@ fn unknown_catalogue_is_a_usage_error() {
         c.args(["catalog", "tpus"]).assert().code(2);
     }
 }
+
+/// A spec naming a mistyped preset fails `check` with CAT001 on the preset line.
+#[test]
+fn check_reports_an_unknown_preset_on_its_line() -> std::io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let spec = dir.path().join("s.yaml");
+    std::fs::write(
+        &spec,
+        "apiVersion: memmath/v1\nkind: Serving\nmetadata:\n  name: t\nmodel:\n  preset: llama-3.1-80b\n  weights:\n    dtype: bf16\nhardware:\n  gpu: h100-sxm-80gb\nserving:\n  engine: vllm\n  max_model_len: 8192\n",
+    )?;
+    let out = match Command::cargo_bin("memmath") {
+        Ok(mut c) => c
+            .args(["check", "--output-format", "json"])
+            .arg(&spec)
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone(),
+        Err(e) => panic!("binary: {e}"),
+    };
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+    let text = v.to_string();
+    assert!(
+        text.contains("CAT001") && text.contains("/model/preset"),
+        "{text}"
+    );
+    assert!(
+        text.contains("llama-3.1-8b") || text.contains("llama-3.1-70b"),
+        "{text}"
+    );
+    Ok(())
+}

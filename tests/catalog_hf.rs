@@ -110,8 +110,8 @@ fn checkpoint_formats_come_from_the_file() {
     assert_eq!(w("gpt_oss"), Some(("mxfp4", "mxfp4", Some(32))));
     assert_eq!(w("deepseek_v3"), Some(("fp8", "fp8", Some(128))));
     assert_eq!(w("llama"), Some(("bf16", "none", None)));
-    // Gemma 2's published checkpoint is float32.
-    assert_eq!(w("gemma2"), Some(("fp32", "none", None)));
+    // Gemma 2's checkpoint is float32, which engines serve in 16 bits: bf16 default.
+    assert_eq!(w("gemma2"), Some(("bf16", "none", None)));
     // Presets with a default format agree with the file.
     for (t, id) in [
         ("gpt_oss", "gpt-oss-20b"),
@@ -331,5 +331,19 @@ fn safetensors_in_a_spec_fill_exact_weights() {
     assert_eq!(
         f.first().map(|f| (f.code.as_str(), f.pointer.as_str())),
         Some(("CAT005", "/model/safetensors"))
+    );
+}
+
+#[test]
+fn gemma3_text_only_spelling_and_underscored_pattern() {
+    let top: serde_json::Value = serde_json::from_slice(&fixture("gemma3")).unwrap_or_default();
+    let mut text = top["text_config"].clone();
+    text["_sliding_window_pattern"] = json!(6);
+    let Some(r) = import_bytes(text.to_string().as_bytes()).0 else {
+        panic!("gemma3_text")
+    };
+    assert_eq!(
+        without_count(r.model.architecture),
+        without_count(preset("gemma-3-27b").model.architecture)
     );
 }

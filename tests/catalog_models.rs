@@ -327,3 +327,13 @@ fn preset_and_hf_config_together_conflict() {
     assert!(r.is_none());
     assert_eq!(f.first().map(|f| f.code.as_str()), Some("CAT008"));
 }
+
+#[test]
+fn every_code_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/catalog.md"))
+        .unwrap_or_default();
+    for c in memmath::catalog::codes::ALL {
+        let row = format!("| {} | {} | {} |", c.code, c.name, c.severity.as_str());
+        assert!(doc.contains(&row), "docs/catalog.md lacks `{row}`");
+    }
+}

@@ -112,6 +112,14 @@ fn hostile_inputs_are_findings_not_panics() {
         (write(d, "big.yaml", &vec![b'#'; 1_100_000]), "SYN003"),
         (write(d, "tab.yaml", b"a:\n\tb: 1\n"), "SYN001"),
     ];
+    // Every renderer copes with every hostile file (empty text, offsets at the end).
+    for format in ["full", "concise", "json", "sarif", "github", "markdown"] {
+        memmath()
+            .args(["check", "--output-format", format])
+            .args(cases.iter().map(|(p, _)| p))
+            .assert()
+            .code(1);
+    }
     for (path, code) in cases {
         let out = memmath()
             .args(["check", "--output-format", "concise"])
@@ -151,6 +159,15 @@ fn examples_have_no_input_findings() {
         })
         .unwrap_or_default();
     assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[test]
+fn examples_pass_cleanly() {
+    memmath()
+        .args(["check", concat!(env!("CARGO_MANIFEST_DIR"), "/specs")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("All checks passed"));
 }
 
 #[test]

@@ -62,3 +62,37 @@ proptest! {
         prop_assert!(w(2u64 << tp_pow) <= w(1u64 << tp_pow));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// Any numbers, however absurd: a plan or MEM000, never a panic.
+    #[test]
+    fn compute_never_panics(
+        layers in prop::num::u64::ANY, hidden in prop::num::u64::ANY, inter in prop::num::u64::ANY,
+        heads in prop::num::u64::ANY, kv in prop::num::u64::ANY, vocab in prop::num::u64::ANY,
+        tp in prop::num::u64::ANY, pp in 0u64..100_000, dp in prop::num::u64::ANY,
+        tokens in prop::num::u64::ANY, conc in prop::num::u64::ANY, mem in prop::num::u64::ANY,
+        small in 0u64..4, training_run in any::<bool>(), expert in any::<bool>(),
+    ) {
+        // Mix huge values with small ones so both paths get exercised.
+        let pick = |v: u64| if small == 0 { v } else { v % (1 << (8 * small + 4)) + 1 };
+        let a = arch(json!({"layers": pick(layers) % 1_000_000_000, "hidden_size": pick(hidden),
+            "intermediate_size": pick(inter), "attention_heads": pick(heads), "kv_heads": pick(kv),
+            "head_dim": 128, "vocab_size": pick(vocab),
+            "moe": if expert { json!({"experts": 8, "experts_per_token": 2, "expert_intermediate_size": pick(inter), "dense_layers": 1}) } else { serde_json::Value::Null },
+            "sliding_window": {"window": pick(tokens), "every_nth_full": 6}}));
+        let r = resolved(a, WeightDtype::Bf16, Quantization::None, None, gpu("x", mem));
+        let spec = if training_run {
+            training(json!({"parallelism": {"tensor": pick(tp), "pipeline": pp, "data": pick(dp)},
+                "training": {"sequence_length": pick(tokens), "micro_batch_size": pick(conc), "zero_stage": small}}))
+        } else {
+            serving(json!({"parallelism": {"tensor": pick(tp), "pipeline": pp, "data": pick(dp), "expert": expert},
+                "serving": {"max_model_len": pick(tokens), "max_num_batched_tokens": pick(tokens)},
+                "traffic": {"classes": [{"name": "c", "prompt_tokens": {"p99": pick(tokens)}, "output_tokens": {"p95": pick(conc)}, "concurrency": pick(conc), "burst": 1.5}]}}))
+        };
+        match memmath::plan::compute(&spec, &r) {
+            Ok(_) => {}
+            Err(f) => prop_assert_eq!(f.code.as_str(), "MEM000"),
+        }
+    }
+}

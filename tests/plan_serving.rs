@@ -257,3 +257,74 @@ fn absurd_inputs_are_findings_not_panics() {
         &r,
     );
 }
+
+#[test]
+fn engine_defaults_are_recorded_with_sources() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        gpu("L4", 23_580_000_000),
+    );
+    // vLLM V1 on a < 70 GiB GPU: 2048 batched tokens, 256 sequences.
+    let p = plan(&serving(json!({"serving": {"engine_version": "0.10"}})), &r);
+    let get = |p: &memmath::plan::Plan, f: &str| {
+        p.assumptions
+            .iter()
+            .find(|a| a.field == f)
+            .map(|a| a.value.clone())
+    };
+    assert_eq!(
+        get(&p, "serving.max_num_batched_tokens").as_deref(),
+        Some("2048")
+    );
+    assert_eq!(get(&p, "serving.max_num_seqs").as_deref(), Some("256"));
+    assert_eq!(get(&p, "serving.max_model_len").as_deref(), Some("131072"));
+    assert!(p.assumptions.iter().all(|a| !a.source.is_empty()));
+    // vLLM V0 without chunked prefill profiles max(max_model_len, 2048) tokens.
+    let v0 = plan(
+        &serving(json!({"serving": {"engine_version": "0.6.4", "max_model_len": 20000}})),
+        &r,
+    );
+    assert_eq!(
+        get(&v0, "serving.max_num_batched_tokens").as_deref(),
+        Some("20000")
+    );
+    // SGLang pages are one token; TensorRT-LLM blocks 32.
+    let sg = plan(&serving(json!({"serving": {"engine": "sglang"}})), &r);
+    assert_eq!(sg.kv_cache.map(|k| k.block_size), Some(1));
+    let trt = plan(&serving(json!({"serving": {"engine": "tensorrt-llm"}})), &r);
+    assert_eq!(trt.kv_cache.map(|k| k.block_size), Some(32));
+    // vLLM >= 0.21 counts its CUDA-graph estimate inside the budget.
+    let new = plan(&serving(json!({"serving": {"engine_version": "0.21"}})), &r);
+    assert_eq!(
+        new.per_gpu.runtime_bytes.get(),
+        p.per_gpu.runtime_bytes.get() + (512 << 20)
+    );
+}
+
+#[test]
+fn host_staging_per_loader() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    );
+    let host = |loading: serde_json::Value| {
+        plan(
+            &serving(json!({"loading": loading, "hardware": {"host_memory": "512GiB"}})),
+            &r,
+        )
+        .host
+    };
+    let pickle = host(json!({"format": "pytorch", "workers_per_node": 4}));
+    assert_eq!(pickle.load_peak_bytes.get(), 4 * 16_060_522_496);
+    assert_eq!(pickle.available_bytes.map(|b| b.get()), Some(512 << 30));
+    let shards = host(json!({"format": "safetensors", "mmap": false, "workers_per_node": 4}));
+    assert_eq!(shards.load_peak_bytes.get(), 4 * 5_000_000_000);
+    let mmap = host(json!({"format": "safetensors", "workers_per_node": 4}));
+    assert_eq!(mmap.load_peak_bytes.get(), 4 * 128_256 * 4096 * 2);
+}

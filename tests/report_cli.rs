@@ -165,7 +165,7 @@ fn several_specs_get_a_summary_table() {
     assert_eq!(out.status.code(), Some(0));
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("# Capacity reports"), "{md}");
-    assert!(md.contains("| Deployment | GPUs | Fits | Spare per GPU | Worst finding |"));
+    assert!(md.contains("| Deployment | GPUs | Fits | Headroom (spare per GPU) | Worst finding |"));
     let json = memmath()
         .args(["report", &a, &b, "--format", "json"])
         .output()

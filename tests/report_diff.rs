@@ -2,14 +2,17 @@
 //! the KV capacity and long-doc stops fitting), through the library and the CLI
 //! with JSON plans on both sides.
 
-mod common;
+mod report_support;
+
+use report_support as common;
 
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide, MARKER};
 use serde_json::{json, Value};
 
 fn fixture() -> Value {
     let text =
-        std::fs::read_to_string(common::root().join("tests/fixtures/serving-dense.json")).unwrap();
+        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
+            .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 

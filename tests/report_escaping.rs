@@ -2,7 +2,9 @@
 //! render as text in Markdown and HTML: no tag, handler or `javascript:` link
 //! survives, and no `|` breaks a Markdown table row.
 
-mod common;
+mod report_support;
+
+use report_support as common;
 
 use memmath::report::{build_set, render, Format};
 use serde_json::{json, Value};
@@ -13,7 +15,8 @@ const CLASS: &str = "chat|<svg onload=alert(4)>";
 
 fn hostile() -> Value {
     let text =
-        std::fs::read_to_string(common::root().join("tests/fixtures/serving-dense.json")).unwrap();
+        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
+            .unwrap();
     let mut v: Value = serde_json::from_str(&text).unwrap();
     v["spec"]["metadata"]["name"] = json!(NAME);
     v["spec"]["metadata"]["description"] = json!(DESC);

@@ -1,7 +1,9 @@
 //! Golden Markdown and HTML reports of three constructed plans (serving dense,
 //! MoE/MLA, training), determinism, multi-spec summary and template errors.
 
-mod common;
+mod report_support;
+
+use report_support as common;
 
 use memmath::report::{build_set, render, Format};
 
@@ -43,7 +45,7 @@ fn multi_spec_summary() {
     let set = build_set(&refs, "test");
     let md = render(&set, Format::Markdown, None).unwrap();
     common::assert_golden("multi.md", &md);
-    assert!(md.contains("| Deployment | GPUs | Fits | Spare per GPU | Worst finding |"));
+    assert!(md.contains("| Deployment | GPUs | Fits | Headroom (spare per GPU) | Worst finding |"));
     assert!(md.contains("## chat-70b-prod"));
     assert!(md.contains("## deepseek-v3-mla"));
     assert!(md.contains("error MEM002 kv-cache-too-small"));

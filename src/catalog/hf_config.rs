@@ -388,10 +388,16 @@ fn map_sliding(
             layers: None,
             every_nth_full: Some(2),
         },
+        // Newer transformers write the pattern as `_sliding_window_pattern`.
         "gemma3" | "gemma3_text" => SlidingWindowSpec {
             window,
             layers: None,
-            every_nth_full: Some(f.u64("sliding_window_pattern")?),
+            every_nth_full: Some(
+                match f.cfg.get("_sliding_window_pattern").and_then(Value::as_u64) {
+                    Some(n) => n,
+                    None => f.u64("sliding_window_pattern")?,
+                },
+            ),
         },
         // Qwen: layers from `max_window_layers` on slide.
         "qwen2" | "qwen2_moe" | "qwen3" | "qwen3_moe" => {
@@ -442,16 +448,18 @@ fn layer_types(v: &Value, layers: u64) -> Result<Vec<u64>, String> {
     Ok(sliding)
 }
 
-/// `torch_dtype` (or the newer `dtype`) as a weights dtype.
+/// `torch_dtype` (or the newer `dtype`) as a 16-bit weights dtype.
 pub(crate) fn torch_dtype(top: &Map<String, Value>) -> Option<WeightDtype> {
     let s = top
         .get("torch_dtype")
         .or_else(|| top.get("dtype"))
         .and_then(Value::as_str)?;
+    // A float32 checkpoint (Gemma 2) is not served in float32: vLLM's
+    // `dtype: auto` casts it to a 16-bit type, so it says nothing about the
+    // serving precision and the bf16 default applies.
     match s {
         "bfloat16" => Some(WeightDtype::Bf16),
         "float16" | "half" => Some(WeightDtype::Fp16),
-        "float32" | "float" => Some(WeightDtype::Fp32),
         _ => None,
     }
 }

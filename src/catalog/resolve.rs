@@ -71,7 +71,11 @@ fn resolve_model(
         },
     };
     let user = m.architecture.clone().unwrap_or_default();
-    let merged = merge::overlay(&base.arch, &user);
+    let mut merged = merge::overlay(&base.arch, &user);
+    if user.parameters.is_none() && changes_size(&user) {
+        // The preset's published count belongs to the unmodified model.
+        merged.parameters = None;
+    }
     let architecture = match merge::complete(&merged) {
         Ok(a) => a,
         Err(missing) => {
@@ -119,6 +123,23 @@ fn resolve_model(
         weights,
         exact_weights,
     })
+}
+
+/// Whether an override changes the parameter count (context length and flags
+/// that do not add weights leave it alone).
+fn changes_size(a: &ArchitectureSpec) -> bool {
+    a.layers.is_some()
+        || a.hidden_size.is_some()
+        || a.intermediate_size.is_some()
+        || a.attention_heads.is_some()
+        || a.kv_heads.is_some()
+        || a.head_dim.is_some()
+        || a.vocab_size.is_some()
+        || a.tie_word_embeddings.is_some()
+        || a.gated_mlp.is_some()
+        || a.attention_bias.is_some()
+        || a.moe.is_some()
+        || a.mla.is_some()
 }
 
 fn preset_base(id: &str, findings: &mut Vec<Finding>) -> Option<Base> {

@@ -29,6 +29,8 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Check a spec against this machine's GPUs (NVML) or a saved snapshot.
     Verify(VerifyArgs),
+    /// Show a lint rule's documentation: `memmath rule MEM003`, `memmath rule --all`.
+    Rule(RuleArgs),
 }
 
 /// Output formats of `memmath check` (one renderer each in `diagnostics/`).
@@ -221,4 +223,27 @@ pub struct VerifyArgs {
     /// NVML, its child processes) against the plan. Repeatable.
     #[arg(long, value_name = "PID")]
     pub observe: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RuleFormat {
+    Full,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// A rule code (`MEM003`) or name (`max-model-len-does-not-fit`).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub rule: Option<String>,
+    /// Every rule, in code order.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(
+        long = "output-format",
+        visible_alias = "format",
+        value_enum,
+        default_value = "full"
+    )]
+    pub output_format: RuleFormat,
 }

@@ -5,7 +5,7 @@
 //! flags, a missing path, an unreadable file, a bad memmath.toml).
 
 use super::args::{CheckArgs, FailOn};
-use super::files::{read_spec, read_text, RealFiles};
+use super::files::{read_spec, read_text, RealFiles, CONFIG_LIMIT};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
@@ -158,9 +158,6 @@ impl ConfigCache {
         Ok(cfg)
     }
 }
-
-/// memmath.toml is a few lines; 1 MiB is far past any real one.
-const CONFIG_LIMIT: u64 = 1 << 20;
 
 fn read_config(path: &Path) -> Result<RulesConfig, String> {
     let text = read_text(path, CONFIG_LIMIT)?;

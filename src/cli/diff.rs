@@ -4,19 +4,16 @@
 
 use super::args::{DiffArgs, DiffFormat};
 use super::files::read_bounded;
-use super::report::{analyze_source, exit_for, write_output};
+use super::report::{analyze_file, exit_for, write_output, Configs};
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};
-use memmath::rules::RulesConfig;
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large};
 use std::path::Path;
 
 pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
-    let rules = RulesConfig::default();
-    let base = side(&args.base, &rules)?;
-    let head = side(&args.head, &rules)?;
+    let mut configs = Configs::default();
+    let base = side(&args.base, &mut configs)?;
+    let head = side(&args.head, &mut configs)?;
     let d = diff(&base, &head);
     let out = match args.format {
         DiffFormat::Md => to_markdown(&d),
@@ -35,33 +32,30 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-/// A JSON plan of many specs can outgrow a spec; 16 MiB is far past any real one.
+/// Largest JSON plan or spec `diff` reads.
 const PLAN_LIMIT: u64 = 16 << 20;
 
-fn side(path: &Path, rules: &RulesConfig) -> Result<DiffSide, String> {
-    let name = path.display().to_string();
-    let (source, early) =
-        match read_bounded(path, PLAN_LIMIT).map_err(|e| format!("{name}: {e}"))? {
-            Ok(bytes) => decode_source(name.clone(), bytes),
-            Err(limit) => (
-                SourceFile::new(name.clone(), ""),
-                Some(too_large(limit.saturating_add(1))),
-            ),
-        };
-    if early.is_none() {
-        let text = &source.text;
-        let trimmed = text.trim_start();
+fn side(path: &Path, configs: &mut Configs) -> Result<DiffSide, String> {
+    let shown = path.display();
+    // Bounded: a JSON plan of many specs can outgrow a spec, but not 16 MiB.
+    let bytes = read_bounded(path, PLAN_LIMIT)
+        .map_err(|e| format!("{shown}: {e}"))?
+        .map_err(|l| format!("{shown}: larger than the {l}-byte limit"))?;
+    // Not UTF-8: not a JSON plan; the spec reader reports it as a finding.
+    if let Ok(text) = std::str::from_utf8(&bytes) {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            let name = path.display().to_string();
             if let Ok(side) = DiffSide::from_json(&name, text) {
                 return Ok(side);
             }
-            // A YAML flow mapping also starts with `{`: fall through to the spec
-            // parser, unless it parses as JSON (then the JSON error is the answer).
+            // A YAML flow mapping also starts with `{`: fall through to the
+            // spec reader, unless the text is JSON (then the JSON error stands).
             if serde_json::from_str::<serde_json::Value>(text).is_ok() {
                 return DiffSide::from_json(&name, text);
             }
         }
     }
-    let a = analyze_source(path, source, early, rules);
+    let a = analyze_file(path, &configs.for_spec(path)?)?;
     Ok(DiffSide::from_analysis(&a))
 }

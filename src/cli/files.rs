@@ -12,6 +12,9 @@ use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// memmath.toml is a few lines; 1 MiB is far past any real one.
+pub const CONFIG_LIMIT: u64 = 1 << 20;
+
 pub struct RealFiles;
 
 impl FileAccess for RealFiles {

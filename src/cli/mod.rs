@@ -10,6 +10,7 @@ mod exit;
 mod files;
 mod proctree;
 mod report;
+mod rule;
 mod schema;
 mod verify;
 pub(crate) mod walk;
@@ -39,6 +40,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Schema => schema::run(),
         Command::Catalog(a) => catalog::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Rule(a) => rule::run(a),
     };
     match status {
         Ok(s) => s.into(),

@@ -3,22 +3,29 @@
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
-use super::files::{read_spec, read_text, RealFiles};
+use super::files::{read_spec, read_text, RealFiles, CONFIG_LIMIT};
+use super::walk::collect_specs;
 use super::ExitStatus;
-use memmath::diagnostics::{Finding, Severity};
+use memmath::diagnostics::Severity;
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::report::{build_set, render, Format};
-use memmath::rules::RulesConfig;
+use memmath::rules::{load_config, RulesConfig};
 use memmath::source::SourceFile;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
-    let files = spec_files(&args.paths)?;
-    let rules = RulesConfig::default();
-    let analyses = files
-        .iter()
-        .map(|p| analyze_file(p, &rules))
-        .collect::<Result<Vec<_>, _>>()?;
+    let files = collect_specs(&args.paths)?;
+    if files.is_empty() {
+        eprintln!("memmath: warning: no memmath specs found (looked for *.yaml/*.yml with `apiVersion: memmath/...`)");
+        return Ok(ExitStatus::Success);
+    }
+    let mut configs = Configs::default();
+    let mut analyses = Vec::with_capacity(files.len());
+    for path in &files {
+        let rules = configs.for_spec(path)?;
+        analyses.push(analyze_file(path, &rules)?);
+    }
     let out = match args.format {
         ReportFormat::Json => json(&analyses)?,
         ReportFormat::Md => rendered(&analyses, Format::Markdown, args.template_dir.as_deref())?,
@@ -33,51 +40,72 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-/// The files to report on. Folders need the spec walk (`cli/walk.rs`); until it
-/// is part of this build, a folder is refused rather than silently skipped.
-fn spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    for p in paths {
-        if p.is_dir() {
-            return Err(format!(
-                "{}: is a folder; name the spec files (folder walking is not in this build)",
-                p.display()
-            ));
-        }
-    }
-    Ok(paths.to_vec())
-}
-
-/// Read and analyze one spec file.
+/// Read and analyze one spec file. As in `check`, a file over the size limit
+/// or not UTF-8 is a finding; a file that cannot be read is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
     let (source, early) = read_spec(path)?;
-    Ok(analyze_source(path, source, early, rules))
+    if let Some(f) = early {
+        return Ok(findings_only(source, vec![f]));
+    }
+    Ok(analyze_source(path, source, rules))
 }
 
-/// Analyze a spec read by `read_spec`; a too-large or non-UTF-8 file is a
-/// report whose only content is that finding.
-pub(super) fn analyze_source(
-    path: &Path,
-    source: SourceFile,
-    early: Option<Finding>,
-    rules: &RulesConfig,
-) -> Analysis {
-    if let Some(f) = early {
-        return Analysis {
-            source,
-            doc: None,
-            spec: None,
-            resolved: None,
-            plan: None,
-            findings: vec![f],
-        };
+fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding>) -> Analysis {
+    Analysis {
+        source,
+        doc: None,
+        spec: None,
+        resolved: None,
+        plan: None,
+        findings,
     }
+}
+
+pub(super) fn analyze_source(path: &Path, source: SourceFile, rules: &RulesConfig) -> Analysis {
+    let spec_dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let opts = AnalyzeOptions {
         files: &RealFiles,
-        spec_dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        spec_dir,
         rules,
         inline_ignores: true,
     };
     analyze(source, &opts)
+}
+
+/// The nearest memmath.toml above each spec, parsed once per folder, so a
+/// report shows the same findings as `check` does.
+#[derive(Default)]
+pub(super) struct Configs {
+    by_dir: BTreeMap<PathBuf, RulesConfig>,
+}
+
+impl Configs {
+    pub(super) fn for_spec(&mut self, spec: &Path) -> Result<RulesConfig, String> {
+        let parent = match spec.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let dir = std::path::absolute(parent).map_err(|e| format!("{}: {e}", spec.display()))?;
+        if let Some(c) = self.by_dir.get(&dir) {
+            return Ok(c.clone());
+        }
+        let found = dir
+            .ancestors()
+            .map(|d| d.join("memmath.toml"))
+            .find(|p| p.is_file());
+        let cfg = match found {
+            Some(p) => {
+                let text = read_text(&p, CONFIG_LIMIT)?;
+                load_config(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => RulesConfig::default(),
+        };
+        self.by_dir.insert(dir, cfg.clone());
+        Ok(cfg)
+    }
 }
 
 fn json(analyses: &[Analysis]) -> Result<String, String> {

@@ -7,12 +7,14 @@ use super::{ordered, FileFindings, Severity};
 use serde_json::{json, Value};
 
 pub(super) fn render(files: &[FileFindings]) -> String {
-    let mut rules: Vec<(String, String, String, Severity)> = INPUT_CODES
+    // (code, name, one-line summary, full help text, default severity)
+    let mut rules: Vec<(String, String, String, String, Severity)> = INPUT_CODES
         .iter()
         .map(|c| {
             (
                 c.code.to_string(),
                 c.name.to_string(),
+                c.summary.to_string(),
                 c.summary.to_string(),
                 Severity::Error,
             )
@@ -23,6 +25,7 @@ pub(super) fn render(files: &[FileFindings]) -> String {
             r.code().to_string(),
             r.name().to_string(),
             first_paragraph(r.doc()),
+            r.doc().trim().to_string(),
             r.default_severity(),
         )
     }));
@@ -31,11 +34,12 @@ pub(super) fn render(files: &[FileFindings]) -> String {
 
     let rule_values: Vec<Value> = rules
         .iter()
-        .map(|(code, name, summary, sev)| {
+        .map(|(code, name, summary, help, sev)| {
             json!({
                 "id": code,
                 "name": name,
                 "shortDescription": {"text": summary},
+                "help": {"text": help, "markdown": help},
                 "defaultConfiguration": {"level": level(*sev)},
             })
         })
@@ -73,7 +77,6 @@ pub(super) fn render(files: &[FileFindings]) -> String {
             "tool": {"driver": {
                 "name": "memmath",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/memmath/memmath",
                 "rules": rule_values,
             }},
             "columnKind": "unicodeCodePoints",

@@ -58,7 +58,7 @@ pub fn budget(
         Engine::TensorrtLlm => {
             let free = signed(total, others);
             let kv = if free > 0 {
-                floor_times(free as u64, e.memory_fraction)? as i64
+                i64::try_from(floor_times(free as u64, e.memory_fraction)?).unwrap_or(i64::MAX)
             } else {
                 free
             };

@@ -2,7 +2,9 @@
 //! files. Pure: a typed spec and its resolved model/GPU in, a [`Plan`] out.
 //!
 //! An arithmetic overflow (absurd input such as 10^15 parameters or 10^9
-//! layers) is returned as finding MEM000 `arithmetic-overflow`, never a panic.
+//! layers) is returned as finding MEM000 `arithmetic-overflow`, never a panic;
+//! a Training spec without its `training` section (which the schema rejects
+//! first) as MEM000 `plan-unavailable`.
 
 use super::engine::{self, EngineSettings};
 use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathResult};
@@ -19,9 +21,9 @@ use crate::units::{Bytes, Overflow};
 
 /// Compute the plan. An arithmetic overflow (absurd input) is a finding, not a panic.
 pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
-    build(spec, resolved).map_err(|_| {
-        Box::new(
-            Finding::new(
+    build(spec, resolved).map_err(|e| {
+        Box::new(match e {
+            PlanError::Overflow => Finding::new(
                 "MEM000",
                 "arithmetic-overflow",
                 Severity::Error,
@@ -29,8 +31,29 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
                 "the memory math overflows 2^64 bytes: a size, count or degree in this spec is absurd",
             )
             .with_fix("check the architecture numbers, parallel degrees and token counts for a typo"),
-        )
+            // The schema requires `training` for kind Training; reaching this
+            // means a caller skipped validation.
+            PlanError::MissingTraining => Finding::new(
+                "MEM000",
+                "plan-unavailable",
+                Severity::Error,
+                "/training",
+                "kind Training needs a `training` section to plan",
+            ),
+        })
     })
+}
+
+/// Why no plan could be computed.
+enum PlanError {
+    Overflow,
+    MissingTraining,
+}
+
+impl From<Overflow> for PlanError {
+    fn from(_: Overflow) -> Self {
+        PlanError::Overflow
+    }
 }
 
 /// Parallel degrees, each at least 1.
@@ -188,7 +211,7 @@ fn default_serving() -> ServingSpec {
     }
 }
 
-fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, Overflow> {
+fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let a = &resolved.model.architecture;
     let rw = &resolved.model.weights;
     let d = degrees(spec)?;
@@ -413,12 +436,10 @@ fn training_plan(
     w: WeightsOut,
     host_plan: HostPlan,
     mut assumptions: Vec<Assumption>,
-) -> Result<Plan, Overflow> {
+) -> Result<Plan, PlanError> {
     let a = &resolved.model.architecture;
     let Some(t) = spec.training.as_ref() else {
-        // Kind Training without a training section cannot be planned; schema
-        // requires it, so this is an internal inconsistency: report as MEM000.
-        return Err(Overflow);
+        return Err(PlanError::MissingTraining);
     };
     // Parameters on this GPU after TP/PP (the most-loaded stage), scaled to a
     // published/exact total like the weights.

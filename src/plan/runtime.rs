@@ -31,6 +31,8 @@ pub const VLLM_NON_TORCH_TP2: u64 = 2048 * MIB;
 pub const CUDA_GRAPHS: u64 = 512 * MIB;
 /// SGLang / TensorRT-LLM / generic: CUDA context + cuBLAS workspace at TP = 1.
 pub const CONTEXT_TP1: u64 = 512 * MIB;
+/// First vLLM version that profiles CUDA graphs inside the budget by default.
+pub const VLLM_GRAPHS_IN_BUDGET: (u64, u64) = (0, 21);
 
 pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtime {
     let multi = tp >= 2;
@@ -51,15 +53,34 @@ pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtim
         ),
     });
     let cuda_graphs = if e.cuda_graphs { CUDA_GRAPHS } else { 0 };
+    // vLLM profiles CUDA graph memory inside the budget by default from 0.21
+    // (`VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS`, opt-in since 0.19; "the
+    // CUDA-graph memory profiling (default since v0.21)",
+    // https://github.com/eugr/spark-vllm-docker/issues/396). Earlier versions
+    // captured graphs after sizing the KV cache, out of the memory left free.
+    let graphs_in_budget = e.engine == Engine::Vllm && e.version >= VLLM_GRAPHS_IN_BUDGET;
     if e.cuda_graphs {
+        let (field, how) = if graphs_in_budget {
+            (
+                "cuda graphs (in budget)",
+                "vLLM >= 0.21 subtracts its CUDA-graph estimate from the budget",
+            )
+        } else {
+            ("cuda graphs (outside budget)", "captured after the KV cache is sized, from the memory the engine leaves free; reported, not subtracted")
+        };
         out.push(Assumption {
-            field: "cuda graphs".into(),
+            field: field.into(),
             value: format!("{cuda_graphs} bytes"),
-            source: "captured after the KV cache is sized, from the memory the engine leaves free; reported, not subtracted".into(),
+            source: format!("planning figure: {how}"),
         });
     }
+    let in_budget = if graphs_in_budget {
+        base.saturating_add(cuda_graphs)
+    } else {
+        base
+    };
     Runtime {
-        in_budget: base,
+        in_budget,
         cuda_graphs,
     }
 }

@@ -105,7 +105,7 @@ fn num(v: Value) -> Result<String, Error> {
 fn pct(v: Value) -> Result<String, Error> {
     let f = f64::try_from(v.clone())
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("not a number: {v}")))?;
-    Ok(format!("{:.1}%", f * 100.0))
+    Ok(percent(f))
 }
 
 /// Markdown: a code span (safe). HTML: a `<code>` element with escaped text.
@@ -120,6 +120,16 @@ fn code(state: &State, v: Value) -> Value {
 /// Markdown source (a spec description) to sanitized HTML.
 fn markdown_html(v: Value) -> Value {
     Value::from_safe_string(markdown::to_safe_html(&v.to_string()))
+}
+
+/// A fraction as a percentage with one decimal (`0.1234` -> `12.3%`); an
+/// unbounded share (no KV pool at all) prints as `>9999%`.
+pub fn percent(f: f64) -> String {
+    if !f.is_finite() || f > 100.0 {
+        ">9999%".to_string()
+    } else {
+        format!("{:.1}%", f * 100.0)
+    }
 }
 
 /// `1234567` -> `1,234,567`.

@@ -47,6 +47,8 @@ pub struct ReportModel {
     pub name: String,
     pub description: Option<String>,
     pub kind: String,
+    /// `8 x NVIDIA H100 SXM 80GB`, or `-` when not planned.
+    pub gpus: String,
     /// False when the spec could not be planned (schema errors and the like).
     pub planned: bool,
     pub verdict: Verdict,
@@ -176,6 +178,8 @@ pub struct ZeroRow {
     pub gradients_bytes: u64,
     pub optimizer_bytes: u64,
     pub total_bytes: u64,
+    /// Model states plus this spec's activations: what the GPU must hold.
+    pub with_activations_bytes: u64,
     pub fits: bool,
     pub current: bool,
 }
@@ -236,17 +240,25 @@ pub fn build(a: &Analysis) -> ReportModel {
         .unwrap_or_else(|| "unknown".into());
     let finding_rows: Vec<FindingRow> = findings.iter().map(finding_row).collect();
     let finding_counts = count(&findings);
-    let mla = a
-        .resolved
-        .as_ref()
-        .and_then(|r| r.model.architecture.mla.as_ref())
-        .map(|m| (m.kv_lora_rank, m.qk_rope_head_dim));
+    let arch = a.resolved.as_ref().map(|r| &r.model.architecture);
+    let extras = steps::ArchExtras {
+        mla: arch
+            .and_then(|a| a.mla.as_ref())
+            .map(|m| (m.kv_lora_rank, m.qk_rope_head_dim)),
+        sliding_window: arch
+            .and_then(|a| a.sliding_window.as_ref())
+            .map(|w| w.window),
+    };
     let mut model = ReportModel {
         file: a.source.name.clone(),
         anchor: anchor_of(&name),
         name,
         description,
         kind,
+        gpus: a.plan.as_ref().map_or_else(
+            || "-".to_string(),
+            |p| format!("{} x {}", p.gpu.total_gpus, p.gpu.name),
+        ),
         planned: a.plan.is_some(),
         verdict: Verdict {
             fits: false,
@@ -271,12 +283,12 @@ pub fn build(a: &Analysis) -> ReportModel {
         svg: SvgSet::default(),
     };
     if let Some(plan) = &a.plan {
-        fill_from_plan(&mut model, plan, &spec, mla);
+        fill_from_plan(&mut model, plan, &spec, &extras);
     }
     model
 }
 
-fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) {
+fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps::ArchExtras) {
     m.classes = plan
         .classes
         .iter()
@@ -301,7 +313,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, mla: Option<(u6
         })
         .collect();
     m.worksheet = worksheet(plan, spec);
-    m.steps = steps::all(plan, spec, mla, &m.findings);
+    m.steps = steps::all(plan, spec, extras, &m.findings);
     m.host = Some(HostRow {
         load_peak_bytes: plan.host.load_peak_bytes.get(),
         available_bytes: plan.host.available_bytes.map(|b| b.get()),
@@ -328,7 +340,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, mla: Option<(u6
         gpu: m.breakdown.as_ref().map(svg::gpu_bar).unwrap_or_else(|| {
             m.training
                 .as_ref()
-                .map(|t| svg::training_bar(t, plan.per_gpu.total_bytes.get()))
+                .map(|t| svg::training_bar(t, &plan.gpu.name, plan.per_gpu.total_bytes.get()))
                 .unwrap_or_default()
         }),
         classes: svg::class_bars(&m.classes),
@@ -520,13 +532,28 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
                 fraction: frac(used as i64),
                 note: "KV blocks the classes hold at required concurrency".into(),
             });
-            let spare = kv - used as i64;
-            rows.push(BreakdownRow {
-                component: "KV cache (spare)".into(),
-                bytes: spare,
-                fraction: frac(spare),
-                note: "KV pool left for bursts beyond the plan".into(),
-            });
+            let share = used_share.unwrap_or(0.0);
+            if share > 1.0 {
+                // Over-committed: the pool is full and the traffic wants more.
+                let short = -((kv.max(0) as f64 * (share - 1.0).min(1e6)).round() as i64);
+                rows.push(BreakdownRow {
+                    component: "KV cache (short)".into(),
+                    bytes: short,
+                    fraction: frac(short),
+                    note: format!(
+                        "the planned traffic needs {} of the pool: this much more per GPU",
+                        super::env::percent(share)
+                    ),
+                });
+            } else {
+                let spare = kv - used as i64;
+                rows.push(BreakdownRow {
+                    component: "KV cache (spare)".into(),
+                    bytes: spare,
+                    fraction: frac(spare),
+                    note: "KV pool left for bursts beyond the plan".into(),
+                });
+            }
         }
         None => rows.push(BreakdownRow {
             component: "KV cache".into(),
@@ -576,7 +603,15 @@ fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSecti
         gradients_bytes: z.gradients_bytes.get(),
         optimizer_bytes: z.optimizer_bytes.get(),
         total_bytes: z.total_bytes.get(),
-        fits: z.total_bytes.get() <= budget,
+        with_activations_bytes: z
+            .total_bytes
+            .get()
+            .saturating_add(t.activations_bytes.get()),
+        fits: z
+            .total_bytes
+            .get()
+            .saturating_add(t.activations_bytes.get())
+            <= budget,
         current: stage == Some(z.stage),
     };
     TrainingSection {
@@ -661,8 +696,8 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
     } else {
         match (used_share, spare) {
             (Some(share), Some(sp)) => format!(
-                "{on} at {pct} traffic: the classes use {:.1}% of the KV pool, {} per GPU to spare{errors}",
-                share * 100.0,
+                "{on} at {pct} traffic: the classes use {} of the KV pool, {} per GPU to spare{errors}",
+                super::env::percent(share),
                 crate::units::format_gib(sp as i128)
             ),
             _ => format!(
@@ -724,16 +759,6 @@ fn summary_row(r: &ReportModel) -> SummaryRow {
             || "none".to_string(),
             |f| format!("{} {} {}", f.severity, f.code, f.name),
         );
-    let gpus = r
-        .worksheet
-        .iter()
-        .find(|w| w.label == "GPUs")
-        .map(|w| w.value.split(" =").next().unwrap_or("").to_string())
-        .unwrap_or_else(|| "-".into());
-    let gpus = match &r.breakdown {
-        Some(b) => format!("{gpus} x {}", b.gpu_name),
-        None => gpus,
-    };
     let spare = match (r.verdict.spare_bytes, r.verdict.spare_fraction) {
         (Some(b), Some(f)) => format!(
             "{} ({:.1}%)",
@@ -746,7 +771,7 @@ fn summary_row(r: &ReportModel) -> SummaryRow {
         name: r.name.clone(),
         file: r.file.clone(),
         anchor: r.anchor.clone(),
-        gpus,
+        gpus: r.gpus.clone(),
         status: r.verdict.status.clone(),
         fits: r.verdict.fits,
         spare,

@@ -6,7 +6,7 @@
 //! disagree with `report --format json`. The formulas are those of design.md
 //! section 5, written so a reviewer can redo each step by hand.
 
-use super::env::{format_float, group_digits};
+use super::env::{format_float, group_digits, percent};
 use super::model::{f64_at, u64_at, FindingRow};
 use crate::plan::Plan;
 use crate::units::format_gib;
@@ -45,20 +45,25 @@ fn n(v: u64) -> String {
     group_digits(v as i128)
 }
 
+/// Architecture details the plan does not carry, from the resolved model when
+/// the report comes from a spec (absent for constructed plans).
+#[derive(Clone, Debug, Default)]
+pub struct ArchExtras {
+    /// (kv_lora_rank, qk_rope_head_dim) of an MLA model.
+    pub mla: Option<(u64, u64)>,
+    /// Window of the sliding-window layers, when the model has them.
+    pub sliding_window: Option<u64>,
+}
+
 /// All steps for a plan: serving or training.
-pub fn all(
-    plan: &Plan,
-    spec: &Json,
-    mla: Option<(u64, u64)>,
-    findings: &[FindingRow],
-) -> Vec<Step> {
+pub fn all(plan: &Plan, spec: &Json, extras: &ArchExtras, findings: &[FindingRow]) -> Vec<Step> {
     let mut steps = vec![weights(plan), sharding(plan, spec)];
     if plan.training.is_some() {
         steps.extend(training(plan, spec));
         return steps;
     }
     steps.push(budget(plan, spec));
-    if let Some(kv) = kv_per_token(plan, spec, mla) {
+    if let Some(kv) = kv_per_token(plan, spec, extras) {
         steps.push(kv);
     }
     if let Some(cap) = kv_capacity(plan) {
@@ -127,17 +132,21 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
         .and_then(Json::as_str)
         .unwrap_or("generic");
     let headroom = f64_at(spec, "/capacity/headroom").unwrap_or(0.10);
+    let formula = match engine {
+        "sglang" => "KV pool per GPU = total x mem_fraction_static - weights (activations and CUDA graphs live outside the fraction)",
+        "tensorrt-llm" => "KV pool per GPU = free_gpu_memory_fraction x (total - weights - activation peak - runtime)",
+        _ => "KV pool per GPU = total x memory_fraction - weights - activation peak - runtime",
+    };
     Step {
         title: "Runtime workspace and allocator headroom".into(),
-        formula: "KV pool per GPU = total x memory_fraction - weights - activation peak - runtime"
-            .into(),
+        formula: formula.into(),
         inputs: vec![
             input("GPU total (CUDA-visible)", gib(p.total_bytes.get())),
             input(
                 &format!("memory fraction ({engine})"),
                 format_float(p.memory_fraction),
             ),
-            input("budget = total x fraction", gib(p.budget_bytes.get())),
+            input("engine budget", gib(p.budget_bytes.get())),
             input("weights", gib(p.weights_bytes.get())),
             input("activation peak", gib(p.activation_peak_bytes.get())),
             input(
@@ -165,14 +174,14 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
     }
 }
 
-fn kv_per_token(plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) -> Option<Step> {
+fn kv_per_token(plan: &Plan, spec: &Json, extras: &ArchExtras) -> Option<Step> {
     let kv = plan.kv_cache.as_ref()?;
     let m = &plan.model;
     let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1).max(1);
     let dtype_bytes = dtype_bytes(&kv.dtype);
     let (formula, mut inputs) = if m.attention == "mla" {
         let mut inputs = vec![input("layers", n(m.layers))];
-        if let Some((rank, rope)) = mla {
+        if let Some((rank, rope)) = extras.mla {
             inputs.push(input("kv_lora_rank", n(rank)));
             inputs.push(input("qk_rope_head_dim", n(rope)));
         }
@@ -210,7 +219,12 @@ fn kv_per_token(plan: &Plan, spec: &Json, mla: Option<(u64, u64)>) -> Option<Ste
             n(kv.bytes_per_token_per_gpu),
             n(kv.bytes_per_token)
         ),
-        note: "sliding-window layers, when present, are counted at their window (vLLM SlidingWindowSpec)".into(),
+        note: extras.sliding_window.map_or_else(String::new, |w| {
+            format!(
+                "sliding-window layers (window {}) hold at most ceil(min(window - 1 + max_num_batched_tokens, max_model_len) / block_size) + 1 blocks per sequence (vLLM SlidingWindowSpec); the per-token figure counts every layer",
+                n(w)
+            )
+        }),
     })
 }
 
@@ -218,7 +232,7 @@ fn kv_capacity(plan: &Plan) -> Option<Step> {
     let kv = plan.kv_cache.as_ref()?;
     Some(Step {
         title: "KV capacity of one engine instance".into(),
-        formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = tokens / max_model_len".into(),
+        formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = usable pool / KV of one max_model_len sequence".into(),
         inputs: vec![
             input("KV pool per GPU", format_gib(plan.per_gpu.kv_cache_bytes as i128)),
             input("bytes per token (this GPU)", n(kv.bytes_per_token_per_gpu)),
@@ -246,20 +260,26 @@ fn per_sequence(plan: &Plan) -> Step {
         .iter()
         .map(|c| {
             let blocks = c.tokens_per_sequence.div_ceil(block);
-            input(
-                &c.name,
+            let full = blocks.saturating_mul(block).saturating_mul(per_tok);
+            let tokens = format!(
+                "{} + {} = {} tokens ({})",
+                n(c.prompt_tokens),
+                n(c.output_tokens),
+                n(c.tokens_per_sequence),
+                c.percentile
+            );
+            let value = if full == c.kv_bytes_per_sequence {
+                format!("{tokens}, {} blocks x {} x {} B = {}", n(blocks), n(block), n(per_tok), gib(full))
+            } else {
+                // Sliding-window layers hold at most their window, so the
+                // sequence costs less than every layer at full length.
                 format!(
-                    "{} + {} = {} tokens ({}), {} blocks x {} x {} B = {}",
-                    n(c.prompt_tokens),
-                    n(c.output_tokens),
-                    n(c.tokens_per_sequence),
-                    c.percentile,
-                    n(blocks),
-                    n(block),
-                    n(per_tok),
-                    gib(c.kv_bytes_per_sequence)
-                ),
-            )
+                    "{tokens}; {} with sliding-window layers capped at their window ({} if every layer held every token)",
+                    gib(c.kv_bytes_per_sequence),
+                    gib(full)
+                )
+            };
+            input(&c.name, value)
         })
         .collect();
     Step {
@@ -284,14 +304,14 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
             input(
                 &c.name,
                 format!(
-                    "ceil({} x {}) = {} sequences; per replica ceil({} / {}) = {}; {:.1}% of the KV pool",
+                    "ceil({} x {}) = {} sequences; per replica ceil({} / {}) = {}; {} of the KV pool",
                     conc.map_or("?".into(), n),
                     format_float(burst),
                     n(c.required_concurrency),
                     n(c.required_concurrency),
                     replicas,
                     n(c.per_replica_concurrency),
-                    c.pool_share * 100.0
+                    percent(c.pool_share)
                 ),
             )
         })
@@ -299,9 +319,9 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
     let total: f64 = plan.classes.iter().map(|c| c.pool_share).sum();
     Step {
         title: "Times concurrency and burst".into(),
-        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = per-replica KV / replica KV pool".into(),
+        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = required x KV per sequence / KV pool of the whole deployment".into(),
         inputs,
-        result: format!("the classes together need {:.1}% of the KV pool", total * 100.0),
+        result: format!("the classes together need {} of the KV pool", percent(total)),
         note: String::new(),
     }
 }
@@ -321,8 +341,8 @@ fn long_context(plan: &Plan, findings: &[FindingRow]) -> Step {
             input(
                 &c.name,
                 format!(
-                    "{:.1}% of the pool, sequences {}x the median class",
-                    c.pool_share * 100.0,
+                    "{} of the pool, sequences {}x the median class",
+                    percent(c.pool_share),
                     format_float(c.tokens_per_sequence as f64 / median as f64)
                 ),
             )

@@ -5,6 +5,7 @@
 //! rounded to 0.1 so output is byte-stable. Every text is HTML-escaped here
 //! because the result is inserted into the template as a safe string.
 
+use super::env::percent;
 use super::escape::html;
 use super::model::{Breakdown, ClassRow, TrainingSection};
 use crate::units::format_gib;
@@ -46,10 +47,21 @@ pub fn gpu_bar(b: &Breakdown) -> String {
                 bytes: used as i64,
                 class: "k",
             });
+            // The breakdown's last KV row is the spare, or the shortfall when
+            // the traffic needs more than the pool (then only in the legend).
+            let last_kv = b
+                .rows
+                .iter()
+                .rev()
+                .find(|r| r.component.starts_with("KV cache ("));
+            let (label, class) = match last_kv {
+                Some(r) if r.component == "KV cache (short)" => ("KV short", "x"),
+                _ => ("KV spare", "s"),
+            };
             segs.push(Segment {
-                label: "KV spare",
-                bytes: b.kv_bytes - used as i64,
-                class: "s",
+                label,
+                bytes: last_kv.map_or(b.kv_bytes - used as i64, |r| r.bytes),
+                class,
             });
         }
         None => segs.push(Segment {
@@ -72,7 +84,7 @@ pub fn gpu_bar(b: &Breakdown) -> String {
 }
 
 /// Stacked bar of one training GPU: weights, gradients, optimizer, activations.
-pub fn training_bar(t: &TrainingSection, total: u64) -> String {
+pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
     let used = t.total_bytes as i64;
     let segs = vec![
         Segment {
@@ -101,7 +113,7 @@ pub fn training_bar(t: &TrainingSection, total: u64) -> String {
             class: "f",
         },
     ];
-    let title = format!("one GPU: {} total", format_gib(total as i128));
+    let title = format!("{gpu_name}: {} total", format_gib(total as i128));
     stacked(&title, &segs, total)
 }
 
@@ -180,11 +192,11 @@ pub fn class_bars(classes: &[ClassRow]) -> String {
         let cls = if c.fits { "k" } else { "x" };
         let _ = write!(
             out,
-            r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct:.1}% of the KV pool; {req} needed, {max} supported{verdict}</text>"#,
+            r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct} of the KV pool; {req} needed, {max} supported{verdict}</text>"#,
             ty = y + 13.0,
             name = html(&truncate(&c.name, 28)),
             sy = y + 29.0,
-            pct = c.pool_share * 100.0,
+            pct = percent(c.pool_share),
             req = c.required_concurrency,
             max = c.max_concurrency,
             verdict = if c.fits { "" } else { " (does not fit)" },

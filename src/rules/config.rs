@@ -1,23 +1,76 @@
 //! Rule configuration: which rules run, at which severity, with which thresholds.
 //! Loaded from `memmath.toml` (found by the CLI) and overridden by CLI flags.
+//!
+//! Selectors are a rule code (`MEM003`), a rule name
+//! (`max-model-len-does-not-fit`), a category prefix (`MEM`) or `ALL`.
+//! Precedence: `--ignore` on the command line, then `--select` on the command
+//! line (which replaces the file's `select`, `ignore` and per-file ignores), then
+//! the file's per-file ignores, `ignore` and `select`.
 
+use super::glob;
+use super::Rule;
 use crate::diagnostics::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Rule thresholds (design.md section 4b); each can be set in `[thresholds]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Thresholds {
+    /// TRF003: a class needing more than this share of the KV pool ...
+    pub pool_share: f64,
+    /// TRF003: ... while its sequences are over this many times the median class's.
+    pub long_context_ratio: f64,
+    /// QNT001: KV at planned traffic over this multiple of the weights per GPU.
+    pub kv_to_weights_ratio: f64,
+    /// TRN002: activations over this share of training memory per GPU.
+    pub activation_share: f64,
+    /// PAR004: a pipeline stage holding over this fraction more than the mean.
+    pub stage_imbalance: f64,
+    /// MEM004: the least GPU memory fraction a plan may leave free.
+    pub min_headroom: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            pool_share: 0.5,
+            long_context_ratio: 8.0,
+            kv_to_weights_ratio: 1.0,
+            activation_share: 0.5,
+            stage_imbalance: 0.10,
+            min_headroom: 0.10,
+        }
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct RulesConfig {
-    /// Codes or names to run (empty: all).
+    /// Codes, names or prefixes to run (empty: all), from `memmath.toml`.
     pub select: Vec<String>,
-    /// Codes or names to skip.
+    /// Codes, names or prefixes to skip, from `memmath.toml`.
     pub ignore: Vec<String>,
-    /// Per-rule severity overrides, keyed by code or name.
+    /// Per-rule severity overrides, keyed by code, name or prefix.
     pub severity: BTreeMap<String, Severity>,
+    pub thresholds: Thresholds,
+    /// `[per-file-ignores]`: glob -> selectors, in file order.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Folder of the `memmath.toml` the per-file globs are relative to.
+    pub root: Option<PathBuf>,
+    /// The spec being checked (set by the CLI with [`RulesConfig::for_file`]);
+    /// when unset, the source name is used.
+    pub path: Option<PathBuf>,
+    /// `--select` from the command line: when non-empty it replaces the file's
+    /// select, ignore and per-file ignores.
+    pub cli_select: Vec<String>,
+    /// `--ignore` from the command line: always wins.
+    pub cli_ignore: Vec<String>,
 }
 
 /// The `memmath.toml` file as written.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConfigFile {
     #[serde(default)]
     select: Vec<String>,
@@ -25,6 +78,10 @@ struct ConfigFile {
     ignore: Vec<String>,
     #[serde(default)]
     severity: BTreeMap<String, String>,
+    #[serde(default)]
+    thresholds: Thresholds,
+    #[serde(default)]
+    per_file_ignores: BTreeMap<String, Vec<String>>,
 }
 
 /// Parse the text of a `memmath.toml`. An error names what is wrong (exit 2).
@@ -35,11 +92,271 @@ pub fn load_config(text: &str) -> Result<RulesConfig, String> {
         let level = Severity::parse(&level).ok_or_else(|| {
             format!("severity `{level}` for `{rule}`: expected error, warning, info or off")
         })?;
+        check_selector(&rule)?;
         severity.insert(rule, level);
     }
+    for s in file.select.iter().chain(&file.ignore) {
+        check_selector(s)?;
+    }
+    for sels in file.per_file_ignores.values() {
+        for s in sels {
+            check_selector(s)?;
+        }
+    }
+    check_thresholds(&file.thresholds)?;
     Ok(RulesConfig {
         select: file.select,
         ignore: file.ignore,
         severity,
+        thresholds: file.thresholds,
+        per_file_ignores: file.per_file_ignores.into_iter().collect(),
+        ..RulesConfig::default()
     })
+}
+
+/// [`load_config`] for a file found in folder `root` (per-file globs are
+/// relative to it).
+pub fn load_config_at(text: &str, root: &Path) -> Result<RulesConfig, String> {
+    let mut cfg = load_config(text)?;
+    cfg.root = Some(root.to_path_buf());
+    Ok(cfg)
+}
+
+/// A selector must name something: a rule code or name, a category, or `ALL`.
+fn check_selector(s: &str) -> Result<(), String> {
+    let known = s == "ALL"
+        || super::all_rules()
+            .iter()
+            .any(|r| matches_selector(*r, s) || r.code().starts_with(s) && s.len() >= 3);
+    let foreign = looks_like_code(s);
+    if known || foreign {
+        Ok(())
+    } else {
+        let hint = super::registry::did_you_mean(s)
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        Err(format!("unknown rule selector `{s}`{hint}"))
+    }
+}
+
+/// Codes of other stages (`SYN001`, `HW003`, `CAT002`) are accepted as
+/// selectors for severity tables; they simply match no lint rule.
+pub(crate) fn looks_like_code(s: &str) -> bool {
+    let letters = s.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    let digits = &s[letters..];
+    (2..=3).contains(&letters) && digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+fn check_thresholds(t: &Thresholds) -> Result<(), String> {
+    let fractions = [
+        ("pool-share", t.pool_share),
+        ("activation-share", t.activation_share),
+        ("min-headroom", t.min_headroom),
+        ("stage-imbalance", t.stage_imbalance),
+    ];
+    for (k, v) in fractions {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(format!(
+                "thresholds.{k} = {v}: expected a fraction in 0..=1"
+            ));
+        }
+    }
+    for (k, v) in [
+        ("long-context-ratio", t.long_context_ratio),
+        ("kv-to-weights-ratio", t.kv_to_weights_ratio),
+    ] {
+        if !v.is_finite() || v <= 0.0 {
+            return Err(format!("thresholds.{k} = {v}: expected a positive number"));
+        }
+    }
+    Ok(())
+}
+
+/// Does selector `s` pick `rule`? Code (any case), name, category prefix, `ALL`.
+pub(crate) fn matches_selector(rule: &dyn Rule, s: &str) -> bool {
+    s == "ALL"
+        || rule.code().eq_ignore_ascii_case(s)
+        || rule.name() == s
+        || (s.len() >= 3 && s.len() < rule.code().len() && rule.code().starts_with(s))
+}
+
+/// How specific a selector is for a rule (higher wins): exact > prefix > ALL.
+fn specificity(rule: &dyn Rule, s: &str) -> Option<usize> {
+    if !matches_selector(rule, s) {
+        None
+    } else if s == "ALL" {
+        Some(0)
+    } else if rule.code().eq_ignore_ascii_case(s) || rule.name() == s {
+        Some(usize::MAX)
+    } else {
+        Some(s.len())
+    }
+}
+
+impl RulesConfig {
+    /// This configuration for one spec file (per-file ignores match its path).
+    pub fn for_file(&self, path: &Path) -> RulesConfig {
+        RulesConfig {
+            path: Some(path.to_path_buf()),
+            ..self.clone()
+        }
+    }
+
+    /// Apply `--select` / `--ignore` from the command line; they win over the file.
+    pub fn with_cli(mut self, select: Vec<String>, ignore: Vec<String>) -> RulesConfig {
+        self.cli_select = select;
+        self.cli_ignore = ignore;
+        self
+    }
+
+    /// Is `rule` enabled for the spec named `source_name` (used for per-file
+    /// ignores when no path was set; `None`: not known yet)? Severity `off`
+    /// disables too.
+    pub fn is_enabled(&self, rule: &dyn Rule, source_name: Option<&str>) -> bool {
+        if self.cli_ignore.iter().any(|s| matches_selector(rule, s)) {
+            return false;
+        }
+        let selected = if !self.cli_select.is_empty() {
+            self.cli_select.iter().any(|s| matches_selector(rule, s))
+        } else {
+            let sel =
+                self.select.is_empty() || self.select.iter().any(|s| matches_selector(rule, s));
+            sel && !self.ignore.iter().any(|s| matches_selector(rule, s))
+                && !self.ignored_for_file(rule, source_name)
+        };
+        selected && self.severity_for(rule) != Severity::Off
+    }
+
+    /// The configured severity: the most specific `[severity]` entry, else the default.
+    pub fn severity_for(&self, rule: &dyn Rule) -> Severity {
+        self.severity_override(rule)
+            .unwrap_or(rule.default_severity())
+    }
+
+    /// The most specific `[severity]` entry for `rule`, if any. Without one, a
+    /// finding keeps the severity its rule gave it (QNT002 emits warnings where
+    /// the engine has a fallback and errors where it has none).
+    pub fn severity_override(&self, rule: &dyn Rule) -> Option<Severity> {
+        self.severity
+            .iter()
+            .filter_map(|(sel, sev)| specificity(rule, sel).map(|k| (k, *sev)))
+            .max_by_key(|(k, _)| *k)
+            .map(|(_, sev)| sev)
+    }
+
+    fn ignored_for_file(&self, rule: &dyn Rule, source_name: Option<&str>) -> bool {
+        if self.per_file_ignores.is_empty() {
+            return false;
+        }
+        let Some(path) = self.path.clone().or_else(|| source_name.map(PathBuf::from)) else {
+            return false;
+        };
+        let rel = self
+            .root
+            .as_ref()
+            .and_then(|root| path.strip_prefix(root).ok().map(Path::to_path_buf))
+            .unwrap_or(path);
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let rel = rel.trim_start_matches("./");
+        self.per_file_ignores.iter().any(|(pattern, sels)| {
+            glob::matches_path(pattern, rel) && sels.iter().any(|s| matches_selector(rule, s))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::find_rule;
+
+    fn rule(code: &str) -> &'static dyn Rule {
+        find_rule(code).expect("rule exists")
+    }
+
+    #[test]
+    fn parses_every_section() {
+        let cfg = load_config(
+            r#"
+select = ["MEM", "TRF003"]
+ignore = ["MEM005"]
+[severity]
+TRF003 = "error"
+no-burst-margin = "off"
+[thresholds]
+pool-share = 0.6
+min-headroom = 0.05
+[per-file-ignores]
+"dev/*.yaml" = ["MEM004"]
+"#,
+        )
+        .expect("valid config");
+        assert_eq!(cfg.thresholds.pool_share, 0.6);
+        assert_eq!(cfg.thresholds.long_context_ratio, 8.0);
+        assert_eq!(cfg.thresholds.min_headroom, 0.05);
+        assert!(cfg.is_enabled(rule("MEM003"), Some("a.yaml")));
+        assert!(!cfg.is_enabled(rule("MEM005"), Some("a.yaml")));
+        assert!(!cfg.is_enabled(rule("TRF001"), Some("a.yaml")));
+        assert!(cfg.is_enabled(rule("TRF003"), Some("a.yaml")));
+        assert_eq!(cfg.severity_for(rule("TRF003")), Severity::Error);
+        assert!(cfg.is_enabled(rule("MEM004"), Some("prod/a.yaml")));
+        assert!(!cfg.is_enabled(rule("MEM004"), Some("dev/a.yaml")));
+    }
+
+    #[test]
+    fn rejects_bad_config() {
+        assert!(load_config("select = [\"NOPE\"]").is_err());
+        assert!(load_config("[severity]\nMEM001 = \"fatal\"").is_err());
+        assert!(load_config("[thresholds]\npool-share = 2.0").is_err());
+        assert!(load_config("[thresholds]\nunknown = 1.0").is_err());
+        assert!(load_config("colour = true").is_err());
+        // Codes of other stages are valid selectors.
+        assert!(load_config("[severity]\nHW001 = \"warning\"").is_ok());
+        let e = load_config("ignore = [\"max-model-len-does-not-fits\"]").unwrap_err();
+        assert!(
+            e.contains("did you mean `max-model-len-does-not-fit`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn cli_select_and_ignore_win_over_the_file() {
+        let file =
+            load_config("ignore = [\"MEM004\"]\n[per-file-ignores]\n\"*.yaml\" = [\"TRF003\"]")
+                .expect("valid");
+        assert!(!file.is_enabled(rule("MEM004"), Some("a.yaml")));
+        assert!(!file.is_enabled(rule("TRF003"), Some("a.yaml")));
+        let cli = file
+            .clone()
+            .with_cli(vec!["MEM004".into(), "TRF003".into()], vec![]);
+        assert!(cli.is_enabled(rule("MEM004"), Some("a.yaml")));
+        assert!(cli.is_enabled(rule("TRF003"), Some("a.yaml")));
+        assert!(!cli.is_enabled(rule("MEM003"), Some("a.yaml")));
+        let cli = file.with_cli(vec!["ALL".into()], vec!["MEM".into()]);
+        assert!(!cli.is_enabled(rule("MEM003"), Some("a.yaml")));
+        assert!(cli.is_enabled(rule("TRF001"), Some("a.yaml")));
+    }
+
+    #[test]
+    fn most_specific_severity_wins() {
+        let cfg = load_config("[severity]\nMEM = \"info\"\nMEM003 = \"warning\"\nALL = \"error\"")
+            .expect("valid");
+        assert_eq!(cfg.severity_for(rule("MEM003")), Severity::Warning);
+        assert_eq!(cfg.severity_for(rule("MEM001")), Severity::Info);
+        assert_eq!(cfg.severity_for(rule("TRF004")), Severity::Error);
+        let off = load_config("[severity]\nTRF004 = \"off\"").expect("valid");
+        assert!(!off.is_enabled(rule("TRF004"), Some("a.yaml")));
+    }
+
+    #[test]
+    fn per_file_globs_are_relative_to_the_config() {
+        let cfg = load_config_at(
+            "[per-file-ignores]\n\"specs/dev/**\" = [\"MEM004\"]",
+            Path::new("/repo"),
+        )
+        .expect("valid")
+        .for_file(Path::new("/repo/specs/dev/x/a.yaml"));
+        assert!(!cfg.is_enabled(rule("MEM004"), Some("ignored")));
+        let other = cfg.for_file(Path::new("/repo/specs/prod/a.yaml"));
+        assert!(other.is_enabled(rule("MEM004"), Some("ignored")));
+    }
 }

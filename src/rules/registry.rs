@@ -1,21 +1,228 @@
 //! The registry of every rule, and running them under a configuration.
 
-use super::{Rule, RuleContext, RulesConfig};
+use super::*;
 use crate::diagnostics::Finding;
 
 /// Every rule, in code order.
+static RULES: &[&dyn Rule] = &[
+    &hst001_host_memory_not_specified::HostMemoryNotSpecified,
+    &hst002_host_memory_below_load_peak::HostMemoryBelowLoadPeak,
+    &hst003_pickle_checkpoint::PickleCheckpoint,
+    &hst004_shard_index_mismatch::ShardIndexMismatch,
+    &mem001_weights_exceed_gpu_memory::WeightsExceedGpuMemory,
+    &mem002_kv_cache_exceeds_budget::KvCacheExceedsBudget,
+    &mem003_max_model_len_does_not_fit::MaxModelLenDoesNotFit,
+    &mem004_headroom_below_minimum::HeadroomBelowMinimum,
+    &mem005_weights_only_plan::WeightsOnlyPlan,
+    &mem006_cuda_graphs_squeezed_out::CudaGraphsSqueezedOut,
+    &par001_tensor_parallel_does_not_divide_heads::TensorParallelDoesNotDivideHeads,
+    &par002_kv_heads_replicated_across_tensor_parallel::KvHeadsReplicatedAcrossTensorParallel,
+    &par003_tensor_parallel_spans_nodes::TensorParallelSpansNodes,
+    &par004_pipeline_stages_unbalanced::PipelineStagesUnbalanced,
+    &par005_gpu_count_mismatch::GpuCountMismatch,
+    &par006_mla_cache_replicated_across_tensor_parallel::MlaCacheReplicatedAcrossTensorParallel,
+    &qnt001_low_bit_weights_with_16_bit_kv_cache::LowBitWeightsWith16BitKvCache,
+    &qnt002_dtype_unsupported_on_gpu::DtypeUnsupportedOnGpu,
+    &qnt003_kv_cache_dtype_unsupported_by_engine::KvCacheDtypeUnsupportedByEngine,
+    &sup001_unused_suppression::UnusedSuppression,
+    &sup002_unknown_rule_in_suppression::UnknownRuleInSuppression,
+    &sup003_suppression_without_reason::SuppressionWithoutReason,
+    &trf001_average_token_lengths::AverageTokenLengths,
+    &trf002_max_context_for_all_traffic::MaxContextForAllTraffic,
+    &trf003_long_context_needs_separate_pool::LongContextNeedsSeparatePool,
+    &trf004_no_burst_margin::NoBurstMargin,
+    &trf005_context_exceeds_model_limit::ContextExceedsModelLimit,
+    &trf006_class_exceeds_max_model_len::ClassExceedsMaxModelLen,
+    &trf007_concurrency_exceeds_max_num_seqs::ConcurrencyExceedsMaxNumSeqs,
+    &trn001_model_states_exceed_memory::ModelStatesExceedMemory,
+    &trn002_activations_without_checkpointing::ActivationsWithoutCheckpointing,
+    &trn003_training_exceeds_memory::TrainingExceedsMemory,
+];
+
+/// Every rule, in code order.
 pub fn all_rules() -> Vec<&'static dyn Rule> {
-    Vec::new()
+    let mut v = RULES.to_vec();
+    v.sort_by_key(|r| r.code());
+    v
 }
 
-/// A rule by code (`MEM003`) or name (`max-model-len-does-not-fit`).
+/// A rule by code (`MEM003`, any case) or name (`max-model-len-does-not-fit`).
 pub fn find_rule(code_or_name: &str) -> Option<&'static dyn Rule> {
-    all_rules()
-        .into_iter()
-        .find(|r| r.code().eq_ignore_ascii_case(code_or_name) || r.name() == code_or_name)
+    let q = code_or_name.trim();
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code().eq_ignore_ascii_case(q) || r.name() == q)
 }
 
-/// Run every selected rule.
-pub fn run_all(ctx: &RuleContext<'_>, _config: &RulesConfig) -> Vec<Finding> {
-    all_rules().iter().flat_map(|r| r.check(ctx)).collect()
+/// The closest rule code or name to a misspelling, when one is close.
+pub fn did_you_mean(q: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .flat_map(|r| [r.code(), r.name()])
+        .map(|cand| {
+            (
+                strsim::jaro_winkler(&q.to_ascii_lowercase(), &cand.to_ascii_lowercase()),
+                cand,
+            )
+        })
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, cand)| cand)
+}
+
+/// Run every enabled rule and give each finding its configured severity.
+/// Per-file ignores apply here when the config knows the spec's path, and
+/// again in [`super::suppress::apply`] by the source name otherwise.
+pub fn run_all(ctx: &RuleContext<'_>, config: &RulesConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in all_rules() {
+        if !config.is_enabled(rule, None) {
+            continue;
+        }
+        let severity = config.severity_override(rule);
+        out.extend(rule.check(ctx).into_iter().map(|mut f| {
+            if let Some(s) = severity {
+                f.severity = s;
+            }
+            f
+        }));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let rules = all_rules();
+        let codes: BTreeSet<_> = rules.iter().map(|r| r.code()).collect();
+        let names: BTreeSet<_> = rules.iter().map(|r| r.name()).collect();
+        assert_eq!(codes.len(), rules.len(), "duplicate code");
+        assert_eq!(names.len(), rules.len(), "duplicate name");
+        for r in &rules {
+            let c = r.code().as_bytes();
+            assert!(
+                c.len() == 6
+                    && c[..3].iter().all(u8::is_ascii_uppercase)
+                    && c[3..].iter().all(u8::is_ascii_digit),
+                "bad code {}",
+                r.code()
+            );
+            let n = r.name();
+            assert!(
+                !n.is_empty()
+                    && !n.starts_with('-')
+                    && !n.ends_with('-')
+                    && !n.contains("--")
+                    && n.chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+                "name not kebab-case: {n}"
+            );
+            assert_ne!(
+                r.default_severity(),
+                Severity::Off,
+                "{} defaults to off",
+                r.code()
+            );
+        }
+    }
+
+    #[test]
+    fn the_contract_codes_exist_with_their_names() {
+        let contract = [
+            ("MEM001", "weights-exceed-gpu-memory"),
+            ("MEM002", "kv-cache-exceeds-budget"),
+            ("MEM003", "max-model-len-does-not-fit"),
+            ("MEM004", "headroom-below-minimum"),
+            ("MEM005", "weights-only-plan"),
+            ("TRF001", "average-token-lengths"),
+            ("TRF002", "max-context-for-all-traffic"),
+            ("TRF003", "long-context-needs-separate-pool"),
+            ("TRF004", "no-burst-margin"),
+            ("TRF005", "context-exceeds-model-limit"),
+            ("TRF006", "class-exceeds-max-model-len"),
+            ("QNT001", "low-bit-weights-with-16-bit-kv-cache"),
+            ("QNT002", "dtype-unsupported-on-gpu"),
+            ("PAR001", "tensor-parallel-does-not-divide-heads"),
+            ("PAR002", "kv-heads-replicated-across-tensor-parallel"),
+            ("PAR003", "tensor-parallel-spans-nodes"),
+            ("PAR004", "pipeline-stages-unbalanced"),
+            ("PAR005", "gpu-count-mismatch"),
+            ("HST001", "host-memory-not-specified"),
+            ("HST002", "host-memory-below-load-peak"),
+            ("HST003", "pickle-checkpoint"),
+            ("HST004", "shard-index-mismatch"),
+            ("TRN001", "model-states-exceed-memory"),
+            ("TRN002", "activations-without-checkpointing"),
+            ("SUP001", "unused-suppression"),
+            ("SUP002", "unknown-rule-in-suppression"),
+        ];
+        for (code, name) in contract {
+            let r = find_rule(code).unwrap_or_else(|| panic!("{code} missing"));
+            assert_eq!(r.name(), name);
+            assert_eq!(find_rule(name).map(|r| r.code()), Some(code));
+        }
+        assert_eq!(find_rule("mem003").map(|r| r.code()), Some("MEM003"));
+        assert_eq!(did_you_mean("MEM03"), Some("MEM003"));
+    }
+
+    #[test]
+    fn run_all_applies_select_ignore_and_severity() {
+        use crate::rules::testutil::Fixture;
+        let mut fx = Fixture::edit(|v| {
+            v["serving"]["gpu_memory_utilization"] = 0.97.into();
+            v["traffic"]["classes"][0]
+                .as_object_mut()
+                .map(|o| o.remove("burst"));
+        });
+        fx.plan.per_gpu.free_bytes = crate::units::Bytes(fx.plan.per_gpu.total_bytes.0 * 3 / 100);
+        let run = |cfg: &RulesConfig| {
+            let ctx = RuleContext {
+                spec: &fx.spec,
+                resolved: &fx.resolved,
+                plan: &fx.plan,
+                config: cfg,
+            };
+            let mut v: Vec<(String, Severity)> = run_all(&ctx, cfg)
+                .into_iter()
+                .map(|f| (f.code, f.severity))
+                .collect();
+            v.sort();
+            v
+        };
+        let all = run(&RulesConfig::default());
+        assert_eq!(
+            all,
+            vec![
+                ("MEM004".to_string(), Severity::Warning),
+                ("TRF004".to_string(), Severity::Warning)
+            ]
+        );
+        let cfg = crate::rules::load_config("ignore = [\"TRF\"]\n[severity]\nMEM004 = \"error\"")
+            .expect("valid");
+        assert_eq!(run(&cfg), vec![("MEM004".to_string(), Severity::Error)]);
+        let cfg = cfg.with_cli(vec!["no-burst-margin".into()], vec![]);
+        assert_eq!(run(&cfg), vec![("TRF004".to_string(), Severity::Warning)]);
+    }
+
+    #[test]
+    fn every_doc_has_the_four_sections() {
+        for r in all_rules() {
+            let doc = r.doc();
+            for h in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## How to fix",
+            ] {
+                assert!(doc.contains(h), "{} lacks {h}", r.code());
+            }
+            assert!(!doc.starts_with(' '), "{} doc not dedented", r.code());
+            assert!(!r.summary().is_empty(), "{} has no summary", r.code());
+        }
+    }
 }

@@ -82,6 +82,21 @@ pub(super) fn to_findings(
                     msg.push_str("; memmath accepts finite numbers only");
                 }
             }
+            if let Value::String(s) = instance {
+                let lower = s.to_ascii_lowercase();
+                if expected.contains("boolean")
+                    && matches!(lower.as_str(), "yes" | "no" | "on" | "off" | "y" | "n")
+                {
+                    let b = matches!(lower.as_str(), "yes" | "on" | "y");
+                    fix = Some(format!(
+                        "write `{b}`: memmath reads YAML 1.2, where only true/false are booleans"
+                    ));
+                } else if (expected.contains("number") || expected.contains("integer"))
+                    && s.trim().parse::<f64>().is_ok_and(f64::is_finite)
+                {
+                    fix = Some(format!("remove the quotes: `{}`", s.trim()));
+                }
+            }
             let mut f = Finding::new("SCH003", "wrong-type", Severity::Error, ptr.clone(), msg);
             f.fix = fix;
             vec![with_span(f, doc, &ptr, true)]

@@ -8,4 +8,6 @@ mod yaml;
 pub use load::{decode_source, syn001, syn003, too_large, MAX_SPEC_BYTES};
 pub use typed::{implied_dtypes, implied_weight_dtype, semantic_checks, to_typed};
 pub use types::*;
-pub use yaml::{escape_pointer_token, parse, NodeSpans, SpannedDoc, MAX_DEPTH, MAX_NODES};
+pub use yaml::{
+    escape_pointer_token, parse, NodeSpans, SpannedDoc, MAX_ALIAS_EVENTS, MAX_DEPTH, MAX_NODES,
+};

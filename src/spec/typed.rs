@@ -255,7 +255,7 @@ fn check_architecture(spec: &Spec, out: &mut Vec<Finding>) {
                 out.push(sch(
                     "SCH004",
                     &format!("/model/architecture/sliding_window/layers/{i}"),
-                    format!("sliding-window layer index {bad} does not exist: the model has {layers} layers (0..{})", layers - 1),
+                    format!("sliding-window layer index {bad} does not exist: the model has {layers} layers (0..{})", layers.saturating_sub(1)),
                 ));
             }
         }

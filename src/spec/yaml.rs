@@ -25,6 +25,15 @@ pub const MAX_DEPTH: usize = 32;
 /// biggest example spec has ~150; 20,000 stops alias bombs long before they cost.
 pub const MAX_NODES: usize = 20_000;
 
+/// Most YAML events aliases may replay (`*name` re-reads its anchor's events).
+/// Specs rarely use aliases at all; 5,000 stops an alias bomb after a few
+/// milliseconds of work instead of expanding it.
+pub const MAX_ALIAS_EVENTS: usize = 5_000;
+
+/// 2^64 and 2^63 as floats: integral floats below them convert exactly.
+const U64_LIMIT: f64 = 18_446_744_073_709_551_616.0;
+const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
 /// Locations of one node: its key (for mapping entries) and its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NodeSpans {
@@ -124,7 +133,7 @@ fn options() -> serde_saphyr::Options {
             max_documents: 2,
         },
         alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: MAX_NODES,
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
             max_replay_stack_depth: MAX_DEPTH,
         },
         // `yes`/`no`/`on`/`off` stay strings, so `cuda_graphs: yes` is a type error
@@ -310,7 +319,13 @@ fn convert(
                 .text
                 .get(value_span.start..value_span.end)
                 .unwrap_or("");
-            if looks_like_integer(raw) {
+            // JSON Schema counts 32.0 as an integer, so the typed spec must too:
+            // integral floats that fit become integers (f64 fields accept them).
+            if f.fract() == 0.0 && (0.0..U64_LIMIT).contains(&f) {
+                Value::from(f as u64)
+            } else if f.fract() == 0.0 && (-I64_LIMIT..0.0).contains(&f) {
+                Value::from(f as i64)
+            } else if looks_like_integer(raw) || (f.fract() == 0.0 && f.is_finite()) {
                 // saphyr turns integers past u64 into floats; a spec never wants that.
                 findings.push(
                     Finding::new(
@@ -407,7 +422,7 @@ fn error_to_finding(err: &serde_saphyr::Error, source: &SourceFile) -> Finding {
         | E::AliasReplayStackDepthExceeded { .. }
         | E::AliasReplayCounterOverflow { .. } => syn003(
             format!(
-                "the YAML is too large or too deeply nested for a spec ({message}); memmath stops at {MAX_NODES} nodes (aliases expanded) and {MAX_DEPTH} levels"
+                "the YAML is too large or too deeply nested for a spec ({message}); memmath stops at {MAX_NODES} nodes, {MAX_ALIAS_EVENTS} alias-replayed events and {MAX_DEPTH} levels"
             ),
             span,
         ),
@@ -580,6 +595,13 @@ mod tests {
     fn huge_integer_is_out_of_range() {
         let f = err("a: 99999999999999999999999\n");
         assert_eq!(f[0].code, "SCH004");
+        assert_eq!(err("a: 1e30\n")[0].code, "SCH004");
+    }
+
+    #[test]
+    fn integral_floats_become_integers() {
+        let d = doc("a: 32.0\nb: -2.0\nc: 0.5\n");
+        assert_eq!(d.value, serde_json::json!({"a": 32, "b": -2, "c": 0.5}));
     }
 
     #[test]

@@ -65,7 +65,3 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
         .map(|f| LocatedFinding::locate(f, source))
         .collect()
 }
-
-mod report_fixtures;
-#[allow(unused_imports)] // each test binary uses a different subset
-pub use report_fixtures::*;

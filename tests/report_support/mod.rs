@@ -1,5 +1,7 @@
-//! Report test fixtures: constructed plans and specs (tests/fixtures/*.json)
-//! turned into `Analysis` values, and golden-file comparison.
+//! Shared helpers of the report tests: constructed plans and specs
+//! (tests/report_fixtures/*.json) and real example specs turned into
+//! `Analysis` values, and golden-file comparison.
+#![allow(dead_code)]
 
 use memmath::diagnostics::{Finding, Severity};
 use memmath::pipeline::Analysis;
@@ -15,7 +17,9 @@ pub fn root() -> PathBuf {
 
 /// Load `tests/fixtures/<name>.json` ({spec, plan, findings}) as an Analysis.
 pub fn analysis(name: &str) -> Analysis {
-    let path = root().join("tests/fixtures").join(format!("{name}.json"));
+    let path = root()
+        .join("tests/report_fixtures")
+        .join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     analysis_from(&format!("specs/{name}.yaml"), &v)
@@ -87,4 +91,58 @@ pub fn assert_golden(name: &str, actual: &str) {
             actual.lines().nth(first)
         );
     }
+}
+
+/// The file system behind the library's `FileAccess`, for specs that read a
+/// config.json or safetensors headers next to them.
+pub struct Fs;
+
+impl memmath::catalog::FileAccess for Fs {
+    fn read_to_string(&self, path: &std::path::Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn read_range(
+        &self,
+        path: &std::path::Path,
+        offset: u64,
+        len: u64,
+    ) -> std::io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(path)?;
+        f.seek(SeekFrom::Start(offset))?;
+        let mut buf = Vec::new();
+        f.take(len).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+    fn file_len(&self, path: &std::path::Path) -> std::io::Result<u64> {
+        Ok(std::fs::metadata(path)?.len())
+    }
+    fn is_dir(&self, path: &std::path::Path) -> bool {
+        path.is_dir()
+    }
+    fn list_dir(&self, path: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        v.sort();
+        Ok(v)
+    }
+}
+
+/// Analyze a real example spec (`specs/<name>.yaml`) through the pipeline; the
+/// source is named by its repository-relative path so goldens do not depend on
+/// where the checkout lives.
+pub fn example(name: &str) -> Analysis {
+    use memmath::pipeline::{analyze, AnalyzeOptions};
+    use memmath::rules::RulesConfig;
+    let rel = format!("specs/{name}.yaml");
+    let text = std::fs::read_to_string(root().join(&rel)).unwrap();
+    let rules = RulesConfig::default();
+    let opts = AnalyzeOptions {
+        files: &Fs,
+        spec_dir: root().join("specs"),
+        rules: &rules,
+        inline_ignores: true,
+    };
+    analyze(SourceFile::new(rel, text), &opts)
 }

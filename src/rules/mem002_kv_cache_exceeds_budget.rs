@@ -1,0 +1,180 @@
+//! MEM002 kv-cache-exceeds-budget.
+
+use super::util::{
+    class_index, gib128, instances_per_replica, kv_demand_per_gpu, kv_is_16bit, largest_class,
+    thousands,
+};
+use super::{Rule, RuleContext};
+use crate::diagnostics::{Finding, Severity};
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that the traffic classes, at `plan_percentile` tokens x
+    /// concurrency x burst, fit the KV cache of the replicas.
+    ///
+    /// ## Why is this bad?
+    /// When the sequences in flight need more KV blocks than the cache holds,
+    /// the engine preempts and recomputes requests (vLLM) or queues them: latency
+    /// climbs exactly at peak load, and the capacity plan was wrong.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// serving: {replicas: 1, kv_cache_dtype: bf16}
+    /// traffic:
+    ///   classes:
+    ///     - name: chat
+    ///       prompt_tokens: {p99: 6000}
+    ///       output_tokens: {p99: 2000}
+    ///       concurrency: 400          # more sequences than one replica's cache holds
+    ///       burst: 1.5
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add replicas (the finding gives the smallest count at which every class
+    /// fits), lower the largest class's concurrency, or store the KV cache in fp8.
+    pub struct KvCacheExceedsBudget("MEM002", "kv-cache-exceeds-budget", Severity::Error);
+}
+
+impl KvCacheExceedsBudget {
+    fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> {
+        let plan = ctx.plan;
+        // No KV memory at all, or a single sequence larger than the cache, is
+        // MEM003's (or TRF006's) finding: no replica count fixes it.
+        let kv_bytes = plan.per_gpu.kv_cache_bytes;
+        if kv_bytes <= 0
+            || plan.classes.iter().all(|c| c.fits)
+            || plan
+                .classes
+                .iter()
+                .any(|c| c.kv_bytes_per_sequence as i128 > kv_bytes as i128)
+        {
+            return Vec::new();
+        }
+        let Some((li, largest)) = largest_class(plan) else {
+            return Vec::new();
+        };
+        let kv = plan.per_gpu.kv_cache_bytes as u128;
+        let demand = kv_demand_per_gpu(plan);
+        let short: Vec<String> = plan
+            .classes
+            .iter()
+            .filter(|c| !c.fits)
+            .map(|c| {
+                format!(
+                    "{} needs {} sequences of {} tokens, the deployment holds {}",
+                    c.name,
+                    thousands(c.required_concurrency),
+                    thousands(c.tokens_per_sequence),
+                    thousands(c.max_concurrency)
+                )
+            })
+            .collect();
+        let pct = plan
+            .classes
+            .first()
+            .map_or("p99", |c| c.percentile.as_str());
+        let message = format!(
+            "at {pct} x concurrency x burst the classes need {} of KV cache per GPU in each engine instance, which holds {} ({} replicas x {} instances): {}",
+            gib128(demand),
+            gib128(kv),
+            plan.gpu.replicas,
+            instances_per_replica(plan),
+            short.join("; ")
+        );
+        let idx = class_index(ctx.spec, &largest.name, li);
+        let mut fixes = Vec::new();
+        match plan.classes.iter().filter_map(|c| c.replicas_needed).max() {
+            Some(n) if plan.classes.iter().all(|c| c.replicas_needed.is_some()) => {
+                let g = &plan.gpu;
+                let need = n.saturating_mul(g.gpus_per_replica);
+                let note = if g.gpus_per_node > 0 && need > g.nodes.saturating_mul(g.gpus_per_node) {
+                    format!(" and hardware.nodes to {}", need.div_ceil(g.gpus_per_node))
+                } else {
+                    String::new()
+                };
+                fixes.push(format!("set serving.replicas to {n}{note}"));
+            }
+            _ => fixes.push(
+                "no replica count fits: one sequence of some class is larger than an instance's KV cache (see MEM003/TRF006)".to_string(),
+            ),
+        }
+        let burst = ctx
+            .spec
+            .traffic
+            .as_ref()
+            .and_then(|t| t.classes.get(idx))
+            .and_then(|c| c.burst)
+            .unwrap_or(1.0);
+        if largest.max_concurrency > 0 && burst > 0.0 {
+            // ceil(floor(m / burst) x burst) <= m, so this concurrency fits.
+            let conc = (largest.max_concurrency as f64 / burst).floor() as u64;
+            if conc > 0 {
+                fixes.push(format!(
+                    "lower traffic.classes[{idx}] ({}) concurrency to {}",
+                    largest.name,
+                    thousands(conc)
+                ));
+            }
+        }
+        if let Some(k) = &plan.kv_cache {
+            if kv_is_16bit(&k.dtype) && demand <= kv * 2 {
+                fixes.push(format!(
+                    "set serving.kv_cache_dtype: fp8, which halves the demand to {}",
+                    gib128(demand.div_ceil(2))
+                ));
+            }
+        }
+        vec![self
+            .finding(&format!("/traffic/classes/{idx}/concurrency"), message)
+            .with_fix(fixes.join("; or "))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::*;
+
+    fn overloaded() -> Fixture {
+        let mut fx = Fixture::new();
+        // chat at 400 x 1.5 = 600 sequences, 300 per replica: 98.3 GB per GPU.
+        let c = &mut fx.plan.classes[0];
+        c.required_concurrency = 600;
+        c.per_replica_concurrency = 300;
+        c.max_concurrency = 228;
+        c.fits = false;
+        c.replicas_needed = Some(6);
+        fx.plan.classes[1].replicas_needed = Some(6);
+        fx
+    }
+
+    #[test]
+    fn fires_at_the_largest_class_concurrency() {
+        let f = overloaded().one(&KvCacheExceedsBudget);
+        assert_eq!(f.code, "MEM002");
+        assert_eq!(f.pointer, "/traffic/classes/0/concurrency");
+        // 300 x 327,680,000 + 3 x 5,079,040,000 = 113,541,120,000 B = 105.74 GiB.
+        assert!(f.message.contains("105.74 GiB"), "{}", f.message);
+        assert!(f.message.contains("49.28 GiB"), "{}", f.message);
+        assert!(
+            f.message.contains("chat needs 600 sequences"),
+            "{}",
+            f.message
+        );
+        let fix = f.fix.expect("fix");
+        assert!(
+            fix.contains("set serving.replicas to 6 and hardware.nodes to 3"),
+            "{fix}"
+        );
+        // floor(228 / 1.5) = 152, and ceil(152 x 1.5) = 228 fits.
+        assert!(fix.contains("concurrency to 152"), "{fix}");
+    }
+
+    #[test]
+    fn near_miss_everything_fits() {
+        assert!(Fixture::new().run(&KvCacheExceedsBudget).is_empty());
+        let mut fx = overloaded();
+        fx.plan.per_gpu.kv_cache_bytes = -1;
+        assert!(fx.run(&KvCacheExceedsBudget).is_empty(), "MEM003's case");
+    }
+}

@@ -1,0 +1,156 @@
+//! MEM003 max-model-len-does-not-fit.
+
+use super::util::{kv_is_16bit, parallelism_fix, thousands};
+use super::{Rule, RuleContext};
+use crate::diagnostics::{Finding, Severity};
+use crate::units::{format_gib, Bytes};
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that one sequence of `max_model_len` tokens fits the KV cache of an
+    /// engine instance, and that any memory is left for the KV cache at all.
+    ///
+    /// ## Why is this bad?
+    /// vLLM refuses to start when the KV cache cannot hold a single
+    /// `max_model_len` sequence ("To serve at least one request with the model's
+    /// max seq len, ... GiB KV cache is needed"), and when the weights, the
+    /// activation peak and the runtime leave no memory for it ("No available
+    /// memory for the cache blocks").
+    ///
+    /// ## Example
+    /// ```yaml
+    /// model: {preset: llama-3.1-70b, weights: {dtype: bf16}}
+    /// parallelism: {tensor: 2}
+    /// serving: {max_model_len: 131072, kv_cache_dtype: bf16}   # 40 GiB per sequence
+    /// ```
+    ///
+    /// ## How to fix
+    /// Lower `serving.max_model_len` to the largest length that fits (the finding
+    /// computes it), store the KV cache in fp8, or shard over more GPUs.
+    pub struct MaxModelLenDoesNotFit("MEM003", "max-model-len-does-not-fit", Severity::Error);
+}
+
+impl MaxModelLenDoesNotFit {
+    fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> {
+        let plan = ctx.plan;
+        let g = &plan.per_gpu;
+        let Some(kv) = &plan.kv_cache else {
+            return Vec::new();
+        };
+        // Weights over the whole budget are MEM001's finding.
+        if g.weights_bytes > g.budget_bytes {
+            return Vec::new();
+        }
+        let seq_bytes = (kv.max_model_len as u128) * (kv.bytes_per_token_per_gpu as u128);
+        let seq = Bytes(u64::try_from(seq_bytes).unwrap_or(u64::MAX));
+        if g.kv_cache_bytes <= 0 {
+            let message = format!(
+                "no memory is left for the KV cache: weights {} + activation peak {} + runtime {} exceed the engine budget of {} by {}; the engine will not start",
+                g.weights_bytes,
+                g.activation_peak_bytes,
+                g.runtime_bytes,
+                g.budget_bytes,
+                format_gib(-(g.kv_cache_bytes as i128)),
+            );
+            let room = g
+                .budget_bytes
+                .saturating_sub(g.activation_peak_bytes)
+                .saturating_sub(g.runtime_bytes)
+                .saturating_sub(seq);
+            let fix = match parallelism_fix(ctx, room.0) {
+                Some((yaml, w)) => format!(
+                    "set {yaml}: about {w} of weights per GPU leaves room for one {}-token sequence ({seq})",
+                    thousands(kv.max_model_len)
+                ),
+                None => "use GPUs with more memory, or fewer bits per weight".to_string(),
+            };
+            return vec![self
+                .finding("/serving/max_model_len", message)
+                .with_fix(fix)];
+        }
+        if kv.max_model_len <= kv.max_model_len_that_fits {
+            return Vec::new();
+        }
+        let message = format!(
+            "one {}-token sequence needs {} of KV cache per GPU, but the cache holds {} ({} tokens); the engine refuses to start",
+            thousands(kv.max_model_len),
+            seq,
+            format_gib(g.kv_cache_bytes as i128),
+            thousands(kv.capacity_tokens),
+        );
+        let mut fix = format!(
+            "set serving.max_model_len to {} or lower",
+            thousands(kv.max_model_len_that_fits)
+        );
+        if kv_is_16bit(&kv.dtype) {
+            // fp8 halves the bytes per token: twice the tokens in the same memory.
+            let fp8_tokens = kv.max_model_len_that_fits.saturating_mul(2);
+            if fp8_tokens >= kv.max_model_len {
+                fix.push_str(&format!(
+                    "; or set serving.kv_cache_dtype: fp8, which fits about {} tokens",
+                    thousands(fp8_tokens)
+                ));
+            }
+        }
+        vec![self
+            .finding("/serving/max_model_len", message)
+            .with_fix(fix)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::*;
+    use crate::units::GIB;
+
+    #[test]
+    fn fires_with_the_largest_length_that_fits() {
+        let mut fx = Fixture::new();
+        let kv = fx.plan.kv_cache.as_mut().expect("serving");
+        kv.dtype = "bf16".into();
+        kv.bytes_per_token_per_gpu = 2 * KV_PER_TOKEN_GPU;
+        kv.capacity_tokens = 40_370 * 16;
+        kv.max_model_len_that_fits = 645_920;
+        kv.max_model_len = 1_000_000;
+        let f = fx.one(&MaxModelLenDoesNotFit);
+        assert_eq!(f.code, "MEM003");
+        assert_eq!(f.pointer, "/serving/max_model_len");
+        // 1,000,000 x 81,920 B = 76.29 GiB per GPU.
+        assert!(f.message.contains("76.29 GiB"), "{}", f.message);
+        assert!(f.message.contains("49.28 GiB"), "{}", f.message);
+        let fix = f.fix.expect("fix");
+        assert!(
+            fix.starts_with("set serving.max_model_len to 645,920 or lower"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("fp8, which fits about 1,291,840 tokens"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn fires_when_nothing_is_left_for_kv() {
+        let mut fx = Fixture::new();
+        fx.plan.per_gpu.weights_bytes = Bytes(70 * GIB);
+        fx.plan.per_gpu.kv_cache_bytes = BUDGET as i64 - (74 * GIB) as i64;
+        let f = fx.one(&MaxModelLenDoesNotFit);
+        assert!(f.message.contains("will not start"), "{}", f.message);
+        assert!(f.message.contains("by 2.72 GiB"), "{}", f.message);
+        // TP 8 halves 70 GiB to 35 GiB, leaving room for one 5 GiB sequence;
+        // 2 replicas x 8 GPUs no longer fit one node.
+        assert!(f
+            .fix
+            .expect("fix")
+            .starts_with("set parallelism.tensor: 8 with serving.replicas: 1 (or hardware.nodes: 2): about 35.00 GiB"));
+    }
+
+    #[test]
+    fn near_miss_exactly_fits() {
+        let mut fx = Fixture::new();
+        let kv = fx.plan.kv_cache.as_mut().expect("serving");
+        kv.max_model_len = kv.max_model_len_that_fits;
+        assert!(fx.run(&MaxModelLenDoesNotFit).is_empty());
+    }
+}

@@ -1,0 +1,121 @@
+//! PAR006 mla-cache-replicated-across-tensor-parallel.
+
+use super::util::thousands;
+use super::{Rule, RuleContext};
+use crate::diagnostics::{Finding, Severity};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an MLA model (DeepSeek-V2/V3, Kimi K2) served with tensor
+    /// parallelism and no data-parallel attention (`tensor > 1`, `data: 1`).
+    ///
+    /// ## Why is this bad?
+    /// MLA caches one compressed latent per token (`kv_lora_rank +
+    /// qk_rope_head_dim` values) that is not split by heads: every tensor-parallel
+    /// rank stores the whole cache. Eight GPUs in TP8 hold the same tokens as one,
+    /// and adding GPUs to the group adds no KV capacity.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// model: {preset: deepseek-v3}
+    /// parallelism: {tensor: 8, data: 1, expert: false}
+    /// ```
+    ///
+    /// ## How to fix
+    /// Use data-parallel attention (`parallelism.data`) with expert parallelism
+    /// for the MoE layers: each attention rank caches its own sequences, so the
+    /// group holds up to `tensor` times the tokens. Re-run memmath: the weights
+    /// per GPU change too.
+    pub struct MlaCacheReplicatedAcrossTensorParallel("PAR006", "mla-cache-replicated-across-tensor-parallel", Severity::Warning);
+}
+
+impl MlaCacheReplicatedAcrossTensorParallel {
+    fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> {
+        let arch = &ctx.resolved.model.architecture;
+        let p = &ctx.spec.parallelism;
+        if arch.mla.is_none()
+            || p.tensor <= 1
+            || p.data > 1
+            || ctx.spec.kind != crate::spec::Kind::Serving
+        {
+            return Vec::new();
+        }
+        let tokens = ctx.plan.kv_cache.as_ref().map_or(0, |k| k.capacity_tokens);
+        let message = format!(
+            "the MLA latent cache is replicated on all {} tensor-parallel ranks: the engine instance holds {} tokens, what one GPU's cache holds",
+            p.tensor,
+            thousands(tokens)
+        );
+        let fix = if arch.moe.is_some() {
+            format!(
+                "set parallelism.data: {} with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to {} tokens on the same GPUs",
+                p.tensor,
+                thousands(tokens.saturating_mul(p.tensor))
+            )
+        } else {
+            format!(
+                "serve {} replicas of tensor 1 if the weights fit one GPU: up to {} tokens on the same GPUs",
+                p.tensor,
+                thousands(tokens.saturating_mul(p.tensor))
+            )
+        };
+        vec![self.finding("/parallelism/tensor", message).with_fix(fix)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::*;
+    use crate::spec::{MlaSpec, MoeSpec};
+
+    fn deepseek(fx: &mut Fixture) {
+        let a = &mut fx.resolved.model.architecture;
+        a.mla = Some(MlaSpec {
+            kv_lora_rank: 512,
+            qk_rope_head_dim: 64,
+            q_lora_rank: Some(1536),
+            qk_nope_head_dim: 128,
+            v_head_dim: 128,
+        });
+        a.moe = Some(MoeSpec {
+            experts: 256,
+            experts_per_token: 8,
+            expert_intermediate_size: 2048,
+            shared_experts: 1,
+            shared_expert_intermediate_size: None,
+            dense_layers: 3,
+        });
+    }
+
+    #[test]
+    fn fires_on_mla_under_tp() {
+        let mut fx = Fixture::new();
+        deepseek(&mut fx);
+        let f = fx.one(&MlaCacheReplicatedAcrossTensorParallel);
+        assert_eq!(f.code, "PAR006");
+        assert_eq!(f.pointer, "/parallelism/tensor");
+        assert!(
+            f.message.contains("all 4 tensor-parallel ranks"),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            f.fix.as_deref(),
+            Some("set parallelism.data: 4 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to 5,167,360 tokens on the same GPUs")
+        );
+    }
+
+    #[test]
+    fn near_miss_dp_attention() {
+        let mut fx = Fixture::edit(|v| {
+            v["parallelism"]["tensor"] = 1.into();
+            v["parallelism"]["data"] = 4.into();
+        });
+        deepseek(&mut fx);
+        assert!(fx.run(&MlaCacheReplicatedAcrossTensorParallel).is_empty());
+        assert!(Fixture::new()
+            .run(&MlaCacheReplicatedAcrossTensorParallel)
+            .is_empty());
+    }
+}
