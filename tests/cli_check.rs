@@ -166,8 +166,7 @@ fn examples_pass_cleanly() {
     memmath()
         .args(["check", concat!(env!("CARGO_MANIFEST_DIR"), "/specs")])
         .assert()
-        .code(0)
-        .stdout(predicate::str::contains("All checks passed"));
+        .code(0);
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! flags, a missing path, an unreadable file, a bad memmath.toml).
 
 use super::args::{CheckArgs, FailOn};
-use super::files::{read_spec, read_text, RealFiles, CONFIG_LIMIT};
+use super::files::{read_text, RealFiles, CONFIG_LIMIT};
+use super::load::{load_spec, spec_dir, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
@@ -79,10 +80,10 @@ fn check_one(
     rules: &RulesConfig,
     inline_ignores: bool,
 ) -> Result<FileFindings, String> {
-    let (source, early) = read_spec(path)?;
-    if let Some(f) = early {
-        return Ok(FileFindings::new(source, &[f]));
-    }
+    let source = match load_spec(path)? {
+        Loaded::Text(source) => source,
+        Loaded::Rejected(source, finding) => return Ok(FileFindings::new(source, &[finding])),
+    };
     let opts = AnalyzeOptions {
         files: &RealFiles,
         spec_dir: spec_dir(path),
@@ -91,13 +92,6 @@ fn check_one(
     };
     let a = analyze(source, &opts);
     Ok(FileFindings::new(a.source, &a.findings))
-}
-
-fn spec_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).

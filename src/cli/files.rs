@@ -5,9 +5,6 @@
 //! a FIFO, `/proc` files report 0), so reads stop one byte past their limit.
 
 use memmath::catalog::{FileAccess, MAX_HF_CONFIG_BYTES};
-use memmath::diagnostics::Finding;
-use memmath::source::SourceFile;
-use memmath::spec::{decode_source, too_large, MAX_SPEC_BYTES};
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -56,25 +53,6 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Result<Vec<u8>, u64>>
     } else {
         Ok(bytes)
     })
-}
-
-/// Read a spec file: too large (SYN003) or not UTF-8 (SYN001) come back as the
-/// finding next to the source; only a file that cannot be read at all is `Err`
-/// (exit 2). `check`, `report`, `diff` and `verify` all read specs through here.
-pub fn read_spec(path: &Path) -> Result<(SourceFile, Option<Finding>), String> {
-    let name = path.display().to_string();
-    let fail = |e: io::Error| format!("{name}: {e}");
-    let len = fs::metadata(path).map_err(fail)?.len();
-    if len > MAX_SPEC_BYTES {
-        return Ok((SourceFile::new(name, ""), Some(too_large(len))));
-    }
-    match read_bounded(path, MAX_SPEC_BYTES).map_err(fail)? {
-        Ok(bytes) => Ok(decode_source(name, bytes)),
-        Err(limit) => Ok((
-            SourceFile::new(name, ""),
-            Some(too_large(limit.saturating_add(1))),
-        )),
-    }
 }
 
 /// A non-spec input file (snapshot, JSON plan, template) as text, at most `limit` bytes.

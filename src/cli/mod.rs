@@ -8,6 +8,7 @@ mod check;
 mod diff;
 mod exit;
 mod files;
+pub(crate) mod load;
 mod proctree;
 mod report;
 mod rule;

@@ -3,7 +3,8 @@
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
-use super::files::{read_spec, read_text, RealFiles, CONFIG_LIMIT};
+use super::files::{read_text, RealFiles, CONFIG_LIMIT};
+use super::load::{load_spec, Loaded};
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
@@ -43,11 +44,10 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
 /// Read and analyze one spec file. As in `check`, a file over the size limit
 /// or not UTF-8 is a finding; a file that cannot be read is a tool failure.
 pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
-    let (source, early) = read_spec(path)?;
-    if let Some(f) = early {
-        return Ok(findings_only(source, vec![f]));
+    match load_spec(path)? {
+        Loaded::Text(source) => Ok(analyze_source(path, source, rules)),
+        Loaded::Rejected(source, f) => Ok(findings_only(source, vec![f])),
     }
-    Ok(analyze_source(path, source, rules))
 }
 
 fn findings_only(source: SourceFile, findings: Vec<memmath::diagnostics::Finding>) -> Analysis {

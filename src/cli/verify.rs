@@ -6,7 +6,8 @@
 //! message naming libnvidia-ml), never silently skipping the hardware.
 
 use super::args::{VerifyArgs, VerifyFormat};
-use super::files::{read_spec, read_text, RealFiles};
+use super::files::{read_text, RealFiles};
+use super::load::{load_spec, Loaded};
 use super::proctree;
 use super::ExitStatus;
 use memmath::diagnostics::{LocatedFinding, Severity};
@@ -47,7 +48,7 @@ pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, Strin
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     let path = &args.spec;
-    let (source, early) = read_spec(path)?;
+    let loaded = load_spec(path)?;
     // Probe before analysing: without NVML there is nothing to verify, and the
     // failure must not hide behind spec findings.
     let snapshot = acquire_snapshot(args.probe_snapshot.as_deref())?;
@@ -62,8 +63,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         rules: &rules,
         inline_ignores: true,
     };
-    let analysis = match early {
-        Some(f) => Analysis {
+    let analysis = match loaded {
+        Loaded::Rejected(source, f) => Analysis {
             source,
             doc: None,
             spec: None,
@@ -71,7 +72,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
             plan: None,
             findings: vec![f],
         },
-        None => analyze(source, &opts),
+        Loaded::Text(source) => analyze(source, &opts),
     };
     let live = hardware::live_report(&analysis, &snapshot);
     let mut findings = analysis.findings.clone();

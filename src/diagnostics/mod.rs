@@ -70,8 +70,8 @@ impl Default for RenderOptions {
     }
 }
 
-/// Render every file's findings in `format`. `checked` is how many files were
-/// checked (a clean file has no entry's findings but still counts).
+/// Render every file's findings in `format`. Pass every checked file, clean ones
+/// included: the summary line counts them.
 pub fn render(format: Format, files: &[FileFindings], opts: &RenderOptions) -> String {
     match format {
         Format::Full => full::render(files, opts),
