@@ -248,7 +248,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "python_tag",
             bytes: b"apiVersion: memmath/v1\nkind: !!python/object:os.system Serving\n".to_vec(),
-            outcome: F("SCH"),
+            outcome: F("SCH002"),
         },
         Case {
             name: "nan",
@@ -331,7 +331,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "gpu_memory_absurd",
             bytes: replaced("memory: 79.19GiB", "memory: 17179869184GiB"),
-            outcome: F("SCH"),
+            outcome: F("SCH004"),
         },
         Case {
             name: "escape_sequences",
