@@ -52,9 +52,11 @@ echo "== memmath $("$BIN" --version)"
 "$BIN" report "$SPEC" --format json | "$PY" -c '
 import json, sys
 p = json.load(sys.stdin); c = p["classes"][0]
-print(f"  weights  {p[\"weights\"][\"total_bytes\"]:>16,} B")
-print(f"  kv cache {c[\"required_concurrency\"] * c[\"kv_bytes_per_sequence\"]:>16,} B  (8 x {c[\"kv_bytes_per_sequence\"]:,})")
-print(f"  activation peak (vLLM profiling run) {p[\"per_gpu\"][\"activation_peak_bytes\"]:,} B")'
+w = p["weights"]["total_bytes"]; per = c["kv_bytes_per_sequence"]; n = c["required_concurrency"]
+act = p["per_gpu"]["activation_peak_bytes"]
+print(f"  weights  {w:>16,} B")
+print(f"  kv cache {n * per:>16,} B  ({n} x {per:,})")
+print(f"  activation peak (vLLM profiling run) {act:,} B")'
 start=$(date +%s%N)
 for (( i = 0; i < N; i++ )); do
   "$BIN" report "$SPEC" --format json >/dev/null
