@@ -317,6 +317,31 @@ fn hardware_output_is_deterministic() {
 }
 
 #[test]
+fn hw_names_are_known_to_suppressions_with_or_without_hardware() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(H100_SPEC).expect("spec");
+    let suppressed = text.replacen(
+        "  gpu_memory_utilization:",
+        "  # memmath: ignore[free-memory-below-plan] a notebook shares this GPU\n  gpu_memory_utilization:",
+        1,
+    );
+    let spec = dir.path().join("by-name.yaml");
+    std::fs::write(&spec, suppressed).expect("write");
+    for extra in [&[][..], &["--probe-snapshot", BUSY][..]] {
+        let out = memmath()
+            .arg("check")
+            .arg(&spec)
+            .args(["--output-format", "concise"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("SUP00"), "{extra:?}: {stdout}");
+        assert!(!stdout.contains("HW003"), "{extra:?}: {stdout}");
+    }
+}
+
+#[test]
 fn hw_findings_honour_inline_suppressions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(H100_SPEC).expect("spec");
