@@ -36,10 +36,19 @@ pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, Strin
                 .map_err(|e| format!("{}: invalid GPU snapshot: {e}", path.display()))?;
             probe.snapshot()
         }
-        None => match std::env::var_os(NVML_LIBRARY_ENV) {
-            Some(lib) => NvmlProbe::with_library(lib).snapshot(),
-            None => NvmlProbe::new().snapshot(),
-        },
+        None => {
+            let probed = match std::env::var_os(NVML_LIBRARY_ENV) {
+                Some(lib) => NvmlProbe::with_library(lib).snapshot(),
+                None => NvmlProbe::new().snapshot(),
+            };
+            // An engine started from this shell sees only these GPUs. A
+            // replayed snapshot is another machine's: the variable is not
+            // applied to it.
+            match std::env::var("CUDA_VISIBLE_DEVICES") {
+                Ok(v) => probed.map(|s| hardware::apply_cuda_visible_devices(s, &v)),
+                Err(_) => probed,
+            }
+        }
     };
     probe_result.map_err(|e| e.to_string())
 }

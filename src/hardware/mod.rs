@@ -17,6 +17,7 @@ mod observe;
 mod render;
 mod replan;
 mod snapshot;
+mod visible;
 
 pub use checks::{check, check_with, LiveInputs, LiveReport, NVML_TOLERANCE_BASIS_POINTS};
 pub use codes::{apply_config, hardware_code, hardware_codes, HardwareCode};
@@ -27,6 +28,7 @@ pub use observe::{observe, Observation, ObservedDevice};
 pub use render::{live_html, live_markdown};
 pub use replan::{cuda_visible_estimate, replan_with, CudaVisibleEstimate};
 pub use snapshot::{SnapshotError, SnapshotProbe, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+pub use visible::apply_cuda_visible_devices;
 
 use crate::units::Bytes;
 use serde::{Deserialize, Serialize};
