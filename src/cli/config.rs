@@ -2,6 +2,7 @@
 //! for all, else the nearest memmath.toml above each spec (each file parsed
 //! once), with the CLI's `--select`/`--ignore` on top.
 
+use super::files::{read_text, CONFIG_LIMIT};
 use super::load::spec_dir;
 use memmath::rules::{load_config_at, RulesConfig};
 use std::collections::BTreeMap;
@@ -67,7 +68,7 @@ impl ConfigCache {
 }
 
 fn read_config(path: &Path) -> Result<RulesConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text(path, CONFIG_LIMIT)?;
     let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let root = abs.parent().unwrap_or(Path::new("/"));
     load_config_at(&text, root).map_err(|e| format!("{}: {e}", path.display()))

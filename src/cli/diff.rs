@@ -4,6 +4,7 @@
 
 use super::args::{DiffArgs, DiffFormat};
 use super::config::ConfigCache;
+use super::files::read_bounded;
 use super::output::write_output;
 use super::report::{analyze_file, exit_for};
 use super::ExitStatus;
@@ -33,8 +34,15 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
     ))
 }
 
+/// Largest JSON plan or spec `diff` reads.
+const PLAN_LIMIT: u64 = 16 << 20;
+
 fn side(path: &Path, configs: &mut ConfigCache) -> Result<DiffSide, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Bounded: a JSON plan of many specs can outgrow a spec, but not 16 MiB;
+    // anything larger goes to the spec reader, which reports SYN003.
+    let bytes = read_bounded(path, PLAN_LIMIT)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .unwrap_or_default();
     // Not UTF-8: not a JSON plan; the spec reader reports it as a finding.
     if let Ok(text) = std::str::from_utf8(&bytes) {
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();

@@ -4,7 +4,7 @@
 
 use super::args::{FailOn, ReportArgs, ReportFormat};
 use super::config::ConfigCache;
-use super::files::RealFiles;
+use super::files::{read_text, RealFiles};
 use super::load::{load_spec, spec_dir, Loaded};
 use super::output::write_output;
 use super::walk::collect_specs;
@@ -110,11 +110,14 @@ fn json(
     Ok(s)
 }
 
+/// A report template is a few KiB; 16 MiB is far past any real one.
+const TEMPLATE_LIMIT: u64 = 16 << 20;
+
 fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result<String, String> {
     let template = match dir {
         Some(d) => {
             let path = d.join(format.template_name());
-            Some(std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+            Some(read_text(&path, TEMPLATE_LIMIT)?)
         }
         None => None,
     };

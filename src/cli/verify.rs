@@ -7,7 +7,7 @@
 
 use super::args::{VerifyArgs, VerifyFormat};
 use super::config::ConfigCache;
-use super::files::RealFiles;
+use super::files::{read_text, RealFiles};
 use super::load::{load_spec, Loaded};
 use super::proctree;
 use super::ExitStatus;
@@ -25,13 +25,16 @@ use std::path::{Path, PathBuf};
 /// loader's `libnvidia-ml.so.1` (unusual driver installs; tests).
 pub const NVML_LIBRARY_ENV: &str = "MEMMATH_NVML_LIBRARY";
 
+/// A snapshot of even a 64-GPU machine is a few hundred KiB.
+const SNAPSHOT_LIMIT: u64 = 16 << 20;
+
 /// The GPUs to compare with: a snapshot file's, or NVML's. Errors are the
 /// tool failing (exit 2) and name the file or libnvidia-ml.
 pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, String> {
     let probe_result = match probe_snapshot {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read snapshot: {e}", path.display()))?;
+            let text = read_text(path, SNAPSHOT_LIMIT)
+                .map_err(|e| format!("cannot read snapshot: {e}"))?;
             let probe = SnapshotProbe::from_json(&text)
                 .map_err(|e| format!("{}: invalid GPU snapshot: {e}", path.display()))?;
             probe.snapshot()

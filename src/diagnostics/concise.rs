@@ -1,14 +1,14 @@
 //! `concise`: one line per finding, `file:line:col: CODE [severity] message`,
 //! then a summary line (the shape editors and `grep` expect).
 
-use super::{ordered, summary_line, FileFindings};
+use super::{ordered, summary_line, terminal_safe, FileFindings};
 
 pub(super) fn render(files: &[FileFindings]) -> String {
     let mut out = String::new();
     for f in ordered(files) {
         out.push_str(&format!(
             "{}:{}:{}: {} [{}] {}\n",
-            f.file,
+            terminal_safe(&f.file, &[]),
             f.line,
             f.column,
             f.code,

@@ -1,5 +1,6 @@
 //! The finding type and its severity (keys of design.md section 4).
 
+use super::safe_text::terminal_safe;
 use crate::source::{SourceFile, Span};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -117,7 +118,7 @@ impl LocatedFinding {
         if self.pointer.is_empty() {
             self.name.clone()
         } else {
-            format!("{} ({})", self.name, self.pointer)
+            format!("{} ({})", self.name, terminal_safe(&self.pointer, &[]))
         }
     }
 
@@ -127,8 +128,10 @@ impl LocatedFinding {
             code: finding.code.clone(),
             name: finding.name.clone(),
             severity: finding.severity,
-            message: finding.message.clone(),
-            fix: finding.fix.clone(),
+            // Messages quote user text (keys, class names): never let it drive
+            // the terminal or reorder what a reviewer reads.
+            message: terminal_safe(&finding.message, &['\n']),
+            fix: finding.fix.as_deref().map(|f| terminal_safe(f, &['\n'])),
             file: source.name.clone(),
             pointer: finding.pointer.clone(),
             line,

@@ -1,7 +1,9 @@
 //! `full`: a miette code frame per finding, the offending key or value
 //! underlined, the computed fix as a help line, then a summary line.
 
-use super::{ordered, summary_line, FileFindings, LocatedFinding, RenderOptions, Severity};
+use super::{
+    ordered, summary_line, terminal_safe, FileFindings, LocatedFinding, RenderOptions, Severity,
+};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
@@ -19,7 +21,11 @@ pub(super) fn render(files: &[FileFindings], opts: &RenderOptions) -> String {
         .with_urls(false);
     let mut out = String::new();
     for file in files {
-        let source = NamedSource::new(file.source.name.clone(), file.source.text.clone());
+        // Same byte length as the source, so spans still point at the right text.
+        let source = NamedSource::new(
+            terminal_safe(&file.source.name, &[]),
+            terminal_safe(&file.source.text, &['\n', '\r', '\t']),
+        );
         for f in ordered(std::slice::from_ref(file)) {
             let diag = FindingDiagnostic {
                 finding: f,
@@ -31,7 +37,11 @@ pub(super) fn render(files: &[FileFindings], opts: &RenderOptions) -> String {
                 // A frame that cannot be drawn still gets its one-line form.
                 one = format!(
                     "{}:{}:{}: {} {}\n",
-                    f.file, f.line, f.column, f.code, f.message
+                    terminal_safe(&f.file, &[]),
+                    f.line,
+                    f.column,
+                    f.code,
+                    f.message
                 );
             }
             out.push_str(&one);

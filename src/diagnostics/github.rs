@@ -1,7 +1,7 @@
 //! `github`: GitHub Actions workflow commands (`::error file=..,line=..,col=..,title=..::msg`),
 //! errors first so the annotations GitHub keeps (it caps them) are the important ones.
 
-use super::{ordered, FileFindings, Severity};
+use super::{ordered, terminal_safe, FileFindings, Severity};
 
 pub(super) fn render(files: &[FileFindings]) -> String {
     let mut all = ordered(files);
@@ -20,7 +20,7 @@ pub(super) fn render(files: &[FileFindings]) -> String {
         }
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
-            escape_property(&f.file),
+            escape_property(&terminal_safe(&f.file, &[])),
             f.line,
             f.column,
             escape_property(&format!("{} {}", f.code, f.name)),

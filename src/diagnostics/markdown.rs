@@ -1,7 +1,7 @@
 //! `markdown`: a findings table for a PR comment or a job summary. User text is
 //! escaped: `|` would split a cell, and HTML would be rendered by GitHub.
 
-use super::{ordered, summary_line, FileFindings};
+use super::{ordered, summary_line, terminal_safe, FileFindings};
 
 pub(super) fn render(files: &[FileFindings]) -> String {
     let mut out = String::from("## memmath check\n\n");
@@ -15,7 +15,7 @@ pub(super) fn render(files: &[FileFindings]) -> String {
                 f.severity,
                 cell(&f.code),
                 cell(&f.name),
-                cell(&f.file),
+                cell(&terminal_safe(&f.file, &[])),
                 f.line,
                 f.column,
                 cell(&f.message),

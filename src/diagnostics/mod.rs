@@ -12,11 +12,13 @@ mod full;
 mod github;
 mod json;
 mod markdown;
+mod safe_text;
 mod sarif;
 mod summary;
 
 pub use codes::{find_input_code, CodeInfo, INPUT_CODES};
 pub use finding::{Finding, LocatedFinding, Severity};
+pub use safe_text::terminal_safe;
 pub use summary::{statistics, summary_line, Counts};
 
 use crate::source::SourceFile;

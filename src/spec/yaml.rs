@@ -7,7 +7,7 @@
 //! `serde_json::Value` (what the schema validates) and a map from JSON pointer to
 //! the key and value spans (what findings underline). docs/spec.md records why.
 
-use super::load::{syn001, syn003};
+use super::load::{syn001, syn003, too_large, MAX_SPEC_BYTES};
 use crate::diagnostics::{Finding, Severity};
 use crate::source::{SourceFile, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -79,6 +79,11 @@ pub fn escape_pointer_token(token: &str) -> String {
 /// Parse YAML source into a [`SpannedDoc`], or SYN findings.
 pub fn parse(source: &SourceFile) -> Result<SpannedDoc, Vec<Finding>> {
     let text = source.text.as_str();
+    // The CLI refuses big files before reading them; embedders, fuzzers and
+    // `report`/`diff` callers that build a SourceFile themselves get the same bound.
+    if text.len() as u64 > MAX_SPEC_BYTES {
+        return Err(vec![too_large(text.len() as u64)]);
+    }
     if !has_content(text) {
         return Err(vec![syn001(
             "the file has no YAML content; a memmath spec is a mapping that starts with `apiVersion: memmath/v1`",
@@ -574,6 +579,16 @@ mod tests {
             block.push_str("a:\n");
         }
         assert_eq!(err(&block)[0].code, "SYN003");
+    }
+
+    #[test]
+    fn oversized_text_is_syn003_without_parsing() {
+        let mut text = String::from("a: [");
+        text.push_str(&"{}, ".repeat(300_000));
+        text.push(']');
+        let f = err(&text);
+        assert_eq!(f[0].code, "SYN003", "{f:?}");
+        assert!(f[0].message.contains("bytes"), "{f:?}");
     }
 
     #[test]
