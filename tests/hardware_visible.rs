@@ -41,3 +41,31 @@ fn source_records_the_variable() {
     let snap = apply_cuda_visible_devices(snapshot(vec![h100(0)]), "0");
     assert_eq!(snap.source, "test (CUDA_VISIBLE_DEVICES=0)");
 }
+
+#[test]
+fn hw002_counts_only_visible_devices() {
+    use memmath::hardware::{check_with, LiveInputs};
+    let snap = apply_cuda_visible_devices(snapshot((0..8).map(h100).collect()), "4,5,6");
+    let spec = spec(spec_json(4));
+    let resolved = resolved(resolved_json());
+    let plan = plan_for(H100_CUDA, 4);
+    let r = check_with(
+        LiveInputs {
+            spec: &spec,
+            resolved: &resolved,
+            plan: Some(&plan),
+        },
+        &snap,
+        fake_compute,
+    );
+    let f: Vec<_> = r.findings.iter().filter(|f| f.code == "HW002").collect();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message
+            .contains("3 are visible here (CUDA_VISIBLE_DEVICES)"),
+        "{}",
+        f[0].message
+    );
+    let used: Vec<u32> = r.section.devices.iter().map(|d| d.index).collect();
+    assert_eq!(used, [4, 5, 6]);
+}
