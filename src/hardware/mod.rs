@@ -14,7 +14,6 @@ mod live;
 mod names;
 mod nvml;
 mod observe;
-mod render;
 mod replan;
 mod snapshot;
 mod visible;
@@ -25,7 +24,6 @@ pub use live::{live_findings, live_report, LiveDevice, LiveSection, ReplanSummar
 pub use names::{gpu_names_equal, gpu_names_match, normalize_gpu_name, NormalizedGpuName};
 pub use nvml::NvmlProbe;
 pub use observe::{observe, Observation, ObservedDevice};
-pub use render::{live_html, live_markdown};
 pub use replan::{cuda_visible_estimate, replan_with, CudaVisibleEstimate};
 pub use snapshot::{SnapshotError, SnapshotProbe, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use visible::apply_cuda_visible_devices;
