@@ -248,6 +248,7 @@ pub fn classes(
             (d.required as f64 * d.kv as f64) / deployment_pool as f64
         };
         out.push(ClassPlan {
+            sized: true,
             name: c.name.clone(),
             percentile: pct.as_str().to_string(),
             prompt_tokens: d.prompt,

@@ -129,6 +129,11 @@ pub struct KvCachePlan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassPlan {
     pub name: String,
+    /// false when the spec gives neither the planning percentile nor its p95
+    /// fallback for prompt or output tokens: the class cannot be sized, never
+    /// fits, and is left out of `replicas_needed` (rule TRF001 names it).
+    #[serde(default = "sized_default")]
+    pub sized: bool,
     pub percentile: String,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -192,4 +197,8 @@ pub struct Assumption {
     pub field: String,
     pub value: String,
     pub source: String,
+}
+
+fn sized_default() -> bool {
+    true
 }
