@@ -62,7 +62,7 @@ pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis,
 }
 
 /// [`analyze_file`], plus the live hardware checks when a snapshot is given.
-fn analyze_file_with(
+pub(super) fn analyze_file_with(
     path: &Path,
     rules: &RulesConfig,
     snapshot: Option<&hardware::Snapshot>,
