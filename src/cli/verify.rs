@@ -68,6 +68,8 @@ pub fn hardware_snapshot(
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
+    // A spec that cannot be read is the first thing to report (exit 2).
+    std::fs::metadata(&args.spec).map_err(|e| format!("{}: {e}", args.spec.display()))?;
     // Probe before analysing: without NVML there is nothing to verify, and the
     // failure must not hide behind spec findings.
     let snapshot = acquire_snapshot(args.probe_snapshot.as_deref())?;
