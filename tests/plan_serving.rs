@@ -4,7 +4,7 @@ mod plan_support;
 
 use memmath::spec::{Quantization, WeightDtype};
 use plan_support::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn llama_8b_on_h100_default_vllm() {
@@ -103,7 +103,8 @@ fn classes_follow_section_4b() {
         p.classes[2].tokens_per_sequence, 0,
         "mean/p50 never used (TRF001)"
     );
-    for c in &p.classes {
+    assert!(!p.classes[2].sized, "no p99/p95: unsized");
+    for c in p.classes.iter().filter(|c| c.sized) {
         assert_eq!(c.fits, c.max_concurrency >= c.required_concurrency);
         assert_eq!(c.replicas_needed, p.classes[0].replicas_needed);
     }
@@ -115,6 +116,65 @@ fn classes_follow_section_4b() {
     // Whole-deployment shares sum below 1 (1.278M tokens in 2 x 671K): the
     // miss comes from per-replica rounding, ceil(5 / 2) = 3 long documents.
     assert!(share > 0.9 && share < 1.0, "{share}");
+}
+
+#[test]
+fn a_class_without_its_percentile_or_p95_is_unsized_and_never_fits() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    );
+    let chat = json!({"name": "chat", "prompt_tokens": {"p99": 8000},
+        "output_tokens": {"p95": 1000}, "concurrency": 4});
+    let with = |other: Value| {
+        plan(
+            &serving(json!({"serving": {"max_model_len": 32768},
+                "traffic": {"plan_percentile": "p99", "classes": [chat.clone(), other]}})),
+            &r,
+        )
+    };
+    // Output has only mean/p50: never used (design.md 4b), so unsized.
+    let p = with(json!({"name": "no-tail", "prompt_tokens": {"p99": 4000},
+        "output_tokens": {"mean": 300, "p50": 200}, "concurrency": 1_000_000}));
+    let (c, u) = (&p.classes[0], &p.classes[1]);
+    assert!(c.sized && !u.sized);
+    assert!(!u.fits);
+    assert_eq!(u.replicas_needed, None);
+    assert_eq!(u.max_concurrency, 0);
+    assert_eq!(u.kv_bytes_per_sequence, 0);
+    assert_eq!(u.pool_share, 0.0);
+    // The unsized class takes nothing from the others: chat plans exactly as
+    // it does alone, and its replicas_needed ignores the 1M unsized sequences.
+    let alone = plan(
+        &serving(json!({"serving": {"max_model_len": 32768},
+            "traffic": {"plan_percentile": "p99", "classes": [chat.clone()]}})),
+        &r,
+    );
+    assert_eq!(c.max_concurrency, alone.classes[0].max_concurrency);
+    assert_eq!(c.replicas_needed, Some(1));
+    assert!(c.fits);
+    // Prompt missing too (p99 plan, only p50 given): same.
+    let p = with(json!({"name": "p50-only", "prompt_tokens": {"p50": 4000},
+        "output_tokens": {"p99": 100}, "concurrency": 3}));
+    assert!(!p.classes[1].sized && !p.classes[1].fits);
+    // A p95-only class at p99 is sized (the one fallback).
+    let p = with(json!({"name": "p95", "prompt_tokens": {"p95": 4000},
+        "output_tokens": {"p95": 100}, "concurrency": 3}));
+    assert!(p.classes[1].sized);
+    assert_eq!(p.classes[1].tokens_per_sequence, 4100);
+    // Planning at p95: a p99-only class has no p95 and is unsized.
+    let p = plan(
+        &serving(json!({"serving": {"max_model_len": 32768},
+            "traffic": {"plan_percentile": "p95", "classes": [
+                {"name": "p99-only", "prompt_tokens": {"p99": 4000},
+                 "output_tokens": {"p99": 100}, "concurrency": 3}]}})),
+        &r,
+    );
+    assert!(!p.classes[0].sized && !p.classes[0].fits);
+    assert_eq!(p.classes[0].replicas_needed, None);
 }
 
 #[test]

@@ -148,6 +148,9 @@ pub fn blocks(
 
 /// A request class with its planning numbers, before fitting.
 struct Demand {
+    /// false when prompt or output has neither the planning percentile nor
+    /// its p95 fallback (design.md section 4b: p99 -> p95 only).
+    sized: bool,
     tokens: u64,
     prompt: u64,
     output: u64,
@@ -158,6 +161,12 @@ struct Demand {
 /// Per-class plans (design.md section 4b). Packing is per engine instance: an
 /// instance (one of `data` per replica) holds whole sequences; each class's
 /// load per instance is ceil(required / instances).
+///
+/// A class whose prompt or output lacks both the planning percentile and its
+/// p95 fallback is unsized (`sized: false`): it takes no KV in the fit of the
+/// others and is left out of their `replicas_needed`; it has `fits: false`,
+/// `replicas_needed: None`, `max_concurrency: 0`, `kv_bytes_per_sequence: 0`
+/// and `pool_share: 0` (rule TRF001 names it).
 #[allow(clippy::too_many_arguments)]
 pub fn classes(
     a: &Architecture,
@@ -172,19 +181,30 @@ pub fn classes(
         .classes
         .iter()
         .map(|c: &RequestClass| -> MathResult<Demand> {
-            let prompt = c.prompt_tokens.at(pct).unwrap_or(0);
-            let output = c.output_tokens.at(pct).unwrap_or(0);
+            // `at` is the planning percentile with the p99 -> p95 fallback and
+            // nothing else (never mean or p50: design.md section 4b).
+            let (p, o) = (c.prompt_tokens.at(pct), c.output_tokens.at(pct));
+            let sized = p.is_some() && o.is_some();
+            let prompt = p.unwrap_or(0);
+            let output = o.unwrap_or(0);
             let tokens = add(prompt, output)?;
-            let kv = kv_cache::bytes_per_sequence(
-                a,
-                r,
-                tokens,
-                e.block_size,
-                e.max_num_batched_tokens,
-                e.max_model_len,
-            )?;
+            // An unsized class has no length to plan: it is given no KV (0 B),
+            // so it takes nothing from the others' pool; it never fits.
+            let kv = if sized {
+                kv_cache::bytes_per_sequence(
+                    a,
+                    r,
+                    tokens,
+                    e.block_size,
+                    e.max_num_batched_tokens,
+                    e.max_model_len,
+                )?
+            } else {
+                0
+            };
             let required = ceil_times(c.concurrency, c.burst.unwrap_or(1.0))?;
             Ok(Demand {
+                sized,
                 tokens,
                 prompt,
                 output,
@@ -199,14 +219,19 @@ pub fn classes(
     let fits_with = |replica_count: u64| -> MathResult<bool> {
         let inst = mul(replica_count, instances_per_replica.max(1))?;
         let mut used = 0u64;
-        for d in &demands {
+        for d in demands.iter().filter(|d| d.sized) {
             let load = ceil_div(d.required, inst)?;
             used = add(used, mul(load, d.kv)?)?;
         }
         Ok(used <= pool_bytes)
     };
     let replicas_needed = {
-        let max_required = demands.iter().map(|d| d.required).max().unwrap_or(0);
+        let max_required = demands
+            .iter()
+            .filter(|d| d.sized)
+            .map(|d| d.required)
+            .max()
+            .unwrap_or(0);
         let hi = max_required.max(1);
         if !fits_with(hi)? {
             None
@@ -227,17 +252,24 @@ pub fn classes(
     for (i, (c, d)) in traffic.classes.iter().zip(&demands).enumerate() {
         let mut others = 0u64;
         for (j, o) in demands.iter().enumerate() {
-            if j != i {
+            if j != i && o.sized {
                 others = add(others, mul(ceil_div(o.required, instances)?, o.kv)?)?;
             }
         }
         let room = pool_bytes.saturating_sub(others);
         // A zero-token class costs no KV: only the engine's sequence cap binds.
-        let max_concurrency = match room.checked_div(d.kv) {
-            Some(n) => mul(n, instances)?,
-            None => mul(e.max_num_seqs, instances)?,
+        // An unsized class holds no sequences: it cannot be planned.
+        let max_concurrency = if !d.sized {
+            0
+        } else {
+            match room.checked_div(d.kv) {
+                Some(n) => mul(n, instances)?,
+                None => mul(e.max_num_seqs, instances)?,
+            }
         };
-        let pool_share = if deployment_pool == 0 {
+        let pool_share = if !d.sized {
+            0.0
+        } else if deployment_pool == 0 {
             // No pool at all: any demand is "all of it and more".
             if d.required > 0 && d.kv > 0 {
                 f64::MAX
@@ -248,7 +280,7 @@ pub fn classes(
             (d.required as f64 * d.kv as f64) / deployment_pool as f64
         };
         out.push(ClassPlan {
-            sized: true,
+            sized: d.sized,
             name: c.name.clone(),
             percentile: pct.as_str().to_string(),
             prompt_tokens: d.prompt,
@@ -258,8 +290,8 @@ pub fn classes(
             required_concurrency: d.required,
             per_replica_concurrency: ceil_div(d.required, replicas.max(1))?,
             max_concurrency,
-            fits: max_concurrency >= d.required,
-            replicas_needed,
+            fits: d.sized && max_concurrency >= d.required,
+            replicas_needed: if d.sized { replicas_needed } else { None },
             pool_share,
         });
     }
