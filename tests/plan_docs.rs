@@ -83,6 +83,12 @@ fn worked_example_matches_the_doc() {
     for c in &p.classes {
         has(&n(c.kv_bytes_per_sequence));
         has(&n(c.max_concurrency));
+        // pool_share is per instance: ceil(required / instances) x kv / pool.
+        has(&format!("{:.0}%", c.pool_share * 100.0));
+        let load = c
+            .required_concurrency
+            .div_ceil(p.gpu.replicas * p.gpu.engine_instances_per_replica);
+        has(&n(load * c.kv_bytes_per_sequence));
     }
 }
 

@@ -71,17 +71,20 @@ fn negative_kv_when_the_model_does_not_fit() {
 
 #[test]
 fn classes_follow_section_4b() {
-    let spec = serving(json!({
-    "parallelism": {"tensor": 4},
-    "serving": {"replicas": 2, "max_model_len": 131072},
-    "traffic": {"plan_percentile": "p99", "classes": [
-        {"name": "chat", "prompt_tokens": {"mean": 900, "p95": 3000, "p99": 6000},
-         "output_tokens": {"p95": 1000, "p99": 2000}, "concurrency": 64, "burst": 1.5},
-        {"name": "long-doc", "prompt_tokens": {"p95": 100000},
-         "output_tokens": {"p95": 2000}, "concurrency": 4, "burst": 1.25},
-        {"name": "no-tail", "prompt_tokens": {"mean": 500},
-         "output_tokens": {"mean": 100}, "concurrency": 10}
-    ]}}));
+    let spec_at = |replicas: u64| {
+        serving(json!({
+        "parallelism": {"tensor": 4},
+        "serving": {"replicas": replicas, "max_model_len": 131072},
+        "traffic": {"plan_percentile": "p99", "classes": [
+            {"name": "chat", "prompt_tokens": {"mean": 900, "p95": 3000, "p99": 6000},
+             "output_tokens": {"p95": 1000, "p99": 2000}, "concurrency": 64, "burst": 1.5},
+            {"name": "long-doc", "prompt_tokens": {"p95": 100000},
+             "output_tokens": {"p95": 2000}, "concurrency": 4, "burst": 1.25},
+            {"name": "no-tail", "prompt_tokens": {"mean": 500},
+             "output_tokens": {"mean": 100}, "concurrency": 10}
+        ]}}))
+    };
+    let spec = spec_at(2);
     let r = resolved(
         llama31_70b(),
         WeightDtype::Fp8,
@@ -113,9 +116,22 @@ fn classes_follow_section_4b() {
     assert!(!chat.fits);
     assert_eq!(chat.replicas_needed, Some(3));
     let share: f64 = p.classes.iter().map(|c| c.pool_share).sum();
-    // Whole-deployment shares sum below 1 (1.278M tokens in 2 x 671K): the
-    // miss comes from per-replica rounding, ceil(5 / 2) = 3 long documents.
-    assert!(share > 0.9 && share < 1.0, "{share}");
+    // Shares are of one instance's pool at the per-instance load the fit uses
+    // (48 chat + ceil(5 / 2) = 3 long documents = 690K tokens in ~671K): they
+    // sum above 1 exactly when the classes do not fit.
+    assert!(share > 1.0 && share < 1.1, "{share}");
+    let pool = p.per_gpu.kv_cache_bytes as f64;
+    let want = 48.0 * chat.kv_bytes_per_sequence as f64;
+    assert!(
+        rel(chat.pool_share * pool, want) < 1e-4,
+        "{}",
+        chat.pool_share
+    );
+    // At 3 replicas both fit and the shares sum to at most 1.
+    let p3 = plan(&spec_at(3), &r);
+    assert!(p3.classes[..2].iter().all(|c| c.fits));
+    let share3: f64 = p3.classes.iter().map(|c| c.pool_share).sum();
+    assert!(share3 <= 1.0, "{share3}");
 }
 
 #[test]

@@ -215,7 +215,6 @@ pub fn classes(
         .collect::<MathResult<_>>()?;
     let replicas = e.replicas;
     let instances = mul(replicas, instances_per_replica.max(1))?;
-    let deployment_pool = mul(pool_bytes, instances)?;
     let fits_with = |replica_count: u64| -> MathResult<bool> {
         let inst = mul(replica_count, instances_per_replica.max(1))?;
         let mut used = 0u64;
@@ -267,17 +266,22 @@ pub fn classes(
                 None => mul(e.max_num_seqs, instances)?,
             }
         };
+        // Share of one engine instance's pool at required load, the same load
+        // the fit uses: pool_share = ceil(required / (replicas x instances per
+        // replica)) x kv / pool_bytes_per_instance (design.md section 4b), so
+        // per_gpu.kv_cache_bytes x the shares (report, TRF003) agrees with fits.
+        let load_bytes = mul(ceil_div(d.required, instances)?, d.kv)?;
         let pool_share = if !d.sized {
             0.0
-        } else if deployment_pool == 0 {
+        } else if pool_bytes == 0 {
             // No pool at all: any demand is "all of it and more".
-            if d.required > 0 && d.kv > 0 {
+            if load_bytes > 0 {
                 f64::MAX
             } else {
                 0.0
             }
         } else {
-            (d.required as f64 * d.kv as f64) / deployment_pool as f64
+            load_bytes as f64 / pool_bytes as f64
         };
         out.push(ClassPlan {
             sized: d.sized,

@@ -151,7 +151,9 @@ pub struct ClassPlan {
     /// Smallest replica count at which every class fits (None: never, e.g. a
     /// sequence longer than one instance's cache).
     pub replicas_needed: Option<u64>,
-    /// Fraction of the deployment's KV pool this class needs at required load.
+    /// Fraction of one engine instance's KV pool this class needs at required
+    /// load: ceil(required / (replicas x instances per replica)) x
+    /// kv_bytes_per_sequence / pool bytes per instance (the load `fits` uses).
     pub pool_share: f64,
 }
 
