@@ -270,6 +270,46 @@ fn expert_parallel_spreads_whole_experts() {
 }
 
 #[test]
+fn per_gpu_breakdown_sums_to_total_for_every_engine() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    );
+    for engine in [
+        json!({"engine": "vllm", "engine_version": "0.11"}),
+        json!({"engine": "vllm", "engine_version": "0.21"}),
+        json!({"engine": "sglang"}),
+        json!({"engine": "tensorrt-llm"}),
+        json!({"engine": "generic"}),
+    ] {
+        for tp in [1u64, 2] {
+            let mut serving_json = engine.clone();
+            serving_json["max_model_len"] = json!(8192);
+            let p = plan(
+                &serving(json!({"parallelism": {"tensor": tp}, "serving": serving_json})),
+                &r,
+            );
+            let g = &p.per_gpu;
+            assert!(g.kv_cache_bytes > 0, "{engine} tp {tp}: fits");
+            let sum = g.weights_bytes.get() as u128
+                + g.activation_peak_bytes.get() as u128
+                + g.runtime_bytes.get() as u128
+                + g.kv_cache_bytes.max(0) as u128
+                + g.free_bytes.get() as u128;
+            let total = g.total_bytes.get() as u128;
+            // Within rounding (floors of fractions).
+            assert!(
+                sum.abs_diff(total) <= 2,
+                "{engine} tp {tp}: {sum} != {total}"
+            );
+        }
+    }
+}
+
+#[test]
 fn engines_budget_differently() {
     let r = resolved(
         llama31_8b(),
@@ -281,9 +321,19 @@ fn engines_budget_differently() {
     let total = 85_031_714_816u64;
     let sg = plan(&serving(json!({"serving": {"engine": "sglang"}})), &r);
     assert_eq!(sg.per_gpu.memory_fraction, 0.88);
+    // SGLang: budget = f x (M - runtime) (profile_max_num_token measures
+    // against memory free after the CUDA context and NCCL), KV = budget - W.
+    let g = &sg.per_gpu;
+    let want =
+        ((total - g.runtime_bytes.get()) as u128 * 88 / 100) as i64 - g.weights_bytes.get() as i64;
+    assert!(
+        (g.kv_cache_bytes - want).abs() <= 1,
+        "{} vs {want}",
+        g.kv_cache_bytes
+    );
     assert_eq!(
-        sg.per_gpu.kv_cache_bytes,
-        (total * 88 / 100) as i64 - sg.per_gpu.weights_bytes.get() as i64
+        g.free_bytes.get(),
+        total - g.budget_bytes.get() - g.activation_peak_bytes.get() - g.runtime_bytes.get()
     );
     let trt = plan(&serving(json!({"serving": {"engine": "tensorrt-llm"}})), &r);
     let g = &trt.per_gpu;

@@ -5,9 +5,17 @@
 //! - vLLM: `M x gpu_memory_utilization`, then KV = budget - weights -
 //!   activation peak - non-torch (vllm/v1/worker/gpu_worker.py
 //!   `determine_available_memory`);
-//! - SGLang: `M x mem_fraction_static` covers weights + KV pool only
-//!   (sglang/srt/model_executor/model_runner.py `profile_max_num_token`), so
-//!   KV = budget - weights; activations and graphs live in the rest;
+//! - SGLang: `mem_fraction_static` of the memory free once the CUDA context
+//!   and NCCL are up covers weights + KV pool only. In
+//!   python/sglang/srt/model_executor/model_runner.py `profile_max_num_token`,
+//!   `rest_memory = available_gpu_memory - total_gpu_memory x (1 -
+//!   mem_fraction_static)`, where `available_gpu_memory` is free memory after
+//!   the weights load and `total_gpu_memory` is `min_per_gpu_memory`, the free
+//!   memory measured in `init_torch_distributed` after the distributed
+//!   environment (CUDA context, NCCL) is initialised. With runtime `R` and
+//!   weights `W`: KV = (M - R - W) - (M - R)(1 - f) = f x (M - R) - W, so the
+//!   budget (weights + KV) is `f x (M - R)`; activations, runtime and graphs
+//!   live in the rest, and free = M - budget - activations - runtime;
 //! - TensorRT-LLM: KV = `free_gpu_memory_fraction x (M - weights - activations
 //!   - runtime)` (tensorrt_llm KvCacheConfig docs);
 //! - generic: `M x (1 - headroom)` minus everything else.
@@ -29,6 +37,11 @@ use crate::spec::{Engine, RequestClass, TrafficSpec};
 pub struct Budget {
     pub budget: u64,
     pub kv_bytes: i64,
+    /// What the engine leaves untouched on the GPU (`per_gpu.free_bytes`):
+    /// M - budget, and for SGLang, whose budget excludes activations and
+    /// runtime, M - budget - activations - runtime (saturating), so weights +
+    /// activations + runtime + max(KV, 0) + free = M on a plan that fits.
+    pub free: u64,
 }
 
 /// Compute the engine's budget and the KV memory left (may be negative).
@@ -46,13 +59,19 @@ pub fn budget(
             Budget {
                 budget,
                 kv_bytes: signed(budget, others),
+                free: total.saturating_sub(budget),
             }
         }
         Engine::Sglang => {
-            let budget = floor_times(total, e.memory_fraction)?;
+            // budget = f x (M - R) (profile_max_num_token, see the module doc).
+            let budget = floor_times(total.saturating_sub(runtime), e.memory_fraction)?;
             Budget {
                 budget,
                 kv_bytes: signed(budget, weights),
+                free: total
+                    .saturating_sub(budget)
+                    .saturating_sub(activations)
+                    .saturating_sub(runtime),
             }
         }
         Engine::TensorrtLlm => {
@@ -70,6 +89,7 @@ pub fn budget(
             Budget {
                 budget,
                 kv_bytes: kv,
+                free: total.saturating_sub(budget),
             }
         }
     })

@@ -396,7 +396,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         activation_peak_bytes: Bytes(act),
         runtime_bytes: Bytes(rt.in_budget),
         kv_cache_bytes: b.kv_bytes,
-        free_bytes: Bytes(total.saturating_sub(b.budget)),
+        free_bytes: Bytes(b.free),
         memory_fraction: e.memory_fraction,
         cuda_graphs_outside_budget_bytes: Bytes(rt.cuda_graphs_outside_budget),
     };

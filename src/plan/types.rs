@@ -95,7 +95,8 @@ pub struct PerGpu {
     pub runtime_bytes: Bytes,
     /// Signed: negative means the engine will not start.
     pub kv_cache_bytes: i64,
-    /// total - budget: what the engine leaves untouched.
+    /// What the engine leaves untouched: total - budget (SGLang, whose budget
+    /// holds only weights + KV: total - budget - activations - runtime).
     pub free_bytes: Bytes,
     /// The engine's memory fraction used for the budget (generic: 1 - headroom).
     pub memory_fraction: f64,
