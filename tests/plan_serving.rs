@@ -385,6 +385,44 @@ fn absurd_inputs_are_findings_not_panics() {
 }
 
 #[test]
+fn vllm_v1_big_gpu_defaults_exclude_the_a100() {
+    // vllm/engine/arg_utils.py: `device_memory >= 70 * GiB_bytes and "a100"
+    // not in device_name`: an 80 GB A100 gets 2048 / 256 like a small GPU.
+    let get = |g: memmath::catalog::GpuInfo| {
+        let r = resolved(llama31_8b(), WeightDtype::Bf16, Quantization::None, None, g);
+        let p = plan(&serving(json!({"serving": {"engine_version": "0.11"}})), &r);
+        let v = |f: &str| {
+            p.assumptions
+                .iter()
+                .find(|a| a.field == f)
+                .map(|a| a.value.clone())
+                .unwrap_or_default()
+        };
+        (
+            v("serving.max_num_batched_tokens"),
+            v("serving.max_num_seqs"),
+        )
+    };
+    let a100 = 85_899_345_920 - 500 * 1024 * 1024;
+    for name in ["NVIDIA A100-SXM4-80GB", "a100 80gb pcie"] {
+        assert_eq!(
+            get(gpu(name, a100)),
+            ("2048".into(), "256".into()),
+            "{name}"
+        );
+    }
+    // The catalogue id is checked too (an inline name may be anything).
+    let mut by_id = gpu("custom", a100);
+    by_id.id = "a100-sxm-80gb".into();
+    assert_eq!(get(by_id), ("2048".into(), "256".into()));
+    assert_eq!(get(h100()), ("8192".into(), "1024".into()));
+    assert_eq!(
+        get(gpu("NVIDIA H200", 150_000_000_000)),
+        ("8192".into(), "1024".into())
+    );
+}
+
+#[test]
 fn engine_defaults_are_recorded_with_sources() {
     let r = resolved(
         llama31_8b(),
