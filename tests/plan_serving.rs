@@ -48,7 +48,25 @@ fn vllm_budget_is_total_times_utilization_minus_everything() {
         kv.max_concurrency,
         kv.num_blocks as f64 / (131_072 / 16) as f64
     );
+    // The cache holds ~500K tokens, but Llama-3.1 takes at most 131,072
+    // (max_position_embeddings): the answer is capped there.
+    assert!(kv.capacity_tokens > 131_072);
+    assert_eq!(kv.max_model_len_that_fits, 131_072);
+    // Without a known limit it is the whole cache (one sequence, full layers).
+    let mut a = llama31_8b();
+    a.max_position_embeddings = None;
+    let p = plan(
+        &spec,
+        &resolved(a, WeightDtype::Bf16, Quantization::None, None, h100()),
+    );
+    let kv = p.kv_cache.expect("kv");
     assert_eq!(kv.max_model_len_that_fits, kv.capacity_tokens);
+    // A configured max_model_len above the limit (RoPE scaling) raises the cap.
+    let p = plan(
+        &serving(json!({"serving": {"gpu_memory_utilization": 0.9, "max_model_len": 262_144}})),
+        &r,
+    );
+    assert_eq!(p.kv_cache.expect("kv").max_model_len_that_fits, 262_144);
 }
 
 #[test]

@@ -145,7 +145,17 @@ pub fn blocks(
             Ok(b) if b <= avail
         )
     };
-    let (mut lo, mut hi) = (0u64, 1u64 << 40);
+    // Upper bound of the search: a max_model_len the model cannot take (beyond
+    // its max_position_embeddings) is no fix, so the answer is capped there;
+    // without a known limit, 2^40 tokens. A configured max_model_len above
+    // max_position_embeddings (RoPE scaling) raises the cap to itself, so a
+    // length that fits is never reported as not fitting because of the cap.
+    // max_model_len_that_fits = min(largest n that fits,
+    //                               max(max_position_embeddings, max_model_len))
+    let cap = a
+        .max_position_embeddings
+        .map_or(1u64 << 40, |m| m.max(e.max_model_len));
+    let (mut lo, mut hi) = (0u64, cap);
     if fits(hi) {
         lo = hi;
     }
