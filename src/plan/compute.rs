@@ -182,7 +182,9 @@ fn weights_plan(
             exact,
             dtype: w.dtype.as_str().to_string(),
             quantization: w.quantization.as_str().to_string(),
-            group_size: f.group_size.or(w.group_size),
+            // The format's own group size: None where it has none (FP8/INT8
+            // per-channel, GGUF), whatever the spec says.
+            group_size: f.group_size,
             bits_per_weight: f.linear.as_f64(),
             total_bytes: Bytes(total),
             unquantized_bytes: Bytes(unquantized),
