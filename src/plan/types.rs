@@ -95,7 +95,8 @@ pub struct PerGpu {
     pub runtime_bytes: Bytes,
     /// Signed: negative means the engine will not start.
     pub kv_cache_bytes: i64,
-    /// total - budget: what the engine leaves untouched.
+    /// What the engine leaves untouched: total - budget (SGLang, whose budget
+    /// holds only weights + KV: total - budget - activations - runtime).
     pub free_bytes: Bytes,
     /// The engine's memory fraction used for the budget (generic: 1 - headroom).
     pub memory_fraction: f64,
@@ -151,7 +152,9 @@ pub struct ClassPlan {
     /// Smallest replica count at which every class fits (None: never, e.g. a
     /// sequence longer than one instance's cache).
     pub replicas_needed: Option<u64>,
-    /// Fraction of the deployment's KV pool this class needs at required load.
+    /// Fraction of one engine instance's KV pool this class needs at required
+    /// load: ceil(required / (replicas x instances per replica)) x
+    /// kv_bytes_per_sequence / pool bytes per instance (the load `fits` uses).
     pub pool_share: f64,
 }
 
