@@ -297,6 +297,148 @@ fn report_hardware_adds_the_live_section_in_every_format() {
         .stderr(predicate::str::contains("libnvidia-ml"));
 }
 
+const GEMMA_SPEC: &str = "specs/gemma-3-27b-2xh100.yaml";
+const HOSTILE_GPU: &str = "<img src=x onerror=alert(1)>|[x](javascript:alert(1))";
+const HOSTILE_PROCESS: &str = "<script>alert(1)</script>|*x*";
+
+/// A two-GPU snapshot whose device and process names are markup.
+fn hostile_snapshot(dir: &Path) -> String {
+    let device = |index: u32, processes: serde_json::Value| {
+        serde_json::json!({
+            "index": index,
+            "name": HOSTILE_GPU,
+            "memory": {
+                "total_bytes": 85_520_809_984u64,
+                "free_bytes": 43_686_821_888u64,
+                "used_bytes": 41_833_988_096u64
+            },
+            "processes": processes
+        })
+    };
+    let snap = serde_json::json!({
+        "format": "memmath-gpu-snapshot",
+        "version": 1,
+        "source": "nvml",
+        "devices": [
+            device(0, serde_json::json!([
+                { "pid": 4242, "name": HOSTILE_PROCESS, "used_bytes": 40_802_189_312u64 }
+            ])),
+            device(1, serde_json::json!([])),
+        ]
+    });
+    let path = dir.join("hostile.json");
+    std::fs::write(&path, snap.to_string()).expect("write snapshot");
+    path.to_string_lossy().into_owned()
+}
+
+/// Byte ranges of each spec's part of a rendered report: from its start
+/// marker to the next spec's, the last one to `end`.
+fn parts(text: &str, starts: &[&str], end: &str) -> Vec<std::ops::Range<usize>> {
+    let mut at: Vec<usize> = starts
+        .iter()
+        .map(|s| text.find(s).unwrap_or_else(|| panic!("{s} in the report")))
+        .collect();
+    at.push(text.rfind(end).expect("end marker"));
+    let mut sorted = at.clone();
+    sorted.sort_unstable();
+    at[..starts.len()]
+        .iter()
+        .map(|&a| {
+            let next = sorted.iter().copied().find(|&b| b > a).expect("next part");
+            a..next
+        })
+        .collect()
+}
+
+fn report_two_specs(snapshot: &str, format: &str) -> String {
+    let out = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            GEMMA_SPEC,
+            "--probe-snapshot",
+            snapshot,
+        ])
+        .args(["--format", format])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn report_hardware_puts_each_live_section_in_its_own_spec_and_escapes_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = hostile_snapshot(dir.path());
+    let titles = [
+        format!("Live hardware: chat-8b ({H100_SPEC})"),
+        format!("Live hardware: gemma3-27b ({GEMMA_SPEC})"),
+    ];
+
+    let md = report_two_specs(&snap, "md");
+    let ranges = parts(&md, &["\n## chat-8b\n", "\n## gemma3-27b\n"], "\n---\n");
+    for (title, range) in titles.iter().zip(&ranges) {
+        let heading = format!("\n### {title}\n");
+        assert_eq!(md.matches(&heading).count(), 1, "{heading}");
+        let at = md.find(&heading).expect("live section");
+        assert!(range.contains(&at), "{title} inside its spec's part");
+        let findings = md[range.clone()].find("### Findings").expect("findings");
+        assert!(at < range.start + findings, "{title} before the findings");
+    }
+    assert!(!md.contains("<script") && !md.contains("<img src=x onerror=alert(1)>|"));
+    // The device name is a code span (GFM prints its `<` literally; `|` cannot
+    // split the table row); the process name is escaped text.
+    assert!(md.contains("| 0 | `<img src=x onerror=alert(1)>\\|[x](javascript:alert(1))` | yes |"));
+    assert!(md.contains(
+        "- GPU 0 memory held by: pid 4242 &lt;script&gt;alert(1)&lt;/script&gt;\\|\\*x\\* (38,912 MiB)"
+    ));
+
+    let html = report_two_specs(&snap, "html");
+    let ranges = parts(
+        &html,
+        &[
+            "<section class=\"spec\" id=\"spec-chat-8b\">",
+            "<section class=\"spec\" id=\"spec-gemma3-27b\">",
+        ],
+        "<footer>",
+    );
+    for (title, range) in titles.iter().zip(&ranges) {
+        let escaped = title.replace('/', "&#x2f;");
+        let heading = format!("<section class=\"live-hardware\">\n<h3>{escaped}</h3>");
+        assert_eq!(html.matches(&heading).count(), 1, "{heading}");
+        let at = html.find(&heading).expect("live section");
+        assert!(range.contains(&at), "{title} inside its spec's part");
+    }
+    assert_eq!(html.matches("<section class=\"live-hardware\">").count(), 2);
+    assert!(!html.contains("<script") && !html.contains("<img"));
+    assert!(html.contains("<td>&lt;img src=x onerror=alert(1)&gt;|[x](javascript:alert(1))</td>"));
+    assert!(html.contains("pid 4242 &lt;script&gt;alert(1)&lt;&#x2f;script&gt;|*x* (38,912 MiB)"));
+}
+
+#[test]
+fn report_hardware_with_a_template_that_omits_the_section_prints_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = hostile_snapshot(dir.path());
+    std::fs::write(
+        dir.path().join("report.md.j2"),
+        "{% for r in reports %}{{ r.name }}: {{ r.verdict.status }}\n{% endfor %}",
+    )
+    .expect("write template");
+    let out = memmath()
+        .args([
+            "report",
+            H100_SPEC,
+            "--probe-snapshot",
+            &snap,
+            "--template-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "chat-8b: fits\n");
+}
+
 #[test]
 fn hardware_output_is_deterministic() {
     let run = || {
@@ -314,6 +456,31 @@ fn hardware_output_is_deterministic() {
             .stdout
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn hw_names_are_known_to_suppressions_with_or_without_hardware() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(H100_SPEC).expect("spec");
+    let suppressed = text.replacen(
+        "  gpu_memory_utilization:",
+        "  # memmath: ignore[free-memory-below-plan] a notebook shares this GPU\n  gpu_memory_utilization:",
+        1,
+    );
+    let spec = dir.path().join("by-name.yaml");
+    std::fs::write(&spec, suppressed).expect("write");
+    for extra in [&[][..], &["--probe-snapshot", BUSY][..]] {
+        let out = memmath()
+            .arg("check")
+            .arg(&spec)
+            .args(["--output-format", "concise"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("SUP00"), "{extra:?}: {stdout}");
+        assert!(!stdout.contains("HW003"), "{extra:?}: {stdout}");
+    }
 }
 
 #[test]

@@ -57,6 +57,10 @@ fn n(x: u64) -> String {
 fn worked_example_matches_the_doc() {
     let p = example();
     println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+    // The doc states the inline GPU total the example uses (tests/plan_support
+    // h100()), beside the catalogue's h100-sxm-80gb figure.
+    has(&n(p.gpu.total_bytes.get()));
+    has(&format!("memory: {}", p.gpu.total_bytes.get()));
     has(&n(p.model.parameters));
     has(&n(p.weights.total_bytes.get()));
     has(&n(p.per_gpu.weights_bytes.get()));
@@ -83,6 +87,12 @@ fn worked_example_matches_the_doc() {
     for c in &p.classes {
         has(&n(c.kv_bytes_per_sequence));
         has(&n(c.max_concurrency));
+        // pool_share is per instance: ceil(required / instances) x kv / pool.
+        has(&format!("{:.0}%", c.pool_share * 100.0));
+        let load = c
+            .required_concurrency
+            .div_ceil(p.gpu.replicas * p.gpu.engine_instances_per_replica);
+        has(&n(load * c.kv_bytes_per_sequence));
     }
 }
 

@@ -173,6 +173,19 @@ fn quantization_bits_per_weight() {
     assert_eq!(bits(Quantization::GgufQ6K, None), 6.5625);
     assert_eq!(bits(Quantization::GgufQ8_0, None), 8.5);
     assert_eq!(bits(Quantization::Fp8, None), 8.0 + 32.0 / 4096.0);
+    // Block-wise FP8 (DeepSeek-V3's 128 x 128 blocks): one fp32 scale per block.
+    assert_eq!(
+        bits(Quantization::Fp8, Some(128)),
+        8.0 + 32.0 / (128.0 * 128.0)
+    );
+    // Per-channel FP8 has no group size; block-wise reports its block.
+    let group = |g| weights::format(WeightDtype::Fp8, Quantization::Fp8, g, 4096).group_size;
+    assert_eq!(group(None), None);
+    assert_eq!(group(Some(128)), Some(128));
+    assert_eq!(
+        weights::format(WeightDtype::Int8, Quantization::Int8, Some(128), 4096).group_size,
+        None
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@ mod plan_support;
 
 use memmath::spec::{Quantization, WeightDtype};
 use plan_support::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn llama_8b_on_h100_default_vllm() {
@@ -48,7 +48,25 @@ fn vllm_budget_is_total_times_utilization_minus_everything() {
         kv.max_concurrency,
         kv.num_blocks as f64 / (131_072 / 16) as f64
     );
+    // The cache holds ~500K tokens, but Llama-3.1 takes at most 131,072
+    // (max_position_embeddings): the answer is capped there.
+    assert!(kv.capacity_tokens > 131_072);
+    assert_eq!(kv.max_model_len_that_fits, 131_072);
+    // Without a known limit it is the whole cache (one sequence, full layers).
+    let mut a = llama31_8b();
+    a.max_position_embeddings = None;
+    let p = plan(
+        &spec,
+        &resolved(a, WeightDtype::Bf16, Quantization::None, None, h100()),
+    );
+    let kv = p.kv_cache.expect("kv");
     assert_eq!(kv.max_model_len_that_fits, kv.capacity_tokens);
+    // A configured max_model_len above the limit (RoPE scaling) raises the cap.
+    let p = plan(
+        &serving(json!({"serving": {"gpu_memory_utilization": 0.9, "max_model_len": 262_144}})),
+        &r,
+    );
+    assert_eq!(p.kv_cache.expect("kv").max_model_len_that_fits, 262_144);
 }
 
 #[test]
@@ -71,17 +89,20 @@ fn negative_kv_when_the_model_does_not_fit() {
 
 #[test]
 fn classes_follow_section_4b() {
-    let spec = serving(json!({
-    "parallelism": {"tensor": 4},
-    "serving": {"replicas": 2, "max_model_len": 131072},
-    "traffic": {"plan_percentile": "p99", "classes": [
-        {"name": "chat", "prompt_tokens": {"mean": 900, "p95": 3000, "p99": 6000},
-         "output_tokens": {"p95": 1000, "p99": 2000}, "concurrency": 64, "burst": 1.5},
-        {"name": "long-doc", "prompt_tokens": {"p95": 100000},
-         "output_tokens": {"p95": 2000}, "concurrency": 4, "burst": 1.25},
-        {"name": "no-tail", "prompt_tokens": {"mean": 500},
-         "output_tokens": {"mean": 100}, "concurrency": 10}
-    ]}}));
+    let spec_at = |replicas: u64| {
+        serving(json!({
+        "parallelism": {"tensor": 4},
+        "serving": {"replicas": replicas, "max_model_len": 131072},
+        "traffic": {"plan_percentile": "p99", "classes": [
+            {"name": "chat", "prompt_tokens": {"mean": 900, "p95": 3000, "p99": 6000},
+             "output_tokens": {"p95": 1000, "p99": 2000}, "concurrency": 64, "burst": 1.5},
+            {"name": "long-doc", "prompt_tokens": {"p95": 100000},
+             "output_tokens": {"p95": 2000}, "concurrency": 4, "burst": 1.25},
+            {"name": "no-tail", "prompt_tokens": {"mean": 500},
+             "output_tokens": {"mean": 100}, "concurrency": 10}
+        ]}}))
+    };
+    let spec = spec_at(2);
     let r = resolved(
         llama31_70b(),
         WeightDtype::Fp8,
@@ -103,7 +124,8 @@ fn classes_follow_section_4b() {
         p.classes[2].tokens_per_sequence, 0,
         "mean/p50 never used (TRF001)"
     );
-    for c in &p.classes {
+    assert!(!p.classes[2].sized, "no p99/p95: unsized");
+    for c in p.classes.iter().filter(|c| c.sized) {
         assert_eq!(c.fits, c.max_concurrency >= c.required_concurrency);
         assert_eq!(c.replicas_needed, p.classes[0].replicas_needed);
     }
@@ -112,9 +134,81 @@ fn classes_follow_section_4b() {
     assert!(!chat.fits);
     assert_eq!(chat.replicas_needed, Some(3));
     let share: f64 = p.classes.iter().map(|c| c.pool_share).sum();
-    // Whole-deployment shares sum below 1 (1.278M tokens in 2 x 671K): the
-    // miss comes from per-replica rounding, ceil(5 / 2) = 3 long documents.
-    assert!(share > 0.9 && share < 1.0, "{share}");
+    // Shares are of one instance's pool at the per-instance load the fit uses
+    // (48 chat + ceil(5 / 2) = 3 long documents = 690K tokens in ~671K): they
+    // sum above 1 exactly when the classes do not fit.
+    assert!(share > 1.0 && share < 1.1, "{share}");
+    let pool = p.per_gpu.kv_cache_bytes as f64;
+    let want = 48.0 * chat.kv_bytes_per_sequence as f64;
+    assert!(
+        rel(chat.pool_share * pool, want) < 1e-4,
+        "{}",
+        chat.pool_share
+    );
+    // At 3 replicas both fit and the shares sum to at most 1.
+    let p3 = plan(&spec_at(3), &r);
+    assert!(p3.classes[..2].iter().all(|c| c.fits));
+    let share3: f64 = p3.classes.iter().map(|c| c.pool_share).sum();
+    assert!(share3 <= 1.0, "{share3}");
+}
+
+#[test]
+fn a_class_without_its_percentile_or_p95_is_unsized_and_never_fits() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    );
+    let chat = json!({"name": "chat", "prompt_tokens": {"p99": 8000},
+        "output_tokens": {"p95": 1000}, "concurrency": 4});
+    let with = |other: Value| {
+        plan(
+            &serving(json!({"serving": {"max_model_len": 32768},
+                "traffic": {"plan_percentile": "p99", "classes": [chat.clone(), other]}})),
+            &r,
+        )
+    };
+    // Output has only mean/p50: never used (design.md 4b), so unsized.
+    let p = with(json!({"name": "no-tail", "prompt_tokens": {"p99": 4000},
+        "output_tokens": {"mean": 300, "p50": 200}, "concurrency": 1_000_000}));
+    let (c, u) = (&p.classes[0], &p.classes[1]);
+    assert!(c.sized && !u.sized);
+    assert!(!u.fits);
+    assert_eq!(u.replicas_needed, None);
+    assert_eq!(u.max_concurrency, 0);
+    assert_eq!(u.kv_bytes_per_sequence, 0);
+    assert_eq!(u.pool_share, 0.0);
+    // The unsized class takes nothing from the others: chat plans exactly as
+    // it does alone, and its replicas_needed ignores the 1M unsized sequences.
+    let alone = plan(
+        &serving(json!({"serving": {"max_model_len": 32768},
+            "traffic": {"plan_percentile": "p99", "classes": [chat.clone()]}})),
+        &r,
+    );
+    assert_eq!(c.max_concurrency, alone.classes[0].max_concurrency);
+    assert_eq!(c.replicas_needed, Some(1));
+    assert!(c.fits);
+    // Prompt missing too (p99 plan, only p50 given): same.
+    let p = with(json!({"name": "p50-only", "prompt_tokens": {"p50": 4000},
+        "output_tokens": {"p99": 100}, "concurrency": 3}));
+    assert!(!p.classes[1].sized && !p.classes[1].fits);
+    // A p95-only class at p99 is sized (the one fallback).
+    let p = with(json!({"name": "p95", "prompt_tokens": {"p95": 4000},
+        "output_tokens": {"p95": 100}, "concurrency": 3}));
+    assert!(p.classes[1].sized);
+    assert_eq!(p.classes[1].tokens_per_sequence, 4100);
+    // Planning at p95: a p99-only class has no p95 and is unsized.
+    let p = plan(
+        &serving(json!({"serving": {"max_model_len": 32768},
+            "traffic": {"plan_percentile": "p95", "classes": [
+                {"name": "p99-only", "prompt_tokens": {"p99": 4000},
+                 "output_tokens": {"p99": 100}, "concurrency": 3}]}})),
+        &r,
+    );
+    assert!(!p.classes[0].sized && !p.classes[0].fits);
+    assert_eq!(p.classes[0].replicas_needed, None);
 }
 
 #[test]
@@ -194,6 +288,46 @@ fn expert_parallel_spreads_whole_experts() {
 }
 
 #[test]
+fn per_gpu_breakdown_sums_to_total_for_every_engine() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    );
+    for engine in [
+        json!({"engine": "vllm", "engine_version": "0.11"}),
+        json!({"engine": "vllm", "engine_version": "0.21"}),
+        json!({"engine": "sglang"}),
+        json!({"engine": "tensorrt-llm"}),
+        json!({"engine": "generic"}),
+    ] {
+        for tp in [1u64, 2] {
+            let mut serving_json = engine.clone();
+            serving_json["max_model_len"] = json!(8192);
+            let p = plan(
+                &serving(json!({"parallelism": {"tensor": tp}, "serving": serving_json})),
+                &r,
+            );
+            let g = &p.per_gpu;
+            assert!(g.kv_cache_bytes > 0, "{engine} tp {tp}: fits");
+            let sum = g.weights_bytes.get() as u128
+                + g.activation_peak_bytes.get() as u128
+                + g.runtime_bytes.get() as u128
+                + g.kv_cache_bytes.max(0) as u128
+                + g.free_bytes.get() as u128;
+            let total = g.total_bytes.get() as u128;
+            // Within rounding (floors of fractions).
+            assert!(
+                sum.abs_diff(total) <= 2,
+                "{engine} tp {tp}: {sum} != {total}"
+            );
+        }
+    }
+}
+
+#[test]
 fn engines_budget_differently() {
     let r = resolved(
         llama31_8b(),
@@ -205,9 +339,19 @@ fn engines_budget_differently() {
     let total = 85_031_714_816u64;
     let sg = plan(&serving(json!({"serving": {"engine": "sglang"}})), &r);
     assert_eq!(sg.per_gpu.memory_fraction, 0.88);
+    // SGLang: budget = f x (M - runtime) (profile_max_num_token measures
+    // against memory free after the CUDA context and NCCL), KV = budget - W.
+    let g = &sg.per_gpu;
+    let want =
+        ((total - g.runtime_bytes.get()) as u128 * 88 / 100) as i64 - g.weights_bytes.get() as i64;
+    assert!(
+        (g.kv_cache_bytes - want).abs() <= 1,
+        "{} vs {want}",
+        g.kv_cache_bytes
+    );
     assert_eq!(
-        sg.per_gpu.kv_cache_bytes,
-        (total * 88 / 100) as i64 - sg.per_gpu.weights_bytes.get() as i64
+        g.free_bytes.get(),
+        total - g.budget_bytes.get() - g.activation_peak_bytes.get() - g.runtime_bytes.get()
     );
     let trt = plan(&serving(json!({"serving": {"engine": "tensorrt-llm"}})), &r);
     let g = &trt.per_gpu;
@@ -255,6 +399,44 @@ fn absurd_inputs_are_findings_not_panics() {
     let _ = memmath::plan::compute(
         &serving(json!({"parallelism": {"pipeline": 1_000_000_000}})),
         &r,
+    );
+}
+
+#[test]
+fn vllm_v1_big_gpu_defaults_exclude_the_a100() {
+    // vllm/engine/arg_utils.py: `device_memory >= 70 * GiB_bytes and "a100"
+    // not in device_name`: an 80 GB A100 gets 2048 / 256 like a small GPU.
+    let get = |g: memmath::catalog::GpuInfo| {
+        let r = resolved(llama31_8b(), WeightDtype::Bf16, Quantization::None, None, g);
+        let p = plan(&serving(json!({"serving": {"engine_version": "0.11"}})), &r);
+        let v = |f: &str| {
+            p.assumptions
+                .iter()
+                .find(|a| a.field == f)
+                .map(|a| a.value.clone())
+                .unwrap_or_default()
+        };
+        (
+            v("serving.max_num_batched_tokens"),
+            v("serving.max_num_seqs"),
+        )
+    };
+    let a100 = 85_899_345_920 - 500 * 1024 * 1024;
+    for name in ["NVIDIA A100-SXM4-80GB", "a100 80gb pcie"] {
+        assert_eq!(
+            get(gpu(name, a100)),
+            ("2048".into(), "256".into()),
+            "{name}"
+        );
+    }
+    // The catalogue id is checked too (an inline name may be anything).
+    let mut by_id = gpu("custom", a100);
+    by_id.id = "a100-sxm-80gb".into();
+    assert_eq!(get(by_id), ("2048".into(), "256".into()));
+    assert_eq!(get(h100()), ("8192".into(), "1024".into()));
+    assert_eq!(
+        get(gpu("NVIDIA H200", 150_000_000_000)),
+        ("8192".into(), "1024".into())
     );
 }
 

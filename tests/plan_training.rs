@@ -146,7 +146,23 @@ fn korthikanti_per_layer_formula() {
     let full =
         activations::training_bytes(&gpt, 1, s * b, 8, 1, true, Checkpointing::Full, 2, false)
             .unwrap_or(0);
-    assert_eq!(full, 2 * s * b * h / 8);
+    // Stored layer inputs plus, once, one layer's full activations live while
+    // backward recomputes it (Korthikanti et al. 2022 section 5).
+    assert_eq!(full, 2 * s * b * h / 8 + tsp);
+    // 4 layers on the stage, 2 micro-batches in flight (pp 2): the inputs
+    // scale with both, the one recomputed layer does not.
+    let full4 =
+        activations::training_bytes(&gpt, 4, s * b, 8, 2, true, Checkpointing::Full, 2, false)
+            .unwrap_or(0);
+    assert_eq!(full4, 2 * s * b * h / 8 * 4 * 2 + tsp);
+    // Without SP the recomputed layer keeps its 8h of replicated inputs whole.
+    let full_tp =
+        activations::training_bytes(&gpt, 1, s * b, 8, 1, false, Checkpointing::Full, 2, false)
+            .unwrap_or(0);
+    let tp_layer =
+        activations::training_bytes(&gpt, 1, s * b, 8, 1, false, Checkpointing::None, 2, false)
+            .unwrap_or(0);
+    assert_eq!(full_tp, 2 * s * b * h + tp_layer);
     // Without sequence parallel the 8h bytes of norm and linear inputs stay whole
     // (Korthikanti: 10 + 24/t less the two masks).
     let tp_only =

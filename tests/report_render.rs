@@ -117,3 +117,16 @@ fn an_engine_that_cannot_start_says_so() {
     let html = render(&set, Format::Html, None).unwrap();
     assert!(html.contains("verdict bad"));
 }
+
+#[test]
+fn documented_live_hardware_block_is_the_embedded_one() {
+    let docs = include_str!("../docs/reports.md");
+    let start = docs.find("```jinja\n").expect("jinja block in docs") + "```jinja\n".len();
+    let len = docs[start..].find("```").expect("block ends");
+    let block = &docs[start..start + len];
+    assert!(block.contains("r.live"));
+    assert!(
+        Format::Markdown.embedded().contains(block),
+        "docs/reports.md's block differs from templates/report.md.j2"
+    );
+}

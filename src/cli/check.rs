@@ -13,7 +13,6 @@ use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::pipeline::{analyze_with_hardware, AnalyzeOptions};
 use memmath::rules::RulesConfig;
-use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
@@ -46,7 +45,7 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     }
 
     let opts = RenderOptions {
-        color: use_color(),
+        color: super::output::use_color(),
         ..RenderOptions::default()
     };
     let out = if args.statistics {
@@ -97,11 +96,6 @@ fn check_one(
     };
     let a = analyze_with_hardware(source, &opts, snapshot);
     Ok(FileFindings::new(a.source, &a.findings))
-}
-
-/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
-fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ mod config;
 mod diff;
 mod exit;
 mod files;
-mod live;
 pub(crate) mod load;
 mod output;
 mod proctree;

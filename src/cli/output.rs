@@ -2,7 +2,7 @@
 //! (`memmath rule --all | head`) ends the output quietly, as ripgrep does,
 //! instead of panicking the way `println!` would.
 
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, IsTerminal, Write};
 use std::path::Path;
 
 /// Write `text` to stdout; a reader that went away is not an error.
@@ -20,4 +20,9 @@ pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
         Some(p) => std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display())),
         None => stdout(text),
     }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -10,8 +10,9 @@ use super::output::write_output;
 use super::walk::collect_specs;
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
+use memmath::hardware::{self, LiveSection};
 use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
-use memmath::report::{build_set, render, Format};
+use memmath::report::{build_set_with_live, render, Format};
 use memmath::rules::RulesConfig;
 use std::path::Path;
 
@@ -29,25 +30,20 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         let rules = configs.for_spec(path)?;
         analyses.push(analyze_file_with(path, &rules, snapshot.as_ref())?);
     }
-    let live = snapshot
-        .as_ref()
-        .map(|snap| super::live::sections(&analyses, snap));
+    // Each spec's live section (None for a spec that could not be resolved);
+    // the HW findings themselves came through the suppression pass above.
+    let live: Option<Vec<Option<LiveSection>>> = snapshot.as_ref().map(|snap| {
+        analyses
+            .iter()
+            .map(|a| hardware::live_report(a, snap).map(|r| r.section))
+            .collect()
+    });
+    let live = live.as_deref().unwrap_or_default();
+    let dir = args.template_dir.as_deref();
     let out = match args.format {
-        ReportFormat::Json => json(&analyses, live.as_deref())?,
-        ReportFormat::Md => {
-            let doc = rendered(&analyses, Format::Markdown, args.template_dir.as_deref())?;
-            match &live {
-                Some(l) => super::live::markdown(doc, &analyses, l),
-                None => doc,
-            }
-        }
-        ReportFormat::Html => {
-            let doc = rendered(&analyses, Format::Html, args.template_dir.as_deref())?;
-            match &live {
-                Some(l) => super::live::html(doc, &analyses, l),
-                None => doc,
-            }
-        }
+        ReportFormat::Json => json(&analyses, live)?,
+        ReportFormat::Md => rendered(&analyses, live, Format::Markdown, dir)?,
+        ReportFormat::Html => rendered(&analyses, live, Format::Html, dir)?,
     };
     write_output(args.output.as_deref(), &out)?;
     Ok(exit_for(
@@ -66,10 +62,10 @@ pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis,
 }
 
 /// [`analyze_file`], plus the live hardware checks when a snapshot is given.
-fn analyze_file_with(
+pub(super) fn analyze_file_with(
     path: &Path,
     rules: &RulesConfig,
-    snapshot: Option<&memmath::hardware::Snapshot>,
+    snapshot: Option<&hardware::Snapshot>,
 ) -> Result<Analysis, String> {
     Ok(match load_spec(path)? {
         Loaded::Rejected(source, finding) => Analysis {
@@ -92,13 +88,17 @@ fn analyze_file_with(
     })
 }
 
-fn json(
-    analyses: &[Analysis],
-    live: Option<&[Option<memmath::hardware::LiveSection>]>,
-) -> Result<String, String> {
+/// The JSON plan of each spec, with its live section under `hardware` when
+/// `--hardware` is given.
+fn json(analyses: &[Analysis], live: &[Option<LiveSection>]) -> Result<String, String> {
     let mut values: Vec<_> = analyses.iter().map(memmath::report::plan_json).collect();
-    if let Some(live) = live {
-        super::live::json(&mut values, live);
+    if !live.is_empty() {
+        for (v, s) in values.iter_mut().zip(live) {
+            if let serde_json::Value::Object(map) = v {
+                let section = serde_json::to_value(s).map_err(|e| e.to_string())?;
+                map.insert("hardware".into(), section);
+            }
+        }
     }
     let v = if values.len() == 1 {
         values.remove(0)
@@ -113,7 +113,12 @@ fn json(
 /// A report template is a few KiB; 16 MiB is far past any real one.
 const TEMPLATE_LIMIT: u64 = 16 << 20;
 
-fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result<String, String> {
+fn rendered(
+    analyses: &[Analysis],
+    live: &[Option<LiveSection>],
+    format: Format,
+    dir: Option<&Path>,
+) -> Result<String, String> {
     let template = match dir {
         Some(d) => {
             let path = d.join(format.template_name());
@@ -122,7 +127,7 @@ fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result
         None => None,
     };
     let refs: Vec<&Analysis> = analyses.iter().collect();
-    let set = build_set(&refs, env!("CARGO_PKG_VERSION"));
+    let set = build_set_with_live(&refs, live, env!("CARGO_PKG_VERSION"));
     render(&set, format, template.as_deref()).map_err(|e| e.to_string())
 }
 

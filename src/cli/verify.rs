@@ -7,19 +7,17 @@
 
 use super::args::{VerifyArgs, VerifyFormat};
 use super::config::ConfigCache;
-use super::files::{read_text, RealFiles};
-use super::load::{load_spec, Loaded};
+use super::files::read_text;
 use super::proctree;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
 use memmath::hardware::{
     self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
 };
-use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
+use memmath::pipeline::Analysis;
 use memmath::units::{Bytes, MIB};
 use serde_json::json;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Environment variable naming the NVML library file to load instead of the
 /// loader's `libnvidia-ml.so.1` (unusual driver installs; tests).
@@ -39,10 +37,19 @@ pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, Strin
                 .map_err(|e| format!("{}: invalid GPU snapshot: {e}", path.display()))?;
             probe.snapshot()
         }
-        None => match std::env::var_os(NVML_LIBRARY_ENV) {
-            Some(lib) => NvmlProbe::with_library(lib).snapshot(),
-            None => NvmlProbe::new().snapshot(),
-        },
+        None => {
+            let probed = match std::env::var_os(NVML_LIBRARY_ENV) {
+                Some(lib) => NvmlProbe::with_library(lib).snapshot(),
+                None => NvmlProbe::new().snapshot(),
+            };
+            // An engine started from this shell sees only these GPUs. A
+            // replayed snapshot is another machine's: the variable is not
+            // applied to it.
+            match std::env::var("CUDA_VISIBLE_DEVICES") {
+                Ok(v) => probed.map(|s| hardware::apply_cuda_visible_devices(s, &v)),
+                Err(_) => probed,
+            }
+        }
     };
     probe_result.map_err(|e| e.to_string())
 }
@@ -61,7 +68,8 @@ pub fn hardware_snapshot(
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
-    let loaded = load_spec(&args.spec)?;
+    // A spec that cannot be read is the first thing to report (exit 2).
+    std::fs::metadata(&args.spec).map_err(|e| format!("{}: {e}", args.spec.display()))?;
     // Probe before analysing: without NVML there is nothing to verify, and the
     // failure must not hide behind spec findings.
     let snapshot = acquire_snapshot(args.probe_snapshot.as_deref())?;
@@ -71,25 +79,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     }
     // The nearest memmath.toml applies, as in `check`.
     let rules = ConfigCache::new(None, &[], &[])?.for_spec(&args.spec)?;
-    let analysis = match loaded {
-        Loaded::Rejected(source, finding) => Analysis {
-            source,
-            doc: None,
-            spec: None,
-            resolved: None,
-            plan: None,
-            findings: vec![finding],
-        },
-        Loaded::Text(source) => {
-            let opts = AnalyzeOptions {
-                files: &RealFiles,
-                spec_dir: spec_dir(&args.spec),
-                rules: &rules,
-                inline_ignores: true,
-            };
-            analyze_with_hardware(source, &opts, Some(&snapshot))
-        }
-    };
+    let analysis = super::report::analyze_file_with(&args.spec, &rules, Some(&snapshot))?;
     // The findings (HW ones included, suppressions applied) come from the
     // pipeline; the live report adds the measured-vs-planned section.
     let findings = &analysis.findings;
@@ -109,7 +99,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         }
         VerifyFormat::Full => {
             let opts = RenderOptions {
-                color: use_color(),
+                color: super::output::use_color(),
                 ..RenderOptions::default()
             };
             let mut text = diagnostics::render(diagnostics::Format::Full, &files, &opts);
@@ -131,18 +121,6 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Success
     })
-}
-
-fn spec_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
-fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// `--observe`: the pids and, when probing NVML live, their descendants (a

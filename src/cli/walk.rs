@@ -54,23 +54,34 @@ fn walk_dir(root: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// True when a top-level `apiVersion:` line's value starts with "memmath"
-/// (quoted or not). Unreadable files are taken, so reading them reports the
-/// error instead of skipping them silently.
+/// True when the first 64 KiB hold an `apiVersion` key whose value starts with
+/// "memmath": block style (`apiVersion: memmath/v1`), quoted key or value, or
+/// flow style (`{"apiVersion": "memmath/v1", ...}`). A spec-looking file is
+/// never skipped (design.md section 3); a stray mention in a comment only makes
+/// a file linted, never hides one. Unreadable files are taken, so reading them
+/// reports the error instead of skipping them silently.
 pub fn looks_like_spec(path: &Path) -> bool {
     let mut head = Vec::new();
     let read = File::open(path).and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head));
     if read.is_err() {
         return true;
     }
-    let text = String::from_utf8_lossy(&head);
-    text.lines().any(|line| {
-        line.trim_start_matches('\u{feff}')
-            .strip_prefix("apiVersion")
-            .map(|rest| rest.trim_start())
-            .and_then(|rest| rest.strip_prefix(':'))
-            .map(|v| v.trim_start().trim_start_matches(['"', '\'']))
-            .is_some_and(|v| v.starts_with("memmath"))
+    mentions_memmath_api_version(&String::from_utf8_lossy(&head))
+}
+
+fn mentions_memmath_api_version(text: &str) -> bool {
+    const KEY: &str = "apiVersion";
+    text.match_indices(KEY).any(|(at, _)| {
+        let starts_word = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let value = text[at + KEY.len()..]
+            .trim_start_matches(['"', '\''])
+            .trim_start_matches([' ', '\t'])
+            .strip_prefix(':')
+            .map(|v| v.trim_start_matches([' ', '\t', '"', '\'']));
+        starts_word && value.is_some_and(|v| v.starts_with("memmath"))
     })
 }
 
@@ -102,6 +113,26 @@ mod tests {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         assert_eq!(names, ["a.yaml", "b.yml"]);
+    }
+
+    #[test]
+    fn sniffs_quoted_and_flow_style_specs() {
+        for text in [
+            "apiVersion: memmath/v1\n",
+            "\u{feff}apiVersion: 'memmath/v1'\n",
+            "\"apiVersion\": \"memmath/v1\"\n",
+            "{\"apiVersion\": \"memmath/v1\", \"kind\": \"Serving\"}\n",
+            "# deploy spec\n{apiVersion: memmath/v1}\n",
+        ] {
+            assert!(mentions_memmath_api_version(text), "{text:?}");
+        }
+        for text in [
+            "apiVersion: apps/v1\n",
+            "xapiVersion: memmath/v1\n",
+            "kind: Deployment\n",
+        ] {
+            assert!(!mentions_memmath_api_version(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@ use super::{
     ordered, summary_line, terminal_safe, FileFindings, LocatedFinding, RenderOptions, Severity,
 };
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 
@@ -22,10 +23,11 @@ pub(super) fn render(files: &[FileFindings], opts: &RenderOptions) -> String {
     let mut out = String::new();
     for file in files {
         // Same byte length as the source, so spans still point at the right text.
-        let source = NamedSource::new(
+        let named = NamedSource::new(
             terminal_safe(&file.source.name, &[]),
             terminal_safe(&file.source.text, &['\n', '\r', '\t']),
         );
+        let source = CharColumns { named: &named };
         for f in ordered(std::slice::from_ref(file)) {
             let diag = FindingDiagnostic {
                 finding: f,
@@ -56,7 +58,7 @@ pub(super) fn render(files: &[FileFindings], opts: &RenderOptions) -> String {
 /// A located finding seen through miette's `Diagnostic` trait.
 struct FindingDiagnostic<'a> {
     finding: &'a LocatedFinding,
-    source: &'a NamedSource<String>,
+    source: &'a CharColumns<'a>,
     text_len: usize,
 }
 
@@ -107,5 +109,67 @@ impl Diagnostic for FindingDiagnostic<'_> {
         let label =
             LabeledSpan::new_primary_with_span(Some(self.finding.pointer_label()), (start, len));
         Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// The source as miette sees it, but with the `file:line:col` header counting
+/// columns in characters like every other format (design.md section 4); miette
+/// itself counts bytes, so a line with "é" or CJK text would disagree.
+struct CharColumns<'a> {
+    named: &'a NamedSource<String>,
+}
+
+impl SourceCode for CharColumns<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.named.read_span(span, before, after)?;
+        if before != 0 {
+            // Context reads start at a line start: column 0 either way.
+            return Ok(inner);
+        }
+        let text = self.named.inner().as_str();
+        let mut at = span.offset().min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..at].chars().count();
+        Ok(Box::new(MietteSpanContents::new_named(
+            inner.name().unwrap_or_default().to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Finding;
+    use crate::source::{SourceFile, Span};
+
+    #[test]
+    fn header_column_counts_characters_not_bytes() {
+        let text = "metadata: {description: \"ééé日本\", nmae: x}\n";
+        let at = text.find("nmae").expect("key");
+        let f = Finding::new(
+            "SCH001",
+            "unknown-field",
+            Severity::Error,
+            "/metadata/nmae",
+            "m",
+        )
+        .with_span(Span::new(at, at + 4));
+        let files = [FileFindings::new(SourceFile::new("u.yaml", text), &[f])];
+        let out = render(&files, &RenderOptions::default());
+        // 33 characters (40 bytes) stand before `nmae`: column 34, not 41.
+        assert!(out.contains("[u.yaml:1:34]"), "{out}");
     }
 }

@@ -14,9 +14,9 @@ mod live;
 mod names;
 mod nvml;
 mod observe;
-mod render;
 mod replan;
 mod snapshot;
+mod visible;
 
 pub use checks::{check, check_with, LiveInputs, LiveReport, NVML_TOLERANCE_BASIS_POINTS};
 pub use codes::{apply_config, hardware_code, hardware_codes, HardwareCode};
@@ -24,9 +24,9 @@ pub use live::{live_findings, live_report, LiveDevice, LiveSection, ReplanSummar
 pub use names::{gpu_names_equal, gpu_names_match, normalize_gpu_name, NormalizedGpuName};
 pub use nvml::NvmlProbe;
 pub use observe::{observe, Observation, ObservedDevice};
-pub use render::{live_html, live_markdown};
 pub use replan::{cuda_visible_estimate, replan_with, CudaVisibleEstimate};
 pub use snapshot::{SnapshotError, SnapshotProbe, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+pub use visible::apply_cuda_visible_devices;
 
 use crate::units::Bytes;
 use serde::{Deserialize, Serialize};

@@ -36,8 +36,12 @@
 //! SP leaves the 8h of norm/linear inputs whole (their `10 + 24/t` less the
 //! masks). Selective recomputation drops only the `5as/h` score terms, which
 //! FlashAttention never stores, so it equals none here; full recomputation
-//! keeps the layer input, 2h per token (/t with SP). Pipeline 1F1B keeps pp
-//! micro-batches in flight on the first stage (their eq. 5 discussion).
+//! keeps the layer input, 2h per token (/t with SP), for every layer and
+//! micro-batch in flight, plus, once per GPU, one layer's activations without
+//! checkpointing for one micro-batch: backward recomputes a layer from its
+//! input and holds all of that layer's activations while it runs (section 5).
+//! Pipeline 1F1B keeps pp micro-batches in flight on the first stage (their
+//! eq. 5 discussion).
 
 use super::math::{add, ceil_div, mul, sum, MathResult};
 use crate::catalog::Architecture;
@@ -180,6 +184,17 @@ pub fn training_bytes(
     last_stage_logits: bool,
 ) -> MathResult<u64> {
     let (split, repl) = training_per_token_layer(a, act_bytes)?;
+    // One layer's activations without checkpointing, per token on this GPU:
+    // split / t + replicated (/ t with sequence parallelism).
+    let full_layer = {
+        let split = ceil_div(split, tp)?;
+        let repl = if sequence_parallel {
+            ceil_div(repl, tp)?
+        } else {
+            repl
+        };
+        add(split, repl)?
+    };
     let per_token_layer = match checkpointing {
         Checkpointing::Full => {
             let input = mul(a.hidden_size, act_bytes)?;
@@ -189,20 +204,20 @@ pub fn training_bytes(
                 input
             }
         }
-        Checkpointing::None | Checkpointing::Selective => {
-            let split = ceil_div(split, tp)?;
-            let repl = if sequence_parallel {
-                ceil_div(repl, tp)?
-            } else {
-                repl
-            };
-            add(split, repl)?
-        }
+        Checkpointing::None | Checkpointing::Selective => full_layer,
     };
     // 1F1B: the first stage holds pp micro-batches in flight.
     let in_flight = pp.max(1);
     let layers = mul(mul(per_token_layer, layers_on_stage)?, in_flight)?;
     let mut total = mul(layers, tokens_per_micro_batch)?;
+    if checkpointing == Checkpointing::Full && layers_on_stage > 0 {
+        // Backward recomputes one layer at a time from its stored input, so
+        // that layer's full activations are live once, for one micro-batch,
+        // on top of the stored inputs (Korthikanti et al. 2022, section 5:
+        // full recomputation needs 2sbhL plus one layer's activations):
+        // total += full_layer x tokens_per_micro_batch.
+        total = add(total, mul(full_layer, tokens_per_micro_batch)?)?;
+    }
     if last_stage_logits {
         // fp32 logits for the loss, split by TP (vocab-parallel cross entropy).
         let logits = ceil_div(mul(mul(tokens_per_micro_batch, a.vocab_size)?, 4)?, tp)?;

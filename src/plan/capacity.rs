@@ -5,9 +5,17 @@
 //! - vLLM: `M x gpu_memory_utilization`, then KV = budget - weights -
 //!   activation peak - non-torch (vllm/v1/worker/gpu_worker.py
 //!   `determine_available_memory`);
-//! - SGLang: `M x mem_fraction_static` covers weights + KV pool only
-//!   (sglang/srt/model_executor/model_runner.py `profile_max_num_token`), so
-//!   KV = budget - weights; activations and graphs live in the rest;
+//! - SGLang: `mem_fraction_static` of the memory free once the CUDA context
+//!   and NCCL are up covers weights + KV pool only. In
+//!   python/sglang/srt/model_executor/model_runner.py `profile_max_num_token`,
+//!   `rest_memory = available_gpu_memory - total_gpu_memory x (1 -
+//!   mem_fraction_static)`, where `available_gpu_memory` is free memory after
+//!   the weights load and `total_gpu_memory` is `min_per_gpu_memory`, the free
+//!   memory measured in `init_torch_distributed` after the distributed
+//!   environment (CUDA context, NCCL) is initialised. With runtime `R` and
+//!   weights `W`: KV = (M - R - W) - (M - R)(1 - f) = f x (M - R) - W, so the
+//!   budget (weights + KV) is `f x (M - R)`; activations, runtime and graphs
+//!   live in the rest, and free = M - budget - activations - runtime;
 //! - TensorRT-LLM: KV = `free_gpu_memory_fraction x (M - weights - activations
 //!   - runtime)` (tensorrt_llm KvCacheConfig docs);
 //! - generic: `M x (1 - headroom)` minus everything else.
@@ -29,6 +37,11 @@ use crate::spec::{Engine, RequestClass, TrafficSpec};
 pub struct Budget {
     pub budget: u64,
     pub kv_bytes: i64,
+    /// What the engine leaves untouched on the GPU (`per_gpu.free_bytes`):
+    /// M - budget, and for SGLang, whose budget excludes activations and
+    /// runtime, M - budget - activations - runtime (saturating), so weights +
+    /// activations + runtime + max(KV, 0) + free = M on a plan that fits.
+    pub free: u64,
 }
 
 /// Compute the engine's budget and the KV memory left (may be negative).
@@ -46,13 +59,19 @@ pub fn budget(
             Budget {
                 budget,
                 kv_bytes: signed(budget, others),
+                free: total.saturating_sub(budget),
             }
         }
         Engine::Sglang => {
-            let budget = floor_times(total, e.memory_fraction)?;
+            // budget = f x (M - R) (profile_max_num_token, see the module doc).
+            let budget = floor_times(total.saturating_sub(runtime), e.memory_fraction)?;
             Budget {
                 budget,
                 kv_bytes: signed(budget, weights),
+                free: total
+                    .saturating_sub(budget)
+                    .saturating_sub(activations)
+                    .saturating_sub(runtime),
             }
         }
         Engine::TensorrtLlm => {
@@ -70,6 +89,7 @@ pub fn budget(
             Budget {
                 budget,
                 kv_bytes: kv,
+                free: total.saturating_sub(budget),
             }
         }
     })
@@ -125,7 +145,17 @@ pub fn blocks(
             Ok(b) if b <= avail
         )
     };
-    let (mut lo, mut hi) = (0u64, 1u64 << 40);
+    // Upper bound of the search: a max_model_len the model cannot take (beyond
+    // its max_position_embeddings) is no fix, so the answer is capped there;
+    // without a known limit, 2^40 tokens. A configured max_model_len above
+    // max_position_embeddings (RoPE scaling) raises the cap to itself, so a
+    // length that fits is never reported as not fitting because of the cap.
+    // max_model_len_that_fits = min(largest n that fits,
+    //                               max(max_position_embeddings, max_model_len))
+    let cap = a
+        .max_position_embeddings
+        .map_or(1u64 << 40, |m| m.max(e.max_model_len));
+    let (mut lo, mut hi) = (0u64, cap);
     if fits(hi) {
         lo = hi;
     }
@@ -148,6 +178,9 @@ pub fn blocks(
 
 /// A request class with its planning numbers, before fitting.
 struct Demand {
+    /// false when prompt or output has neither the planning percentile nor
+    /// its p95 fallback (design.md section 4b: p99 -> p95 only).
+    sized: bool,
     tokens: u64,
     prompt: u64,
     output: u64,
@@ -158,6 +191,12 @@ struct Demand {
 /// Per-class plans (design.md section 4b). Packing is per engine instance: an
 /// instance (one of `data` per replica) holds whole sequences; each class's
 /// load per instance is ceil(required / instances).
+///
+/// A class whose prompt or output lacks both the planning percentile and its
+/// p95 fallback is unsized (`sized: false`): it takes no KV in the fit of the
+/// others and is left out of their `replicas_needed`; it has `fits: false`,
+/// `replicas_needed: None`, `max_concurrency: 0`, `kv_bytes_per_sequence: 0`
+/// and `pool_share: 0` (rule TRF001 names it).
 #[allow(clippy::too_many_arguments)]
 pub fn classes(
     a: &Architecture,
@@ -172,19 +211,30 @@ pub fn classes(
         .classes
         .iter()
         .map(|c: &RequestClass| -> MathResult<Demand> {
-            let prompt = c.prompt_tokens.at(pct).unwrap_or(0);
-            let output = c.output_tokens.at(pct).unwrap_or(0);
+            // `at` is the planning percentile with the p99 -> p95 fallback and
+            // nothing else (never mean or p50: design.md section 4b).
+            let (p, o) = (c.prompt_tokens.at(pct), c.output_tokens.at(pct));
+            let sized = p.is_some() && o.is_some();
+            let prompt = p.unwrap_or(0);
+            let output = o.unwrap_or(0);
             let tokens = add(prompt, output)?;
-            let kv = kv_cache::bytes_per_sequence(
-                a,
-                r,
-                tokens,
-                e.block_size,
-                e.max_num_batched_tokens,
-                e.max_model_len,
-            )?;
+            // An unsized class has no length to plan: it is given no KV (0 B),
+            // so it takes nothing from the others' pool; it never fits.
+            let kv = if sized {
+                kv_cache::bytes_per_sequence(
+                    a,
+                    r,
+                    tokens,
+                    e.block_size,
+                    e.max_num_batched_tokens,
+                    e.max_model_len,
+                )?
+            } else {
+                0
+            };
             let required = ceil_times(c.concurrency, c.burst.unwrap_or(1.0))?;
             Ok(Demand {
+                sized,
                 tokens,
                 prompt,
                 output,
@@ -195,18 +245,22 @@ pub fn classes(
         .collect::<MathResult<_>>()?;
     let replicas = e.replicas;
     let instances = mul(replicas, instances_per_replica.max(1))?;
-    let deployment_pool = mul(pool_bytes, instances)?;
     let fits_with = |replica_count: u64| -> MathResult<bool> {
         let inst = mul(replica_count, instances_per_replica.max(1))?;
         let mut used = 0u64;
-        for d in &demands {
+        for d in demands.iter().filter(|d| d.sized) {
             let load = ceil_div(d.required, inst)?;
             used = add(used, mul(load, d.kv)?)?;
         }
         Ok(used <= pool_bytes)
     };
     let replicas_needed = {
-        let max_required = demands.iter().map(|d| d.required).max().unwrap_or(0);
+        let max_required = demands
+            .iter()
+            .filter(|d| d.sized)
+            .map(|d| d.required)
+            .max()
+            .unwrap_or(0);
         let hi = max_required.max(1);
         if !fits_with(hi)? {
             None
@@ -227,27 +281,40 @@ pub fn classes(
     for (i, (c, d)) in traffic.classes.iter().zip(&demands).enumerate() {
         let mut others = 0u64;
         for (j, o) in demands.iter().enumerate() {
-            if j != i {
+            if j != i && o.sized {
                 others = add(others, mul(ceil_div(o.required, instances)?, o.kv)?)?;
             }
         }
         let room = pool_bytes.saturating_sub(others);
         // A zero-token class costs no KV: only the engine's sequence cap binds.
-        let max_concurrency = match room.checked_div(d.kv) {
-            Some(n) => mul(n, instances)?,
-            None => mul(e.max_num_seqs, instances)?,
+        // An unsized class holds no sequences: it cannot be planned.
+        let max_concurrency = if !d.sized {
+            0
+        } else {
+            match room.checked_div(d.kv) {
+                Some(n) => mul(n, instances)?,
+                None => mul(e.max_num_seqs, instances)?,
+            }
         };
-        let pool_share = if deployment_pool == 0 {
+        // Share of one engine instance's pool at required load, the same load
+        // the fit uses: pool_share = ceil(required / (replicas x instances per
+        // replica)) x kv / pool_bytes_per_instance (design.md section 4b), so
+        // per_gpu.kv_cache_bytes x the shares (report, TRF003) agrees with fits.
+        let load_bytes = mul(ceil_div(d.required, instances)?, d.kv)?;
+        let pool_share = if !d.sized {
+            0.0
+        } else if pool_bytes == 0 {
             // No pool at all: any demand is "all of it and more".
-            if d.required > 0 && d.kv > 0 {
+            if load_bytes > 0 {
                 f64::MAX
             } else {
                 0.0
             }
         } else {
-            (d.required as f64 * d.kv as f64) / deployment_pool as f64
+            load_bytes as f64 / pool_bytes as f64
         };
         out.push(ClassPlan {
+            sized: d.sized,
             name: c.name.clone(),
             percentile: pct.as_str().to_string(),
             prompt_tokens: d.prompt,
@@ -257,8 +324,8 @@ pub fn classes(
             required_concurrency: d.required,
             per_replica_concurrency: ceil_div(d.required, replicas.max(1))?,
             max_concurrency,
-            fits: max_concurrency >= d.required,
-            replicas_needed,
+            fits: d.sized && max_concurrency >= d.required,
+            replicas_needed: if d.sized { replicas_needed } else { None },
             pool_share,
         });
     }

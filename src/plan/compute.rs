@@ -182,7 +182,9 @@ fn weights_plan(
             exact,
             dtype: w.dtype.as_str().to_string(),
             quantization: w.quantization.as_str().to_string(),
-            group_size: f.group_size.or(w.group_size),
+            // The format's own group size: None where it has none (FP8/INT8
+            // per-channel, GGUF), whatever the spec says.
+            group_size: f.group_size,
             bits_per_weight: f.linear.as_f64(),
             total_bytes: Bytes(total),
             unquantized_bytes: Bytes(unquantized),
@@ -396,7 +398,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         activation_peak_bytes: Bytes(act),
         runtime_bytes: Bytes(rt.in_budget),
         kv_cache_bytes: b.kv_bytes,
-        free_bytes: Bytes(total.saturating_sub(b.budget)),
+        free_bytes: Bytes(b.free),
         memory_fraction: e.memory_fraction,
         cuda_graphs_outside_budget_bytes: Bytes(rt.cuda_graphs_outside_budget),
     };

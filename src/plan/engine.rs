@@ -28,6 +28,14 @@ pub struct EngineSettings {
     pub replicas: u64,
 }
 
+/// vLLM's A100 test: `"a100" in device_name.lower()`; we look at the
+/// resolved GPU's name and catalogue id, case-insensitively.
+fn is_a100(gpu: &GpuInfo) -> bool {
+    [&gpu.name, &gpu.id]
+        .iter()
+        .any(|s| s.to_ascii_lowercase().contains("a100"))
+}
+
 /// Parse "0.11", "0.6.3", "v0.10.1rc1" into (major, minor).
 pub fn parse_version(v: &str) -> Option<(u64, u64)> {
     let v = v.trim().trim_start_matches('v');
@@ -134,18 +142,22 @@ pub fn resolve(
         }
     };
 
-    // vLLM >= 0.8 (V1) `EngineArgs._set_default_args_v1`: on GPUs with >= 70 GiB,
-    // the OpenAI server defaults to max_num_batched_tokens 8192 and max_num_seqs
-    // 1024; smaller GPUs 2048 and 256. vLLM V0 (< 0.8) without chunked prefill
-    // profiled max(max_model_len, 2048) tokens with max_num_seqs 256; with
-    // chunked prefill (auto-enabled above 32K context) 2048.
-    let big_gpu = gpu.memory_bytes.get() >= 70 * GIB;
+    // vLLM >= 0.8 (V1) `EngineArgs._set_default_args_v1`: on GPUs with >= 70 GiB
+    // that are not A100s, the OpenAI server defaults to max_num_batched_tokens
+    // 8192 and max_num_seqs 1024; other GPUs 2048 and 256. The test in
+    // vllm/engine/arg_utils.py is `device_memory >= 70 * GiB_bytes and "a100"
+    // not in device_name` (device_name lower-cased; tests/engine/
+    // test_arg_utils.py `test_defaults_with_usage_context` asserts the same),
+    // so an A100 80GB takes the small-GPU defaults. vLLM V0 (< 0.8) without
+    // chunked prefill profiled max(max_model_len, 2048) tokens with max_num_seqs
+    // 256; with chunked prefill (auto-enabled above 32K context) 2048.
+    let big_gpu = gpu.memory_bytes.get() >= 70 * GIB && !is_a100(gpu);
     let v1 = version >= (0, 8);
     let max_num_seqs = match s.max_num_seqs {
         Some(v) => v,
         None => {
             let (v, src) = match engine {
-                Engine::Vllm | Engine::Generic if v1 && big_gpu => (1024, "vLLM V1 default for GPUs >= 70 GiB (vllm/engine/arg_utils.py _set_default_args_v1)"),
+                Engine::Vllm | Engine::Generic if v1 && big_gpu => (1024, "vLLM V1 default for GPUs >= 70 GiB other than A100 (vllm/engine/arg_utils.py _set_default_args_v1)"),
                 Engine::Vllm | Engine::Generic => (256, "vLLM default max_num_seqs 256 (vllm/engine/arg_utils.py)"),
                 Engine::Sglang => (4096, "SGLang max_running_requests: bounded by the KV pool; 4096 upper default (sglang/srt/server_args.py)"),
                 Engine::TensorrtLlm => (2048, "trtllm-serve max_batch_size default 2048"),
@@ -158,8 +170,8 @@ pub fn resolve(
         Some(v) => v,
         None => {
             let (v, src): (u64, &str) = match engine {
-                Engine::Vllm | Engine::Generic if v1 && big_gpu => (8192, "vLLM V1 default for GPUs >= 70 GiB (vllm/engine/arg_utils.py _set_default_args_v1)"),
-                Engine::Vllm | Engine::Generic if v1 => (2048, "vLLM V1 default for GPUs < 70 GiB (vllm/engine/arg_utils.py _set_default_args_v1)"),
+                Engine::Vllm | Engine::Generic if v1 && big_gpu => (8192, "vLLM V1 default for GPUs >= 70 GiB other than A100 (vllm/engine/arg_utils.py _set_default_args_v1)"),
+                Engine::Vllm | Engine::Generic if v1 => (2048, "vLLM V1 default for GPUs < 70 GiB and A100s (vllm/engine/arg_utils.py _set_default_args_v1)"),
                 Engine::Vllm | Engine::Generic if max_model_len > 32768 => (2048, "vLLM V0: chunked prefill auto-enabled above 32K context, 2048 tokens"),
                 Engine::Vllm | Engine::Generic => (max_model_len.max(2048), "vLLM V0 without chunked prefill: max(max_model_len, 2048) (vllm/config.py SchedulerConfig)"),
                 Engine::Sglang => (8192, "SGLang chunked_prefill_size default 8192 on large GPUs (sglang/srt/server_args.py)"),

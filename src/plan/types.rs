@@ -95,7 +95,8 @@ pub struct PerGpu {
     pub runtime_bytes: Bytes,
     /// Signed: negative means the engine will not start.
     pub kv_cache_bytes: i64,
-    /// total - budget: what the engine leaves untouched.
+    /// What the engine leaves untouched: total - budget (SGLang, whose budget
+    /// holds only weights + KV: total - budget - activations - runtime).
     pub free_bytes: Bytes,
     /// The engine's memory fraction used for the budget (generic: 1 - headroom).
     pub memory_fraction: f64,
@@ -129,6 +130,11 @@ pub struct KvCachePlan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassPlan {
     pub name: String,
+    /// false when the spec gives neither the planning percentile nor its p95
+    /// fallback for prompt or output tokens: the class cannot be sized, never
+    /// fits, and is left out of `replicas_needed` (rule TRF001 names it).
+    #[serde(default = "sized_default")]
+    pub sized: bool,
     pub percentile: String,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -146,7 +152,9 @@ pub struct ClassPlan {
     /// Smallest replica count at which every class fits (None: never, e.g. a
     /// sequence longer than one instance's cache).
     pub replicas_needed: Option<u64>,
-    /// Fraction of the deployment's KV pool this class needs at required load.
+    /// Fraction of one engine instance's KV pool this class needs at required
+    /// load: ceil(required / (replicas x instances per replica)) x
+    /// kv_bytes_per_sequence / pool bytes per instance (the load `fits` uses).
     pub pool_share: f64,
 }
 
@@ -192,4 +200,8 @@ pub struct Assumption {
     pub field: String,
     pub value: String,
     pub source: String,
+}
+
+fn sized_default() -> bool {
+    true
 }

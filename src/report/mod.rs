@@ -1,13 +1,15 @@
 //! Reports: the JSON plan, Markdown and HTML capacity reports, and PR diffs.
 //!
 //! [`build_set`] turns analyzed specs into a [`ReportSet`] (every number the
-//! templates print), [`render`] lays it out through minijinja, and [`diff`]
-//! compares two plans. Nothing here reads files or prints.
+//! templates print; [`build_set_with_live`] adds each spec's measured-vs-planned
+//! section for `report --hardware`), [`render`] lays it out through minijinja,
+//! and [`diff`] compares two plans. Nothing here reads files or prints.
 
 pub mod diff;
 mod env;
 mod escape;
 mod json;
+mod live;
 mod markdown;
 mod model;
 mod render;
@@ -17,7 +19,8 @@ mod svg;
 pub use env::{format_float, group_digits};
 pub use escape::{html as escape_html, markdown_code, markdown_text};
 pub use json::plan_json;
+pub use live::{HeldRow, LiveRow, LiveView};
 pub use markdown::to_safe_html;
-pub use model::{build, build_set, ReportModel, ReportSet};
+pub use model::{build, build_set, build_set_with_live, ReportModel, ReportSet};
 pub use render::{render, Format, RenderError, HTML_NAME, MARKDOWN_NAME};
 pub use steps::Step;

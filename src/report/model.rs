@@ -6,9 +6,11 @@
 //! Markdown and HTML. User strings stay raw: the templates' autoescape escapes
 //! them for the output language.
 
+use super::live::{self, LiveView};
 use super::steps::{self, Step};
 use super::svg;
 use crate::diagnostics::{LocatedFinding, Severity};
+use crate::hardware::LiveSection;
 use crate::pipeline::Analysis;
 use crate::plan::{Assumption, Plan, TrainingPlan, ZeroStageRow};
 use serde::Serialize;
@@ -64,6 +66,9 @@ pub struct ReportModel {
     pub assumptions: Vec<Assumption>,
     /// Inline SVG (already escaped) for the HTML report.
     pub svg: SvgSet,
+    /// Measured vs planned on this machine (`report --hardware`); None without
+    /// a probe or when the spec could not be resolved.
+    pub live: Option<LiveView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -202,7 +207,28 @@ const NOT_INCLUDED: &[&str] = &[
 
 /// Build the report set for one or more analyzed specs, in the order given.
 pub fn build_set(analyses: &[&Analysis], version: &str) -> ReportSet {
-    let mut reports: Vec<ReportModel> = analyses.iter().map(|a| build(a)).collect();
+    build_set_with_live(analyses, &[], version)
+}
+
+/// [`build_set`] with each spec's live hardware section (`live[i]` belongs to
+/// `analyses[i]`; a missing or None entry leaves that spec without one).
+pub fn build_set_with_live(
+    analyses: &[&Analysis],
+    live: &[Option<LiveSection>],
+    version: &str,
+) -> ReportSet {
+    let mut reports: Vec<ReportModel> = analyses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut model = build(a);
+            model.live = live
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|s| live::view(a, s));
+            model
+        })
+        .collect();
     dedupe_anchors(&mut reports);
     let summary = reports.iter().map(summary_row).collect();
     ReportSet {
@@ -281,6 +307,7 @@ pub fn build(a: &Analysis) -> ReportModel {
         not_included: NOT_INCLUDED.iter().map(|s| s.to_string()).collect(),
         assumptions: Vec::new(),
         svg: SvgSet::default(),
+        live: None,
     };
     if let Some(plan) = &a.plan {
         fill_from_plan(&mut model, plan, &spec, &extras);

@@ -50,6 +50,9 @@ fn names(s: &str, f: &Finding) -> bool {
 /// Is `s` something a suppression may name: a rule, or a code of another stage?
 fn known(s: &str) -> bool {
     find_rule(s).is_some()
+        // HW codes and names (`free-memory-below-plan`) come from `verify` and
+        // `--hardware`, outside the rules registry.
+        || crate::hardware::hardware_code(s).is_some()
         || (looks_like_code(s) && !RULE_CATEGORIES.iter().any(|c| s.starts_with(c)))
 }
 

@@ -119,6 +119,7 @@ fn class(
 ) -> ClassPlan {
     let tokens = prompt + output;
     ClassPlan {
+        sized: true,
         name: name.into(),
         percentile: "p99".into(),
         prompt_tokens: prompt,

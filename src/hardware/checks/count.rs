@@ -18,6 +18,12 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     );
     let replicas = spec.serving.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let nodes = spec.hardware.nodes.unwrap_or(1);
+    // A probe narrowed by CUDA_VISIBLE_DEVICES says so in its source.
+    let seen = if ctx.snap.source.contains("CUDA_VISIBLE_DEVICES=") {
+        format!("{have} are visible here (CUDA_VISIBLE_DEVICES)")
+    } else {
+        format!("NVML sees {have} on this machine")
+    };
     let pointer = if spec.hardware.gpus_per_node.is_some() {
         "/hardware/gpus_per_node"
     } else {
@@ -29,7 +35,7 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Error,
         pointer,
         format!(
-            "the spec places {need} GPU(s) on each node ({layout} per replica, {replicas} replica(s) over {nodes} node(s)); NVML sees {have} on this machine: {} short",
+            "the spec places {need} GPU(s) on each node ({layout} per replica, {replicas} replica(s) over {nodes} node(s)); {seen}: {} short",
             need - have
         ),
     )
