@@ -6,7 +6,9 @@ use crate::units::{parse_size, Bytes};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-const GPUS_YAML: &str = include_str!("../../catalog/gpus.yaml");
+/// catalog/gpus.yaml, converted to JSON by build.rs (parsing YAML at every
+/// start would cost milliseconds; JSON takes microseconds).
+const GPUS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/gpus.json"));
 
 /// How the CUDA-visible figure was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -70,8 +72,10 @@ impl Gpu {
 
 /// Parse gpus.yaml text (exposed for tests of the loader itself).
 pub fn parse_catalog(text: &str) -> Result<Vec<Gpu>, String> {
-    let entries: Vec<GpuEntry> =
-        serde_saphyr::from_str(text).map_err(|e| format!("gpus.yaml: {e}"))?;
+    from_entries(serde_saphyr::from_str(text).map_err(|e| format!("gpus.yaml: {e}"))?)
+}
+
+fn from_entries(entries: Vec<GpuEntry>) -> Result<Vec<Gpu>, String> {
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         let memory_bytes =
@@ -94,7 +98,9 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Gpu>, String> {
 pub fn gpus() -> Result<&'static [Gpu], String> {
     static CATALOG: OnceLock<Result<Vec<Gpu>, String>> = OnceLock::new();
     CATALOG
-        .get_or_init(|| parse_catalog(GPUS_YAML))
+        .get_or_init(|| {
+            from_entries(serde_json::from_str(GPUS_JSON).map_err(|e| format!("gpus.yaml: {e}"))?)
+        })
         .as_ref()
         .map(Vec::as_slice)
         .map_err(Clone::clone)

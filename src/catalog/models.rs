@@ -6,7 +6,8 @@ use crate::spec::{ArchitectureSpec, WeightsSpec};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-const MODELS_YAML: &str = include_str!("../../catalog/models.yaml");
+/// catalog/models.yaml, converted to JSON by build.rs (see gpus.rs).
+const MODELS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/models.json"));
 
 /// One catalogue entry as written in models.yaml.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -36,7 +37,7 @@ pub fn parse_catalog(text: &str) -> Result<Vec<ModelEntry>, String> {
 pub fn models() -> Result<&'static [ModelEntry], String> {
     static CATALOG: OnceLock<Result<Vec<ModelEntry>, String>> = OnceLock::new();
     CATALOG
-        .get_or_init(|| parse_catalog(MODELS_YAML))
+        .get_or_init(|| serde_json::from_str(MODELS_JSON).map_err(|e| format!("models.yaml: {e}")))
         .as_ref()
         .map(Vec::as_slice)
         .map_err(Clone::clone)
