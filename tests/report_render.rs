@@ -95,6 +95,28 @@ fn a_broken_template_is_an_error() {
 }
 
 #[test]
+fn an_unsized_class_shows_not_sized_and_cannot_be_judged() {
+    let text =
+        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
+            .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["plan"]["classes"][0]["sized"] = serde_json::json!(false);
+    v["plan"]["classes"][0]["fits"] = serde_json::json!(false);
+    let a = common::analysis_from("specs/x.yaml", &v);
+    let set = build_set(&[&a], "test");
+    let md = render(&set, Format::Markdown, None).unwrap();
+    assert!(md.contains("**Verdict: does not fit.**"), "{md}");
+    assert!(
+        md.contains("cannot be judged: class chat is not sized"),
+        "{md}"
+    );
+    assert!(md.contains("| chat | not sized (no p99) | - |"), "{md}");
+    let html = render(&set, Format::Html, None).unwrap();
+    assert!(html.contains("<td>not sized (no p99)</td>"), "{html}");
+    assert!(html.contains("not sized: no p99 token lengths"), "{html}");
+}
+
+#[test]
 fn an_engine_that_cannot_start_says_so() {
     let text =
         std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))

@@ -121,6 +121,9 @@ pub struct BreakdownRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct ClassRow {
     pub name: String,
+    /// False when the spec gives no planning percentile (nor its p95 fallback):
+    /// the class shows "not sized" instead of numbers and never fits (TRF001).
+    pub sized: bool,
     pub percentile: String,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -322,6 +325,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
         .enumerate()
         .map(|(i, c)| ClassRow {
             name: c.name.clone(),
+            sized: c.sized,
             percentile: c.percentile.clone(),
             prompt_tokens: c.prompt_tokens,
             output_tokens: c.output_tokens,
@@ -332,7 +336,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
             required_concurrency: c.required_concurrency,
             per_replica_concurrency: c.per_replica_concurrency,
             max_concurrency: c.max_concurrency,
-            fits: c.fits,
+            fits: c.fits && c.sized,
             replicas_needed: c
                 .replicas_needed
                 .map_or_else(|| "never".to_string(), |n| n.to_string()),
@@ -714,7 +718,32 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
             spare_fraction: fraction(kv),
         };
     }
-    let short: Vec<&crate::plan::ClassPlan> = plan.classes.iter().filter(|c| !c.fits).collect();
+    let unsized_classes: Vec<&str> = plan
+        .classes
+        .iter()
+        .filter(|c| !c.sized)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !unsized_classes.is_empty() {
+        let one = unsized_classes.len() == 1;
+        return Verdict {
+            fits: false,
+            status: status(false),
+            detail: format!(
+                "{on}: cannot be judged: {} {} {} not sized (no {pct} or p95 token lengths, see TRF001){errors}",
+                if one { "class" } else { "classes" },
+                unsized_classes.join(", "),
+                if one { "is" } else { "are" },
+            ),
+            spare_bytes: None,
+            spare_fraction: None,
+        };
+    }
+    let short: Vec<&crate::plan::ClassPlan> = plan
+        .classes
+        .iter()
+        .filter(|c| !c.fits || !c.sized)
+        .collect();
     let spare = used_share.map(|s| kv - (kv as f64 * s).round() as i64);
     let fits = short.is_empty();
     let detail = if let Some(c) = short.first() {
@@ -871,5 +900,27 @@ pub(super) fn json_text(v: &Json) -> String {
         Json::String(s) => s.clone(),
         Json::Null => "-".into(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::base_plan;
+
+    #[test]
+    fn unsized_class_cannot_be_judged() {
+        let mut plan = base_plan();
+        plan.classes[1].sized = false;
+        let v = verdict(&plan, Some(0.5), &FindingCounts::default());
+        assert!(!v.fits);
+        assert_eq!(v.status, "does not fit");
+        assert!(
+            v.detail
+                .contains("cannot be judged: class long-doc is not sized"),
+            "{}",
+            v.detail
+        );
+        assert_eq!(v.spare_bytes, None);
     }
 }

@@ -259,6 +259,12 @@ fn per_sequence(plan: &Plan) -> Step {
         .classes
         .iter()
         .map(|c| {
+            if !c.sized {
+                return input(
+                    &c.name,
+                    format!("not sized: no {} or p95 token lengths (TRF001)", c.percentile),
+                );
+            }
             let blocks = c.tokens_per_sequence.div_ceil(block);
             let full = blocks.saturating_mul(block).saturating_mul(per_tok);
             let tokens = format!(

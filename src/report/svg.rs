@@ -190,6 +190,17 @@ pub fn class_bars(classes: &[ClassRow]) -> String {
         let y = i as f64 * row_h + 4.0;
         let w = round1((c.pool_share / max_share).clamp(0.0, 1.0) * bar_w);
         let cls = if c.fits { "k" } else { "x" };
+        if !c.sized {
+            let _ = write!(
+                out,
+                r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">not sized: no {pct} token lengths; cannot be judged (does not fit)</text>"#,
+                ty = y + 13.0,
+                name = html(&truncate(&c.name, 28)),
+                sy = y + 29.0,
+                pct = html(&c.percentile),
+            );
+            continue;
+        }
         let _ = write!(
             out,
             r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct} of the KV pool; {req} needed, {max} supported{verdict}</text>"#,

@@ -14,7 +14,7 @@ pub mod suppress;
 mod util;
 
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 mod hst001_host_memory_not_specified;
 mod hst002_host_memory_below_load_peak;
