@@ -13,6 +13,7 @@ use crate::diagnostics::{LocatedFinding, Severity};
 use crate::hardware::LiveSection;
 use crate::pipeline::Analysis;
 use crate::plan::{Assumption, Plan, TrainingPlan, ZeroStageRow};
+use crate::units::Bytes;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -172,6 +173,10 @@ pub struct TrainingSection {
     pub optimizer_bytes: u64,
     pub activations_bytes: u64,
     pub total_bytes: u64,
+    /// CUDA context, cuBLAS workspace, NCCL: counted against the budget.
+    pub runtime_bytes: u64,
+    /// `total_bytes` + `runtime_bytes`: what the budget must hold.
+    pub total_with_runtime_bytes: u64,
     pub budget_bytes: u64,
     pub trainable_parameters: u64,
     pub host_offload_bytes: u64,
@@ -638,6 +643,7 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
 
 fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSection {
     let budget = plan.per_gpu.budget_bytes.get();
+    let runtime = plan.per_gpu.runtime_bytes.get();
     let stage = u64_at(spec, "/training/zero_stage");
     let row = |z: &ZeroStageRow| ZeroRow {
         stage: z.stage,
@@ -653,6 +659,7 @@ fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSecti
             .total_bytes
             .get()
             .saturating_add(t.activations_bytes.get())
+            .saturating_add(runtime)
             <= budget,
         current: stage == Some(z.stage),
     };
@@ -662,6 +669,8 @@ fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSecti
         optimizer_bytes: t.optimizer_bytes.get(),
         activations_bytes: t.activations_bytes.get(),
         total_bytes: t.total_bytes.get(),
+        runtime_bytes: runtime,
+        total_with_runtime_bytes: t.total_bytes.get().saturating_add(runtime),
         budget_bytes: budget,
         trainable_parameters: t.trainable_parameters,
         host_offload_bytes: t.host_offload_bytes.get(),
@@ -684,11 +693,15 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
     };
     let fraction = |b: i64| (total > 0).then(|| b as f64 / total as f64);
     if let Some(t) = &plan.training {
-        let spare = plan.per_gpu.budget_bytes.signed_sub(t.total_bytes);
+        // The plan's own verdict: budget - (training total + runtime), signed.
+        let spare = plan.per_gpu.kv_cache_bytes;
         let fits = spare >= 0;
-        let detail = format!(
-            "{on}: {} per GPU of a {} budget, {} {}{errors}",
+        let detail =
+            format!(
+            "{on}: {} per GPU ({} of training memory + {} runtime) of a {} budget, {} {}{errors}",
+            Bytes(t.total_bytes.get().saturating_add(plan.per_gpu.runtime_bytes.get())),
             t.total_bytes,
+            plan.per_gpu.runtime_bytes,
             plan.per_gpu.budget_bytes,
             crate::units::format_gib(spare.unsigned_abs() as i128),
             if fits { "to spare" } else { "short" }
@@ -906,7 +919,30 @@ pub(super) fn json_text(v: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testutil::base_plan;
+    use crate::rules::testutil::{base_plan, Fixture};
+    use crate::units::GIB;
+
+    #[test]
+    fn training_verdict_counts_the_runtime() {
+        // 14.96 GiB states + 54 GiB activations = 68.96 GiB fit the 71.28 GiB
+        // budget; with 2 GiB of runtime + 1 more they do not.
+        let mut fx = Fixture::training();
+        let t = fx.plan.training.as_mut().expect("training");
+        t.activations_bytes = Bytes(54 * GIB + GIB / 2);
+        t.total_bytes = Bytes(16_060_522_496 + 54 * GIB + GIB / 2);
+        fx.plan.per_gpu.runtime_bytes = Bytes(2 * GIB);
+        fx.sync_training_left();
+        let v = verdict(&fx.plan, None, &FindingCounts::default());
+        assert!(!v.fits, "{}", v.detail);
+        assert_eq!(v.spare_bytes, Some(fx.plan.per_gpu.kv_cache_bytes));
+        assert!(
+            v.detail
+                .contains("+ 2.00 GiB runtime) of a 71.28 GiB budget"),
+            "{}",
+            v.detail
+        );
+        assert!(v.detail.ends_with("short"), "{}", v.detail);
+    }
 
     #[test]
     fn unsized_class_cannot_be_judged() {

@@ -423,12 +423,13 @@ fn training(plan: &Plan, spec: &Json) -> Vec<Step> {
         },
         Step {
             title: "Total against the budget".into(),
-            formula: "weights + gradients + optimizer + activations <= budget".into(),
+            formula: "weights + gradients + optimizer + activations + runtime <= budget".into(),
             inputs: vec![
-                input("total", gib(t.total_bytes.get())),
+                input("training total", gib(t.total_bytes.get())),
+                input("runtime (CUDA context, NCCL)", gib(plan.per_gpu.runtime_bytes.get())),
                 input("budget", gib(plan.per_gpu.budget_bytes.get())),
             ],
-            result: spare_or_short(plan.per_gpu.budget_bytes.signed_sub(t.total_bytes)),
+            result: spare_or_short(plan.per_gpu.kv_cache_bytes),
             note: String::new(),
         },
     ]

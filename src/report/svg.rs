@@ -85,7 +85,7 @@ pub fn gpu_bar(b: &Breakdown) -> String {
 
 /// Stacked bar of one training GPU: weights, gradients, optimizer, activations.
 pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
-    let used = t.total_bytes as i64;
+    let used = t.total_with_runtime_bytes as i64;
     let segs = vec![
         Segment {
             label: "weights",
@@ -106,6 +106,11 @@ pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
             label: "activations",
             bytes: t.activations_bytes as i64,
             class: "a",
+        },
+        Segment {
+            label: "runtime",
+            bytes: t.runtime_bytes as i64,
+            class: "r",
         },
         Segment {
             label: "free",
