@@ -133,7 +133,12 @@ fn an_engine_that_cannot_start_says_so() {
     let set = build_set(&[&a], "test");
     let md = render(&set, Format::Markdown, None).unwrap();
     assert!(md.contains("**Verdict: does not fit.**"), "{md}");
-    assert!(md.contains("exceed the engine budget by 3.00 GiB; the engine will not start"));
+    assert!(
+        md.contains("the engine will not start with max\\_model\\_len 131,072"),
+        "{md}"
+    );
+    assert!(md.contains("exceed the engine budget of"), "{md}");
+    assert!(md.contains("by 3.00 GiB"), "{md}");
     assert!(md.contains("| KV cache | -3.00 GiB |"));
     assert!(md.contains("| never | &gt;9999% |"));
     let html = render(&set, Format::Html, None).unwrap();

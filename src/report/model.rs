@@ -719,16 +719,56 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
         .classes
         .first()
         .map_or_else(|| "p99".to_string(), |c| c.percentile.clone());
+    let g = &plan.per_gpu;
+    let max_len = plan.kv_cache.as_ref().map(|k| k.max_model_len);
+    let not_start = max_len.map_or_else(
+        || "the engine will not start".to_string(),
+        |n| {
+            format!(
+                "the engine will not start with max_model_len {}",
+                super::env::group_digits(n as i128)
+            )
+        },
+    );
     if kv <= 0 {
+        // MEM003's numbers: nothing is left for the KV cache.
         return Verdict {
             fits: false,
             status: status(false),
             detail: format!(
-                "{on}: weights, activations and runtime exceed the engine budget by {}; the engine will not start{errors}",
+                "{on}: {not_start}: weights {} + activation peak {} + runtime {} exceed the engine budget of {} by {}{errors}",
+                g.weights_bytes,
+                g.activation_peak_bytes,
+                g.runtime_bytes,
+                g.budget_bytes,
                 crate::units::format_gib(-(kv as i128))
             ),
             spare_bytes: Some(kv),
             spare_fraction: fraction(kv),
+        };
+    }
+    if let Some(k) = plan
+        .kv_cache
+        .as_ref()
+        .filter(|k| k.max_model_len > k.max_model_len_that_fits)
+    {
+        // MEM003's numbers: one max_model_len sequence exceeds the cache.
+        let seq = (k.max_model_len as u128).saturating_mul(k.bytes_per_token_per_gpu as u128);
+        let short = (kv as i128).saturating_sub(seq as i128);
+        let short = short.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+        return Verdict {
+            fits: false,
+            status: status(false),
+            detail: format!(
+                "{on}: {not_start}: one {}-token sequence needs {} of KV cache per GPU, the cache holds {} ({} tokens); max_model_len {} or lower fits{errors}",
+                super::env::group_digits(k.max_model_len as i128),
+                crate::units::format_gib(seq as i128),
+                crate::units::format_gib(kv as i128),
+                super::env::group_digits(k.capacity_tokens as i128),
+                super::env::group_digits(k.max_model_len_that_fits as i128),
+            ),
+            spare_bytes: Some(short),
+            spare_fraction: fraction(short),
         };
     }
     let unsized_classes: Vec<&str> = plan
@@ -921,6 +961,37 @@ mod tests {
     use super::*;
     use crate::rules::testutil::{base_plan, Fixture};
     use crate::units::GIB;
+
+    #[test]
+    fn max_model_len_over_the_cache_does_not_fit() {
+        let mut plan = base_plan();
+        let kv = plan.kv_cache.as_mut().expect("serving");
+        kv.max_model_len = 2_000_000;
+        let v = verdict(&plan, Some(0.5), &FindingCounts::default());
+        assert!(!v.fits);
+        assert_eq!(v.status, "does not fit");
+        assert!(
+            v.detail.contains(
+                "the engine will not start with max_model_len 2,000,000: one 2,000,000-token sequence needs 76.29 GiB of KV cache per GPU, the cache holds 49.28 GiB (1,291,840 tokens); max_model_len 1,291,840 or lower fits"
+            ),
+            "{}",
+            v.detail
+        );
+        assert!(v.spare_bytes.expect("short") < 0);
+    }
+
+    #[test]
+    fn no_kv_cache_says_which_max_model_len() {
+        let mut plan = base_plan();
+        plan.per_gpu.kv_cache_bytes = -(GIB as i64);
+        let v = verdict(&plan, Some(0.5), &FindingCounts::default());
+        assert!(!v.fits);
+        assert!(
+            v.detail.contains("the engine will not start with max_model_len 131,072: weights 18.00 GiB + activation peak 2.00 GiB + runtime 2.00 GiB exceed the engine budget of"),
+            "{}",
+            v.detail
+        );
+    }
 
     #[test]
     fn training_verdict_counts_the_runtime() {
