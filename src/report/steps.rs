@@ -235,7 +235,10 @@ fn kv_capacity(plan: &Plan) -> Option<Step> {
         formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = usable pool / KV of one max_model_len sequence".into(),
         inputs: vec![
             input("KV pool per GPU", format_gib(plan.per_gpu.kv_cache_bytes as i128)),
-            input("bytes per token (this GPU)", n(kv.bytes_per_token_per_gpu)),
+            input(
+                "bytes per token (this GPU)",
+                format!("{} B", n(kv.bytes_per_token_per_gpu)),
+            ),
             input("block size", n(kv.block_size)),
             input("max_model_len", n(kv.max_model_len)),
         ],
