@@ -100,6 +100,24 @@ pub fn format_gib(bytes: i128) -> String {
     }
 }
 
+/// `1234567` -> `1,234,567` (negative numbers keep their sign): the one digit
+/// grouping every report, rule message and hardware check uses.
+pub fn group_digits(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Why a size string was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SizeError {
@@ -188,6 +206,16 @@ pub fn parse_size(input: &str) -> Result<Bytes, SizeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(group_digits(0u64), "0");
+        assert_eq!(group_digits(999u64), "999");
+        assert_eq!(group_digits(1000u64), "1,000");
+        assert_eq!(group_digits(61_440u64), "61,440");
+        assert_eq!(group_digits(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(group_digits(-1_234_567i64), "-1,234,567");
+    }
 
     #[test]
     fn parses_binary_and_decimal_units() {

@@ -1,8 +1,8 @@
 //! MEM002 kv-cache-exceeds-budget.
 
 use super::util::{
-    class_index, gib128, instances_per_replica, kv_demand_per_gpu, kv_is_16bit, largest_class,
-    thousands,
+    class_index, gib128, group_digits, instances_per_replica, kv_demand_per_gpu, kv_is_16bit,
+    largest_class,
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
@@ -63,9 +63,9 @@ impl KvCacheExceedsBudget {
                 format!(
                     "{} needs {} sequences of {} tokens, the deployment holds {}",
                     c.name,
-                    thousands(c.required_concurrency),
-                    thousands(c.tokens_per_sequence),
-                    thousands(c.max_concurrency)
+                    group_digits(c.required_concurrency),
+                    group_digits(c.tokens_per_sequence),
+                    group_digits(c.max_concurrency)
                 )
             })
             .collect();
@@ -112,7 +112,7 @@ impl KvCacheExceedsBudget {
                 fixes.push(format!(
                     "lower traffic.classes[{idx}] ({}) concurrency to {}",
                     largest.name,
-                    thousands(conc)
+                    group_digits(conc)
                 ));
             }
         }

@@ -1,6 +1,6 @@
 //! TRF001 average-token-lengths.
 
-use super::util::{class_pointer, thousands};
+use super::util::{class_pointer, group_digits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::{Percentile, TokenStats};
@@ -45,16 +45,16 @@ fn missing_tail(t: &TokenStats, pct: Percentile) -> Option<String> {
     }
     let mut given = Vec::new();
     if let Some(m) = t.mean {
-        given.push(format!("mean {}", thousands(m)));
+        given.push(format!("mean {}", group_digits(m)));
     }
     if let Some(m) = t.p50 {
-        given.push(format!("p50 {}", thousands(m)));
+        given.push(format!("p50 {}", group_digits(m)));
     }
     if let Some(m) = t.p95 {
-        given.push(format!("p95 {}", thousands(m)));
+        given.push(format!("p95 {}", group_digits(m)));
     }
     if let Some(m) = t.p99 {
-        given.push(format!("p99 {}", thousands(m)));
+        given.push(format!("p99 {}", group_digits(m)));
     }
     Some(if given.is_empty() {
         "no token lengths".to_string()
@@ -94,7 +94,7 @@ impl AverageTokenLengths {
             let fix = match &ctx.plan.kv_cache {
                 Some(kv) => format!(
                     "add p95 and p99 from request logs; until then plan this class at max_model_len ({} tokens, {} of KV cache per sequence per GPU)",
-                    thousands(kv.max_model_len),
+                    group_digits(kv.max_model_len),
                     Bytes(kv.max_model_len.saturating_mul(kv.bytes_per_token_per_gpu))
                 ),
                 None => "add p95 and p99 from request logs".to_string(),

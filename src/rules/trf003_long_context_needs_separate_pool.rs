@@ -1,7 +1,7 @@
 //! TRF003 long-context-needs-separate-pool.
 
 use super::util::{
-    class_index, class_pointer, div_ceil, instances_per_replica, percent, thousands,
+    class_index, class_pointer, div_ceil, group_digits, instances_per_replica, percent,
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
@@ -58,10 +58,10 @@ impl LongContextNeedsSeparatePool {
                 "class {} needs {} of the KV pool at required load ({} sequences of {} tokens, {:.1}x the median class's {} tokens); the other classes share what is left",
                 c.name,
                 percent(c.pool_share),
-                thousands(c.required_concurrency),
-                thousands(c.tokens_per_sequence),
+                group_digits(c.required_concurrency),
+                group_digits(c.tokens_per_sequence),
                 ratio,
-                thousands(median),
+                group_digits(median),
             );
             let per_instance = kv.checked_div(c.kv_bytes_per_sequence).unwrap_or(0);
             let fix = if per_instance == 0 {
@@ -75,8 +75,8 @@ impl LongContextNeedsSeparatePool {
                 format!(
                     "serve {} from its own pool: {replicas} replica(s) of this shape hold its {} sequences ({} per engine instance), and frees {} of this pool for the other classes",
                     c.name,
-                    thousands(c.required_concurrency),
-                    thousands(per_instance),
+                    group_digits(c.required_concurrency),
+                    group_digits(per_instance),
                     percent(c.pool_share)
                 )
             };

@@ -1,6 +1,6 @@
 //! TRF004 no-burst-margin.
 
-use super::util::{class_index, class_pointer, thousands};
+use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 
@@ -47,7 +47,7 @@ impl NoBurstMargin {
             let message = format!(
                 "class {} plans for exactly its steady concurrency of {} ({margin}): any spike above it preempts or queues requests",
                 class.name,
-                thousands(class.concurrency)
+                group_digits(class.concurrency)
             );
             let at = (class.concurrency as f64 * SUGGESTED_BURST).ceil() as u64;
             let plan_class = ctx
@@ -59,18 +59,18 @@ impl NoBurstMargin {
             let fits = match plan_class {
                 Some(c) if c.max_concurrency >= at => format!(
                     "still fits: the deployment holds {} sequences of this class",
-                    thousands(c.max_concurrency)
+                    group_digits(c.max_concurrency)
                 ),
                 Some(c) => format!(
                     "does not fit: the deployment holds {} sequences of this class, so add replicas (see MEM002)",
-                    thousands(c.max_concurrency)
+                    group_digits(c.max_concurrency)
                 ),
                 None => String::new(),
             };
             let fix = format!(
                 "set burst: {SUGGESTED_BURST} (or your measured peak/steady ratio): ceil({} x {SUGGESTED_BURST}) = {} sequences, which {fits}",
-                thousands(class.concurrency),
-                thousands(at)
+                group_digits(class.concurrency),
+                group_digits(at)
             );
             out.push(
                 self.finding(

@@ -1,6 +1,6 @@
 //! TRF007 concurrency-exceeds-max-num-seqs.
 
-use super::util::{instances_per_replica, per_instance_concurrency, thousands};
+use super::util::{group_digits, instances_per_replica, per_instance_concurrency};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 
@@ -46,10 +46,10 @@ impl ConcurrencyExceedsMaxNumSeqs {
         }
         let message = format!(
             "one engine instance must run {} sequences at the planned traffic ({} replicas x {} instances), but max_num_seqs is {}: the rest queue",
-            thousands(need),
+            group_digits(need),
             ctx.plan.gpu.replicas,
             instances_per_replica(ctx.plan),
-            thousands(max)
+            group_digits(max)
         );
         // vLLM's sampler keeps one fp32 logits row per sequence.
         let extra = (need - max)
@@ -57,7 +57,7 @@ impl ConcurrencyExceedsMaxNumSeqs {
             .saturating_mul(4);
         let fix = format!(
             "set serving.max_num_seqs to {} (about {} more activation peak for the sampler's logits)",
-            thousands(need),
+            group_digits(need),
             crate::units::Bytes(extra)
         );
         vec![self.finding("/serving/max_num_seqs", message).with_fix(fix)]
