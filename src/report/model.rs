@@ -568,7 +568,13 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
             component: "Runtime".into(),
             bytes: p.runtime_bytes.get() as i64,
             fraction: frac(p.runtime_bytes.get() as i64),
-            note: "CUDA context, NCCL, CUDA graphs, workspace".into(),
+            // vLLM before 0.21 and SGLang capture CUDA graphs after sizing the
+            // KV cache, outside the budget: the Free row says so instead.
+            note: if p.cuda_graphs_outside_budget_bytes.get() > 0 {
+                "CUDA context, NCCL, workspace".into()
+            } else {
+                "CUDA context, NCCL, CUDA graphs, workspace".into()
+            },
         },
     ];
     match kv_used {
@@ -617,10 +623,18 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
         component: "Free (outside the engine budget)".into(),
         bytes: p.free_bytes.get() as i64,
         fraction: frac(p.free_bytes.get() as i64),
-        note: format!(
-            "total x (1 - {})",
-            super::env::format_float(p.memory_fraction)
-        ),
+        note: if p.cuda_graphs_outside_budget_bytes.get() > 0 {
+            format!(
+                "total x (1 - {}); CUDA graphs ({}) captured outside the budget",
+                super::env::format_float(p.memory_fraction),
+                p.cuda_graphs_outside_budget_bytes
+            )
+        } else {
+            format!(
+                "total x (1 - {})",
+                super::env::format_float(p.memory_fraction)
+            )
+        },
     });
     let g = &plan.gpu;
     Breakdown {
@@ -991,6 +1005,32 @@ mod tests {
             "{}",
             v.detail
         );
+    }
+
+    #[test]
+    fn cuda_graphs_outside_the_budget_are_in_the_free_row() {
+        let mut plan = base_plan();
+        let b = breakdown(&plan, Some(0.5));
+        let row = |b: &Breakdown, c: &str| {
+            b.rows
+                .iter()
+                .find(|r| r.component.starts_with(c))
+                .expect("row")
+                .note
+                .clone()
+        };
+        assert_eq!(row(&b, "Runtime"), "CUDA context, NCCL, workspace");
+        assert_eq!(
+            row(&b, "Free"),
+            "total x (1 - 0.9); CUDA graphs (0.50 GiB) captured outside the budget"
+        );
+        plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
+        let b = breakdown(&plan, Some(0.5));
+        assert_eq!(
+            row(&b, "Runtime"),
+            "CUDA context, NCCL, CUDA graphs, workspace"
+        );
+        assert_eq!(row(&b, "Free"), "total x (1 - 0.9)");
     }
 
     #[test]
