@@ -118,6 +118,18 @@ pub fn group_digits(n: impl Into<i128>) -> String {
     out
 }
 
+/// `1 replica`, `2 replicas`, `3 classes`: a count with its noun in the right
+/// number (digits grouped). English plural by suffix: `-s`, `-x`, `-ch`, `-sh`
+/// take `-es`, everything else `-s`.
+pub fn plural(n: u64, word: &str) -> String {
+    let count = group_digits(n);
+    if n == 1 {
+        return format!("{count} {word}");
+    }
+    let es = ["s", "x", "ch", "sh"].iter().any(|e| word.ends_with(e));
+    format!("{count} {word}{}", if es { "es" } else { "s" })
+}
+
 /// Why a size string was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SizeError {
@@ -206,6 +218,15 @@ pub fn parse_size(input: &str) -> Result<Bytes, SizeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "replica"), "1 replica");
+        assert_eq!(plural(2, "replica"), "2 replicas");
+        assert_eq!(plural(0, "GPU"), "0 GPUs");
+        assert_eq!(plural(3, "class"), "3 classes");
+        assert_eq!(plural(1_000, "node"), "1,000 nodes");
+    }
 
     #[test]
     fn groups_digits() {

@@ -13,7 +13,7 @@ use crate::diagnostics::{LocatedFinding, Severity};
 use crate::hardware::LiveSection;
 use crate::pipeline::Analysis;
 use crate::plan::{Assumption, Plan, TrainingPlan, ZeroStageRow};
-use crate::units::Bytes;
+use crate::units::{plural, Bytes};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -299,7 +299,10 @@ pub fn build(a: &Analysis) -> ReportModel {
             status: "not planned".into(),
             detail: match finding_counts.error {
                 0 => "the spec could not be planned; see the findings below".to_string(),
-                n => format!("the spec could not be planned: {n} error(s), see the findings below"),
+                n => format!(
+                    "the spec could not be planned: {}, see the findings below",
+                    plural(n as u64, "error")
+                ),
             },
             spare_bytes: None,
             spare_fraction: None,
@@ -409,8 +412,12 @@ fn worksheet(plan: &Plan, spec: &Json) -> Vec<WorksheetRow> {
     row(
         "GPUs",
         format!(
-            "{} = {} replica(s) x {} per replica, on {} node(s) of {}",
-            g.total_gpus, g.replicas, g.gpus_per_replica, g.nodes, g.gpus_per_node
+            "{} = {} x {} per replica, on {} of {}",
+            g.total_gpus,
+            plural(g.replicas, "replica"),
+            g.gpus_per_replica,
+            plural(g.nodes, "node"),
+            g.gpus_per_node
         ),
         "hardware, parallelism",
     );
@@ -697,11 +704,14 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
     let g = &plan.gpu;
     let total = plan.per_gpu.total_bytes.get();
     let on = format!(
-        "{} x {} ({} replica(s) x {} GPUs)",
-        g.total_gpus, g.name, g.replicas, g.gpus_per_replica
+        "{} x {} ({} x {})",
+        g.total_gpus,
+        g.name,
+        plural(g.replicas, "replica"),
+        plural(g.gpus_per_replica, "GPU")
     );
     let errors = if counts.error > 0 {
-        format!("; {} error finding(s) to fix", counts.error)
+        format!("; {} to fix", plural(counts.error as u64, "error finding"))
     } else {
         String::new()
     };
@@ -821,7 +831,7 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
             .max()
             .map_or_else(
                 || "more replicas alone cannot fix it: one sequence of each class already exceeds an engine instance's KV pool".to_string(),
-                |n| format!("{n} replica(s) would fit every class"),
+                |n| format!("{} would fit every class", plural(n, "replica")),
             );
         format!(
             "{on} at {pct} traffic: {} needs {} concurrent sequences, the deployment holds {}; {needed}{errors}",

@@ -6,6 +6,7 @@ use super::util::{
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -74,11 +75,11 @@ impl KvCacheExceedsBudget {
             .first()
             .map_or("p99", |c| c.percentile.as_str());
         let message = format!(
-            "at {pct} x concurrency x burst the classes need {} of KV cache per GPU in each engine instance, which holds {} ({} replicas x {} instances): {}",
+            "at {pct} x concurrency x burst the classes need {} of KV cache per GPU in each engine instance, which holds {} ({} x {} each): {}",
             gib128(demand),
             gib128(kv),
-            plan.gpu.replicas,
-            instances_per_replica(plan),
+            plural(plan.gpu.replicas, "replica"),
+            plural(instances_per_replica(plan), "engine instance"),
             short.join("; ")
         );
         let idx = class_index(ctx.spec, &largest.name, li);

@@ -5,6 +5,7 @@ use super::util::{
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -73,8 +74,9 @@ impl LongContextNeedsSeparatePool {
                 let instances = div_ceil(c.required_concurrency, per_instance);
                 let replicas = div_ceil(instances, instances_per_replica(plan)).max(1);
                 format!(
-                    "serve {} from its own pool: {replicas} replica(s) of this shape hold its {} sequences ({} per engine instance), and frees {} of this pool for the other classes",
+                    "serve {} from its own pool: {} of this shape hold its {} sequences ({} per engine instance), and frees {} of this pool for the other classes",
                     c.name,
+                    plural(replicas, "replica"),
                     group_digits(c.required_concurrency),
                     group_digits(per_instance),
                     percent(c.pool_share)
@@ -119,9 +121,7 @@ mod tests {
         // floor(52,913,997,086 / 5,079,040,000) = 10 per instance: 2 replicas for 16.
         let fix = f.fix.expect("fix");
         assert!(
-            fix.contains(
-                "2 replica(s) of this shape hold its 16 sequences (10 per engine instance)"
-            ),
+            fix.contains("2 replicas of this shape hold its 16 sequences (10 per engine instance)"),
             "{fix}"
         );
     }

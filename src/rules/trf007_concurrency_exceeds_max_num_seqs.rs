@@ -3,6 +3,7 @@
 use super::util::{group_digits, instances_per_replica, per_instance_concurrency};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +46,10 @@ impl ConcurrencyExceedsMaxNumSeqs {
             return Vec::new();
         }
         let message = format!(
-            "one engine instance must run {} sequences at the planned traffic ({} replicas x {} instances), but max_num_seqs is {}: the rest queue",
+            "one engine instance must run {} sequences at the planned traffic ({} x {} each), but max_num_seqs is {}: the rest queue",
             group_digits(need),
-            ctx.plan.gpu.replicas,
-            instances_per_replica(ctx.plan),
+            plural(ctx.plan.gpu.replicas, "replica"),
+            plural(instances_per_replica(ctx.plan), "engine instance"),
             group_digits(max)
         );
         // vLLM's sampler keeps one fp32 logits row per sequence.
