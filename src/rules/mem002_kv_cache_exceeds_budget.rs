@@ -6,6 +6,7 @@ use super::util::{
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::plan::math::{mul_ratio_floor, to_ppm, PPM};
 use crate::units::plural;
 
 declare_rule! {
@@ -106,16 +107,16 @@ impl KvCacheExceedsBudget {
             .and_then(|t| t.classes.get(idx))
             .and_then(|c| c.burst)
             .unwrap_or(1.0);
-        if largest.max_concurrency > 0 && burst > 0.0 {
-            // ceil(floor(m / burst) x burst) <= m, so this concurrency fits.
-            let conc = (largest.max_concurrency as f64 / burst).floor() as u64;
-            if conc > 0 {
-                fixes.push(format!(
-                    "lower traffic.classes[{idx}] ({}) concurrency to {}",
-                    largest.name,
-                    group_digits(conc)
-                ));
-            }
+        // The largest concurrency c with ceil(c x burst) <= max_concurrency, in
+        // the plan's parts-per-million arithmetic (plan/math.rs): c =
+        // floor(m x PPM / ppm(burst)), and then ceil(c x ppm / PPM) <= m exactly.
+        let conc = mul_ratio_floor(largest.max_concurrency, PPM, to_ppm(burst)).unwrap_or(0);
+        if conc > 0 {
+            fixes.push(format!(
+                "lower traffic.classes[{idx}] ({}) concurrency to {}",
+                largest.name,
+                group_digits(conc)
+            ));
         }
         if let Some(k) = &plan.kv_cache {
             if kv_is_16bit(&k.dtype) && demand <= kv * 2 {
@@ -169,6 +170,20 @@ mod tests {
         );
         // floor(228 / 1.5) = 152, and ceil(152 x 1.5) = 228 fits.
         assert!(fix.contains("concurrency to 152"), "{fix}");
+    }
+
+    #[test]
+    fn concurrency_fix_rounds_like_the_plan() {
+        // 33 / 1.1 is 29.999999999999996 in f64; the plan's parts-per-million
+        // arithmetic gives 30, and ceil(30 x 1.1) = 33 fits.
+        let mut fx = overloaded();
+        fx.plan.classes[0].max_concurrency = 33;
+        for t in fx.spec.traffic.iter_mut() {
+            t.classes[0].burst = Some(1.1);
+        }
+        let fix = fx.one(&KvCacheExceedsBudget).fix.expect("fix");
+        assert!(fix.contains("concurrency to 30"), "{fix}");
+        assert_eq!(crate::plan::math::ceil_times(30, 1.1), Ok(33));
     }
 
     #[test]
