@@ -100,6 +100,36 @@ pub fn format_gib(bytes: i128) -> String {
     }
 }
 
+/// `1234567` -> `1,234,567` (negative numbers keep their sign): the one digit
+/// grouping every report, rule message and hardware check uses.
+pub fn group_digits(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 replica`, `2 replicas`, `3 classes`: a count with its noun in the right
+/// number (digits grouped). English plural by suffix: `-s`, `-x`, `-ch`, `-sh`
+/// take `-es`, everything else `-s`.
+pub fn plural(n: u64, word: &str) -> String {
+    let count = group_digits(n);
+    if n == 1 {
+        return format!("{count} {word}");
+    }
+    let es = ["s", "x", "ch", "sh"].iter().any(|e| word.ends_with(e));
+    format!("{count} {word}{}", if es { "es" } else { "s" })
+}
+
 /// Why a size string was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SizeError {
@@ -188,6 +218,25 @@ pub fn parse_size(input: &str) -> Result<Bytes, SizeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "replica"), "1 replica");
+        assert_eq!(plural(2, "replica"), "2 replicas");
+        assert_eq!(plural(0, "GPU"), "0 GPUs");
+        assert_eq!(plural(3, "class"), "3 classes");
+        assert_eq!(plural(1_000, "node"), "1,000 nodes");
+    }
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(group_digits(0u64), "0");
+        assert_eq!(group_digits(999u64), "999");
+        assert_eq!(group_digits(1000u64), "1,000");
+        assert_eq!(group_digits(61_440u64), "61,440");
+        assert_eq!(group_digits(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(group_digits(-1_234_567i64), "-1,234,567");
+    }
 
     #[test]
     fn parses_binary_and_decimal_units() {

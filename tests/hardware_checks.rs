@@ -107,7 +107,7 @@ fn hw002_fires_when_the_node_has_fewer_gpus() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].name, "gpu-count-below-spec");
     assert_eq!(f[0].pointer, "/hardware/gpus_per_node");
-    assert!(f[0].message.contains("places 4 GPU(s)"), "{}", f[0].message);
+    assert!(f[0].message.contains("places 4 GPUs"), "{}", f[0].message);
     assert!(f[0].message.contains("NVML sees 3"));
     assert!(f[0].message.contains("1 short"));
     // Near miss: exactly as many GPUs as needed.

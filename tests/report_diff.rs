@@ -59,7 +59,7 @@ fn known_change_headline_and_deltas() {
     let d = diff(&base, &head);
     assert_eq!(
         d.headline,
-        "KV capacity -50%: long-doc no longer fits; 1 finding(s) added; 1 finding(s) resolved"
+        "KV capacity -50%: long-doc no longer fits; 1 finding added; 1 finding resolved"
     );
     let cap = d
         .capacity
@@ -120,7 +120,12 @@ fn json_plans_on_both_sides_through_the_cli() {
     assert_eq!(out.status.code(), Some(0));
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("<!-- memmath-diff -->\n"));
-    assert!(md.contains("**KV capacity -50%: long-doc no longer fits; 1 finding(s) added; 1 finding(s) resolved**"), "{md}");
+    assert!(
+        md.contains(
+            "**KV capacity -50%: long-doc no longer fits; 1 finding added; 1 finding resolved**"
+        ),
+        "{md}"
+    );
     assert_eq!(
         md,
         String::from_utf8(run("md").stdout).unwrap(),

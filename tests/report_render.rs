@@ -60,7 +60,7 @@ fn verdicts_say_fit_spare_and_shortfall() {
     assert!(md.contains("at p99 traffic"));
     let md = render_case("moe-mla", Format::Markdown);
     assert!(md.contains("**Verdict: does not fit.**"));
-    assert!(md.contains("3 replica(s) would fit every class"));
+    assert!(md.contains("3 replicas would fit every class"));
     let md = render_case("training", Format::Markdown);
     assert!(md.contains("**Verdict: fits.**"));
     assert!(md.contains("| 3 (this spec) |"));
@@ -95,6 +95,28 @@ fn a_broken_template_is_an_error() {
 }
 
 #[test]
+fn an_unsized_class_shows_not_sized_and_cannot_be_judged() {
+    let text =
+        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
+            .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["plan"]["classes"][0]["sized"] = serde_json::json!(false);
+    v["plan"]["classes"][0]["fits"] = serde_json::json!(false);
+    let a = common::analysis_from("specs/x.yaml", &v);
+    let set = build_set(&[&a], "test");
+    let md = render(&set, Format::Markdown, None).unwrap();
+    assert!(md.contains("**Verdict: does not fit.**"), "{md}");
+    assert!(
+        md.contains("cannot be judged: class chat is not sized"),
+        "{md}"
+    );
+    assert!(md.contains("| chat | not sized (no p99) | - |"), "{md}");
+    let html = render(&set, Format::Html, None).unwrap();
+    assert!(html.contains("<td>not sized (no p99)</td>"), "{html}");
+    assert!(html.contains("not sized: no p99 token lengths"), "{html}");
+}
+
+#[test]
 fn an_engine_that_cannot_start_says_so() {
     let text =
         std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
@@ -111,7 +133,12 @@ fn an_engine_that_cannot_start_says_so() {
     let set = build_set(&[&a], "test");
     let md = render(&set, Format::Markdown, None).unwrap();
     assert!(md.contains("**Verdict: does not fit.**"), "{md}");
-    assert!(md.contains("exceed the engine budget by 3.00 GiB; the engine will not start"));
+    assert!(
+        md.contains("the engine will not start with max\\_model\\_len 131,072"),
+        "{md}"
+    );
+    assert!(md.contains("exceed the engine budget of"), "{md}");
+    assert!(md.contains("by 3.00 GiB"), "{md}");
     assert!(md.contains("| KV cache | -3.00 GiB |"));
     assert!(md.contains("| never | &gt;9999% |"));
     let html = render(&set, Format::Html, None).unwrap();

@@ -1,7 +1,10 @@
 //! `markdown`: a findings table for a PR comment or a job summary. User text is
-//! escaped: `|` would split a cell, and HTML would be rendered by GitHub.
+//! escaped with the report's Markdown escaper (`report::markdown_text`): `|`
+//! would split a cell, HTML would be rendered by GitHub, and `[x](...)` would
+//! become a link.
 
 use super::{ordered, summary_line, terminal_safe, FileFindings};
+use crate::report::{markdown_code, markdown_text as cell};
 
 pub(super) fn render(files: &[FileFindings]) -> String {
     let mut out = String::from("## memmath check\n\n");
@@ -11,10 +14,10 @@ pub(super) fn render(files: &[FileFindings]) -> String {
         out.push_str("|---|---|---|---|---|\n");
         for f in all {
             out.push_str(&format!(
-                "| {} | {} `{}` | {}:{}:{} | {} | {} |\n",
+                "| {} | {} {} | {}:{}:{} | {} | {} |\n",
                 f.severity,
                 cell(&f.code),
-                cell(&f.name),
+                markdown_code(&f.name),
                 cell(&terminal_safe(&f.file, &[])),
                 f.line,
                 f.column,
@@ -29,30 +32,34 @@ pub(super) fn render(files: &[FileFindings]) -> String {
     out
 }
 
-/// Escape a table cell: HTML-significant characters, `|`, and line breaks.
-fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '|' => out.push_str("\\|"),
-            '\r' => {}
-            '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::diagnostics::{Finding, Severity};
+    use crate::source::SourceFile;
+
     #[test]
     fn cells_are_escaped() {
         assert_eq!(cell("a|b <script>\nx"), "a\\|b &lt;script&gt; x");
+    }
+
+    #[test]
+    fn a_link_in_a_class_name_stays_text() {
+        let source = SourceFile::new("specs/x.yaml", "apiVersion: memmath/v1\n");
+        let finding = Finding::new(
+            "TRF004",
+            "no-burst-margin",
+            Severity::Warning,
+            "/traffic/classes/0".to_string(),
+            "class [x](javascript:alert(1)) has no burst margin".to_string(),
+        )
+        .with_fix("set burst for [x](javascript:alert(1))");
+        let files = [FileFindings::new(source, &[finding])];
+        let md = render(&files);
+        // `\](` is an escaped bracket, not a link.
+        assert!(!md.replace("\\]", "").contains("](javascript:"), "{md}");
+        assert!(md.contains("class \\[x\\](javascript:alert(1))"), "{md}");
+        assert!(md.contains("`no-burst-margin`"), "{md}");
     }
 }

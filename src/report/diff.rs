@@ -12,7 +12,7 @@ use super::escape::{markdown_code, markdown_text};
 use crate::diagnostics::LocatedFinding;
 use crate::pipeline::Analysis;
 use crate::plan::Plan;
-use crate::units::format_gib;
+use crate::units::{format_gib, plural};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
@@ -458,10 +458,16 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
         }
     }
     if !d.findings_added.is_empty() {
-        effects.push(format!("{} finding(s) added", d.findings_added.len()));
+        effects.push(format!(
+            "{} added",
+            plural(d.findings_added.len() as u64, "finding")
+        ));
     }
     if !d.findings_resolved.is_empty() {
-        effects.push(format!("{} finding(s) resolved", d.findings_resolved.len()));
+        effects.push(format!(
+            "{} resolved",
+            plural(d.findings_resolved.len() as u64, "finding")
+        ));
     }
     let changed_any = d
         .per_gpu

@@ -132,21 +132,7 @@ pub fn percent(f: f64) -> String {
     }
 }
 
-/// `1234567` -> `1,234,567`.
-pub fn group_digits(n: i128) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::group_digits;
 
 /// Two decimals, trailing zeros dropped: `1.50` -> `1.5`, `2.00` -> `2`.
 pub fn format_float(f: f64) -> String {

@@ -8,7 +8,7 @@
 
 use crate::hardware::{LiveSection, ProcessSnapshot};
 use crate::pipeline::Analysis;
-use crate::units::{format_gib, Bytes, MIB};
+use crate::units::{format_gib, plural, Bytes, MIB};
 use serde::Serialize;
 
 /// Measured vs planned on this machine, for one spec.
@@ -118,11 +118,11 @@ fn processes(list: Option<&[ProcessSnapshot]>) -> Vec<String> {
 
 fn summary(s: &LiveSection) -> String {
     format!(
-        "Probed from {} (driver {}, CUDA {}): {} GPU(s); the spec uses {} per node of {} ({} CUDA-visible{}).",
+        "Probed from {} (driver {}, CUDA {}): {}; the spec uses {} per node of {} ({} CUDA-visible{}).",
         s.source,
         s.driver_version.as_deref().unwrap_or("unknown"),
         s.cuda_driver_version.as_deref().unwrap_or("unknown"),
-        s.device_count,
+        plural(s.device_count as u64, "GPU"),
         s.gpus_needed_per_node,
         s.planned_gpu,
         s.planned_total_bytes,

@@ -13,6 +13,7 @@ use crate::diagnostics::{LocatedFinding, Severity};
 use crate::hardware::LiveSection;
 use crate::pipeline::Analysis;
 use crate::plan::{Assumption, Plan, TrainingPlan, ZeroStageRow};
+use crate::units::{plural, Bytes};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -121,6 +122,9 @@ pub struct BreakdownRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct ClassRow {
     pub name: String,
+    /// False when the spec gives no planning percentile (nor its p95 fallback):
+    /// the class shows "not sized" instead of numbers and never fits (TRF001).
+    pub sized: bool,
     pub percentile: String,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -169,6 +173,10 @@ pub struct TrainingSection {
     pub optimizer_bytes: u64,
     pub activations_bytes: u64,
     pub total_bytes: u64,
+    /// CUDA context, cuBLAS workspace, NCCL: counted against the budget.
+    pub runtime_bytes: u64,
+    /// `total_bytes` + `runtime_bytes`: what the budget must hold.
+    pub total_with_runtime_bytes: u64,
     pub budget_bytes: u64,
     pub trainable_parameters: u64,
     pub host_offload_bytes: u64,
@@ -291,7 +299,10 @@ pub fn build(a: &Analysis) -> ReportModel {
             status: "not planned".into(),
             detail: match finding_counts.error {
                 0 => "the spec could not be planned; see the findings below".to_string(),
-                n => format!("the spec could not be planned: {n} error(s), see the findings below"),
+                n => format!(
+                    "the spec could not be planned: {}, see the findings below",
+                    plural(n as u64, "error")
+                ),
             },
             spare_bytes: None,
             spare_fraction: None,
@@ -322,6 +333,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
         .enumerate()
         .map(|(i, c)| ClassRow {
             name: c.name.clone(),
+            sized: c.sized,
             percentile: c.percentile.clone(),
             prompt_tokens: c.prompt_tokens,
             output_tokens: c.output_tokens,
@@ -332,7 +344,7 @@ fn fill_from_plan(m: &mut ReportModel, plan: &Plan, spec: &Json, extras: &steps:
             required_concurrency: c.required_concurrency,
             per_replica_concurrency: c.per_replica_concurrency,
             max_concurrency: c.max_concurrency,
-            fits: c.fits,
+            fits: c.fits && c.sized,
             replicas_needed: c
                 .replicas_needed
                 .map_or_else(|| "never".to_string(), |n| n.to_string()),
@@ -400,8 +412,12 @@ fn worksheet(plan: &Plan, spec: &Json) -> Vec<WorksheetRow> {
     row(
         "GPUs",
         format!(
-            "{} = {} replica(s) x {} per replica, on {} node(s) of {}",
-            g.total_gpus, g.replicas, g.gpus_per_replica, g.nodes, g.gpus_per_node
+            "{} = {} x {} per replica, on {} of {}",
+            g.total_gpus,
+            plural(g.replicas, "replica"),
+            g.gpus_per_replica,
+            plural(g.nodes, "node"),
+            g.gpus_per_node
         ),
         "hardware, parallelism",
     );
@@ -559,7 +575,13 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
             component: "Runtime".into(),
             bytes: p.runtime_bytes.get() as i64,
             fraction: frac(p.runtime_bytes.get() as i64),
-            note: "CUDA context, NCCL, CUDA graphs, workspace".into(),
+            // vLLM before 0.21 and SGLang capture CUDA graphs after sizing the
+            // KV cache, outside the budget: the Free row says so instead.
+            note: if p.cuda_graphs_outside_budget_bytes.get() > 0 {
+                "CUDA context, NCCL, workspace".into()
+            } else {
+                "CUDA context, NCCL, CUDA graphs, workspace".into()
+            },
         },
     ];
     match kv_used {
@@ -608,10 +630,18 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
         component: "Free (outside the engine budget)".into(),
         bytes: p.free_bytes.get() as i64,
         fraction: frac(p.free_bytes.get() as i64),
-        note: format!(
-            "total x (1 - {})",
-            super::env::format_float(p.memory_fraction)
-        ),
+        note: if p.cuda_graphs_outside_budget_bytes.get() > 0 {
+            format!(
+                "total x (1 - {}); CUDA graphs ({}) captured outside the budget",
+                super::env::format_float(p.memory_fraction),
+                p.cuda_graphs_outside_budget_bytes
+            )
+        } else {
+            format!(
+                "total x (1 - {})",
+                super::env::format_float(p.memory_fraction)
+            )
+        },
     });
     let g = &plan.gpu;
     Breakdown {
@@ -634,6 +664,7 @@ fn breakdown(plan: &Plan, used_share: Option<f64>) -> Breakdown {
 
 fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSection {
     let budget = plan.per_gpu.budget_bytes.get();
+    let runtime = plan.per_gpu.runtime_bytes.get();
     let stage = u64_at(spec, "/training/zero_stage");
     let row = |z: &ZeroStageRow| ZeroRow {
         stage: z.stage,
@@ -649,6 +680,7 @@ fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSecti
             .total_bytes
             .get()
             .saturating_add(t.activations_bytes.get())
+            .saturating_add(runtime)
             <= budget,
         current: stage == Some(z.stage),
     };
@@ -658,6 +690,8 @@ fn training_section(plan: &Plan, t: &TrainingPlan, spec: &Json) -> TrainingSecti
         optimizer_bytes: t.optimizer_bytes.get(),
         activations_bytes: t.activations_bytes.get(),
         total_bytes: t.total_bytes.get(),
+        runtime_bytes: runtime,
+        total_with_runtime_bytes: t.total_bytes.get().saturating_add(runtime),
         budget_bytes: budget,
         trainable_parameters: t.trainable_parameters,
         host_offload_bytes: t.host_offload_bytes.get(),
@@ -670,21 +704,28 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
     let g = &plan.gpu;
     let total = plan.per_gpu.total_bytes.get();
     let on = format!(
-        "{} x {} ({} replica(s) x {} GPUs)",
-        g.total_gpus, g.name, g.replicas, g.gpus_per_replica
+        "{} x {} ({} x {})",
+        g.total_gpus,
+        g.name,
+        plural(g.replicas, "replica"),
+        plural(g.gpus_per_replica, "GPU")
     );
     let errors = if counts.error > 0 {
-        format!("; {} error finding(s) to fix", counts.error)
+        format!("; {} to fix", plural(counts.error as u64, "error finding"))
     } else {
         String::new()
     };
     let fraction = |b: i64| (total > 0).then(|| b as f64 / total as f64);
     if let Some(t) = &plan.training {
-        let spare = plan.per_gpu.budget_bytes.signed_sub(t.total_bytes);
+        // The plan's own verdict: budget - (training total + runtime), signed.
+        let spare = plan.per_gpu.kv_cache_bytes;
         let fits = spare >= 0;
-        let detail = format!(
-            "{on}: {} per GPU of a {} budget, {} {}{errors}",
+        let detail =
+            format!(
+            "{on}: {} per GPU ({} of training memory + {} runtime) of a {} budget, {} {}{errors}",
+            Bytes(t.total_bytes.get().saturating_add(plan.per_gpu.runtime_bytes.get())),
             t.total_bytes,
+            plan.per_gpu.runtime_bytes,
             plan.per_gpu.budget_bytes,
             crate::units::format_gib(spare.unsigned_abs() as i128),
             if fits { "to spare" } else { "short" }
@@ -702,19 +743,84 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
         .classes
         .first()
         .map_or_else(|| "p99".to_string(), |c| c.percentile.clone());
+    let g = &plan.per_gpu;
+    let max_len = plan.kv_cache.as_ref().map(|k| k.max_model_len);
+    let not_start = max_len.map_or_else(
+        || "the engine will not start".to_string(),
+        |n| {
+            format!(
+                "the engine will not start with max_model_len {}",
+                super::env::group_digits(n as i128)
+            )
+        },
+    );
     if kv <= 0 {
+        // MEM003's numbers: nothing is left for the KV cache.
         return Verdict {
             fits: false,
             status: status(false),
             detail: format!(
-                "{on}: weights, activations and runtime exceed the engine budget by {}; the engine will not start{errors}",
+                "{on}: {not_start}: weights {} + activation peak {} + runtime {} exceed the engine budget of {} by {}{errors}",
+                g.weights_bytes,
+                g.activation_peak_bytes,
+                g.runtime_bytes,
+                g.budget_bytes,
                 crate::units::format_gib(-(kv as i128))
             ),
             spare_bytes: Some(kv),
             spare_fraction: fraction(kv),
         };
     }
-    let short: Vec<&crate::plan::ClassPlan> = plan.classes.iter().filter(|c| !c.fits).collect();
+    if let Some(k) = plan
+        .kv_cache
+        .as_ref()
+        .filter(|k| k.max_model_len > k.max_model_len_that_fits)
+    {
+        // MEM003's numbers: one max_model_len sequence exceeds the cache.
+        let seq = (k.max_model_len as u128).saturating_mul(k.bytes_per_token_per_gpu as u128);
+        let short = (kv as i128).saturating_sub(seq as i128);
+        let short = short.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+        return Verdict {
+            fits: false,
+            status: status(false),
+            detail: format!(
+                "{on}: {not_start}: one {}-token sequence needs {} of KV cache per GPU, the cache holds {} ({} tokens); max_model_len {} or lower fits{errors}",
+                super::env::group_digits(k.max_model_len as i128),
+                crate::units::format_gib(seq as i128),
+                crate::units::format_gib(kv as i128),
+                super::env::group_digits(k.capacity_tokens as i128),
+                super::env::group_digits(k.max_model_len_that_fits as i128),
+            ),
+            spare_bytes: Some(short),
+            spare_fraction: fraction(short),
+        };
+    }
+    let unsized_classes: Vec<&str> = plan
+        .classes
+        .iter()
+        .filter(|c| !c.sized)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !unsized_classes.is_empty() {
+        let one = unsized_classes.len() == 1;
+        return Verdict {
+            fits: false,
+            status: status(false),
+            detail: format!(
+                "{on}: cannot be judged: {} {} {} not sized (no {pct} or p95 token lengths, see TRF001){errors}",
+                if one { "class" } else { "classes" },
+                unsized_classes.join(", "),
+                if one { "is" } else { "are" },
+            ),
+            spare_bytes: None,
+            spare_fraction: None,
+        };
+    }
+    let short: Vec<&crate::plan::ClassPlan> = plan
+        .classes
+        .iter()
+        .filter(|c| !c.fits || !c.sized)
+        .collect();
     let spare = used_share.map(|s| kv - (kv as f64 * s).round() as i64);
     let fits = short.is_empty();
     let detail = if let Some(c) = short.first() {
@@ -725,7 +831,7 @@ fn verdict(plan: &Plan, used_share: Option<f64>, counts: &FindingCounts) -> Verd
             .max()
             .map_or_else(
                 || "more replicas alone cannot fix it: one sequence of each class already exceeds an engine instance's KV pool".to_string(),
-                |n| format!("{n} replica(s) would fit every class"),
+                |n| format!("{} would fit every class", plural(n, "replica")),
             );
         format!(
             "{on} at {pct} traffic: {} needs {} concurrent sequences, the deployment holds {}; {needed}{errors}",
@@ -871,5 +977,107 @@ pub(super) fn json_text(v: &Json) -> String {
         Json::String(s) => s.clone(),
         Json::Null => "-".into(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testutil::{base_plan, Fixture};
+    use crate::units::GIB;
+
+    #[test]
+    fn max_model_len_over_the_cache_does_not_fit() {
+        let mut plan = base_plan();
+        let kv = plan.kv_cache.as_mut().expect("serving");
+        kv.max_model_len = 2_000_000;
+        let v = verdict(&plan, Some(0.5), &FindingCounts::default());
+        assert!(!v.fits);
+        assert_eq!(v.status, "does not fit");
+        assert!(
+            v.detail.contains(
+                "the engine will not start with max_model_len 2,000,000: one 2,000,000-token sequence needs 76.29 GiB of KV cache per GPU, the cache holds 49.28 GiB (1,291,840 tokens); max_model_len 1,291,840 or lower fits"
+            ),
+            "{}",
+            v.detail
+        );
+        assert!(v.spare_bytes.expect("short") < 0);
+    }
+
+    #[test]
+    fn no_kv_cache_says_which_max_model_len() {
+        let mut plan = base_plan();
+        plan.per_gpu.kv_cache_bytes = -(GIB as i64);
+        let v = verdict(&plan, Some(0.5), &FindingCounts::default());
+        assert!(!v.fits);
+        assert!(
+            v.detail.contains("the engine will not start with max_model_len 131,072: weights 18.00 GiB + activation peak 2.00 GiB + runtime 2.00 GiB exceed the engine budget of"),
+            "{}",
+            v.detail
+        );
+    }
+
+    #[test]
+    fn cuda_graphs_outside_the_budget_are_in_the_free_row() {
+        let mut plan = base_plan();
+        let b = breakdown(&plan, Some(0.5));
+        let row = |b: &Breakdown, c: &str| {
+            b.rows
+                .iter()
+                .find(|r| r.component.starts_with(c))
+                .expect("row")
+                .note
+                .clone()
+        };
+        assert_eq!(row(&b, "Runtime"), "CUDA context, NCCL, workspace");
+        assert_eq!(
+            row(&b, "Free"),
+            "total x (1 - 0.9); CUDA graphs (0.50 GiB) captured outside the budget"
+        );
+        plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
+        let b = breakdown(&plan, Some(0.5));
+        assert_eq!(
+            row(&b, "Runtime"),
+            "CUDA context, NCCL, CUDA graphs, workspace"
+        );
+        assert_eq!(row(&b, "Free"), "total x (1 - 0.9)");
+    }
+
+    #[test]
+    fn training_verdict_counts_the_runtime() {
+        // 14.96 GiB states + 54 GiB activations = 68.96 GiB fit the 71.28 GiB
+        // budget; with 2 GiB of runtime + 1 more they do not.
+        let mut fx = Fixture::training();
+        let t = fx.plan.training.as_mut().expect("training");
+        t.activations_bytes = Bytes(54 * GIB + GIB / 2);
+        t.total_bytes = Bytes(16_060_522_496 + 54 * GIB + GIB / 2);
+        fx.plan.per_gpu.runtime_bytes = Bytes(2 * GIB);
+        fx.sync_training_left();
+        let v = verdict(&fx.plan, None, &FindingCounts::default());
+        assert!(!v.fits, "{}", v.detail);
+        assert_eq!(v.spare_bytes, Some(fx.plan.per_gpu.kv_cache_bytes));
+        assert!(
+            v.detail
+                .contains("+ 2.00 GiB runtime) of a 71.28 GiB budget"),
+            "{}",
+            v.detail
+        );
+        assert!(v.detail.ends_with("short"), "{}", v.detail);
+    }
+
+    #[test]
+    fn unsized_class_cannot_be_judged() {
+        let mut plan = base_plan();
+        plan.classes[1].sized = false;
+        let v = verdict(&plan, Some(0.5), &FindingCounts::default());
+        assert!(!v.fits);
+        assert_eq!(v.status, "does not fit");
+        assert!(
+            v.detail
+                .contains("cannot be judged: class long-doc is not sized"),
+            "{}",
+            v.detail
+        );
+        assert_eq!(v.spare_bytes, None);
     }
 }

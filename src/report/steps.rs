@@ -235,7 +235,10 @@ fn kv_capacity(plan: &Plan) -> Option<Step> {
         formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = usable pool / KV of one max_model_len sequence".into(),
         inputs: vec![
             input("KV pool per GPU", format_gib(plan.per_gpu.kv_cache_bytes as i128)),
-            input("bytes per token (this GPU)", n(kv.bytes_per_token_per_gpu)),
+            input(
+                "bytes per token (this GPU)",
+                format!("{} B", n(kv.bytes_per_token_per_gpu)),
+            ),
             input("block size", n(kv.block_size)),
             input("max_model_len", n(kv.max_model_len)),
         ],
@@ -259,6 +262,12 @@ fn per_sequence(plan: &Plan) -> Step {
         .classes
         .iter()
         .map(|c| {
+            if !c.sized {
+                return input(
+                    &c.name,
+                    format!("not sized: no {} or p95 token lengths (TRF001)", c.percentile),
+                );
+            }
             let blocks = c.tokens_per_sequence.div_ceil(block);
             let full = blocks.saturating_mul(block).saturating_mul(per_tok);
             let tokens = format!(
@@ -319,7 +328,7 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
     let total: f64 = plan.classes.iter().map(|c| c.pool_share).sum();
     Step {
         title: "Times concurrency and burst".into(),
-        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = required x KV per sequence / KV pool of the whole deployment".into(),
+        formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = ceil(required / (replicas x instances)) x KV per sequence / one instance's KV pool".into(),
         inputs,
         result: format!("the classes together need {} of the KV pool", percent(total)),
         note: String::new(),
@@ -417,12 +426,13 @@ fn training(plan: &Plan, spec: &Json) -> Vec<Step> {
         },
         Step {
             title: "Total against the budget".into(),
-            formula: "weights + gradients + optimizer + activations <= budget".into(),
+            formula: "weights + gradients + optimizer + activations + runtime <= budget".into(),
             inputs: vec![
-                input("total", gib(t.total_bytes.get())),
+                input("training total", gib(t.total_bytes.get())),
+                input("runtime (CUDA context, NCCL)", gib(plan.per_gpu.runtime_bytes.get())),
                 input("budget", gib(plan.per_gpu.budget_bytes.get())),
             ],
-            result: spare_or_short(plan.per_gpu.budget_bytes.signed_sub(t.total_bytes)),
+            result: spare_or_short(plan.per_gpu.kv_cache_bytes),
             note: String::new(),
         },
     ]

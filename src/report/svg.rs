@@ -85,7 +85,7 @@ pub fn gpu_bar(b: &Breakdown) -> String {
 
 /// Stacked bar of one training GPU: weights, gradients, optimizer, activations.
 pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
-    let used = t.total_bytes as i64;
+    let used = t.total_with_runtime_bytes as i64;
     let segs = vec![
         Segment {
             label: "weights",
@@ -106,6 +106,11 @@ pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
             label: "activations",
             bytes: t.activations_bytes as i64,
             class: "a",
+        },
+        Segment {
+            label: "runtime",
+            bytes: t.runtime_bytes as i64,
+            class: "r",
         },
         Segment {
             label: "free",
@@ -190,6 +195,17 @@ pub fn class_bars(classes: &[ClassRow]) -> String {
         let y = i as f64 * row_h + 4.0;
         let w = round1((c.pool_share / max_share).clamp(0.0, 1.0) * bar_w);
         let cls = if c.fits { "k" } else { "x" };
+        if !c.sized {
+            let _ = write!(
+                out,
+                r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">not sized: no {pct} token lengths; cannot be judged (does not fit)</text>"#,
+                ty = y + 13.0,
+                name = html(&truncate(&c.name, 28)),
+                sy = y + 29.0,
+                pct = html(&c.percentile),
+            );
+            continue;
+        }
         let _ = write!(
             out,
             r#"<text x="0" y="{ty:.1}" class="lbl">{name}</text><rect class="track" x="{label_w}" y="{y:.1}" width="{bar_w}" height="18"/><rect class="{cls}" x="{label_w}" y="{y:.1}" width="{w:.1}" height="18"/><text x="{label_w}" y="{sy:.1}" class="lg">{pct} of the KV pool; {req} needed, {max} supported{verdict}</text>"#,
@@ -215,7 +231,7 @@ fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
-        let mut t: String = s.chars().take(max - 1).collect();
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
         t.push('…');
         t
     }
@@ -223,4 +239,17 @@ fn truncate(s: &str, max: usize) -> String {
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_never_underflows() {
+        assert_eq!(truncate("abc", 0), "…");
+        assert_eq!(truncate("abc", 1), "…");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
 }

@@ -1,11 +1,13 @@
 //! MEM002 kv-cache-exceeds-budget.
 
 use super::util::{
-    class_index, gib128, instances_per_replica, kv_demand_per_gpu, kv_is_16bit, largest_class,
-    thousands,
+    class_index, gib128, group_digits, instances_per_replica, kv_demand_per_gpu, kv_is_16bit,
+    largest_class,
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::plan::math::{mul_ratio_floor, to_ppm, PPM};
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -40,9 +42,11 @@ impl KvCacheExceedsBudget {
         let plan = ctx.plan;
         // No KV memory at all, or a single sequence larger than the cache, is
         // MEM003's (or TRF006's) finding: no replica count fixes it.
+        // An unsized class (no p99/p95) "does not fit" only because it cannot
+        // be sized: that is TRF001's finding, not a KV shortfall.
         let kv_bytes = plan.per_gpu.kv_cache_bytes;
         if kv_bytes <= 0
-            || plan.classes.iter().all(|c| c.fits)
+            || plan.classes.iter().all(|c| c.fits || !c.sized)
             || plan
                 .classes
                 .iter()
@@ -58,14 +62,14 @@ impl KvCacheExceedsBudget {
         let short: Vec<String> = plan
             .classes
             .iter()
-            .filter(|c| !c.fits)
+            .filter(|c| c.sized && !c.fits)
             .map(|c| {
                 format!(
                     "{} needs {} sequences of {} tokens, the deployment holds {}",
                     c.name,
-                    thousands(c.required_concurrency),
-                    thousands(c.tokens_per_sequence),
-                    thousands(c.max_concurrency)
+                    group_digits(c.required_concurrency),
+                    group_digits(c.tokens_per_sequence),
+                    group_digits(c.max_concurrency)
                 )
             })
             .collect();
@@ -74,11 +78,11 @@ impl KvCacheExceedsBudget {
             .first()
             .map_or("p99", |c| c.percentile.as_str());
         let message = format!(
-            "at {pct} x concurrency x burst the classes need {} of KV cache per GPU in each engine instance, which holds {} ({} replicas x {} instances): {}",
+            "at {pct} x concurrency x burst the classes need {} of KV cache per GPU in each engine instance, which holds {} ({} x {} each): {}",
             gib128(demand),
             gib128(kv),
-            plan.gpu.replicas,
-            instances_per_replica(plan),
+            plural(plan.gpu.replicas, "replica"),
+            plural(instances_per_replica(plan), "engine instance"),
             short.join("; ")
         );
         let idx = class_index(ctx.spec, &largest.name, li);
@@ -105,16 +109,16 @@ impl KvCacheExceedsBudget {
             .and_then(|t| t.classes.get(idx))
             .and_then(|c| c.burst)
             .unwrap_or(1.0);
-        if largest.max_concurrency > 0 && burst > 0.0 {
-            // ceil(floor(m / burst) x burst) <= m, so this concurrency fits.
-            let conc = (largest.max_concurrency as f64 / burst).floor() as u64;
-            if conc > 0 {
-                fixes.push(format!(
-                    "lower traffic.classes[{idx}] ({}) concurrency to {}",
-                    largest.name,
-                    thousands(conc)
-                ));
-            }
+        // The largest concurrency c with ceil(c x burst) <= max_concurrency, in
+        // the plan's parts-per-million arithmetic (plan/math.rs): c =
+        // floor(m x PPM / ppm(burst)), and then ceil(c x ppm / PPM) <= m exactly.
+        let conc = mul_ratio_floor(largest.max_concurrency, PPM, to_ppm(burst)).unwrap_or(0);
+        if conc > 0 {
+            fixes.push(format!(
+                "lower traffic.classes[{idx}] ({}) concurrency to {}",
+                largest.name,
+                group_digits(conc)
+            ));
         }
         if let Some(k) = &plan.kv_cache {
             if kv_is_16bit(&k.dtype) && demand <= kv * 2 {
@@ -168,6 +172,20 @@ mod tests {
         );
         // floor(228 / 1.5) = 152, and ceil(152 x 1.5) = 228 fits.
         assert!(fix.contains("concurrency to 152"), "{fix}");
+    }
+
+    #[test]
+    fn concurrency_fix_rounds_like_the_plan() {
+        // 33 / 1.1 is 29.999999999999996 in f64; the plan's parts-per-million
+        // arithmetic gives 30, and ceil(30 x 1.1) = 33 fits.
+        let mut fx = overloaded();
+        fx.plan.classes[0].max_concurrency = 33;
+        for t in fx.spec.traffic.iter_mut() {
+            t.classes[0].burst = Some(1.1);
+        }
+        let fix = fx.one(&KvCacheExceedsBudget).fix.expect("fix");
+        assert!(fix.contains("concurrency to 30"), "{fix}");
+        assert_eq!(crate::plan::math::ceil_times(30, 1.1), Ok(33));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! MEM003 max-model-len-does-not-fit.
 
-use super::util::{kv_is_16bit, parallelism_fix, thousands};
+use super::util::{group_digits, kv_is_16bit, parallelism_fix};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::units::{format_gib, Bytes};
@@ -60,7 +60,7 @@ impl MaxModelLenDoesNotFit {
             let fix = match parallelism_fix(ctx, room.0) {
                 Some((yaml, w)) => format!(
                     "set {yaml}: about {w} of weights per GPU leaves room for one {}-token sequence ({seq})",
-                    thousands(kv.max_model_len)
+                    group_digits(kv.max_model_len)
                 ),
                 None => "use GPUs with more memory, or fewer bits per weight".to_string(),
             };
@@ -73,14 +73,14 @@ impl MaxModelLenDoesNotFit {
         }
         let message = format!(
             "one {}-token sequence needs {} of KV cache per GPU, but the cache holds {} ({} tokens); the engine refuses to start",
-            thousands(kv.max_model_len),
+            group_digits(kv.max_model_len),
             seq,
             format_gib(g.kv_cache_bytes as i128),
-            thousands(kv.capacity_tokens),
+            group_digits(kv.capacity_tokens),
         );
         let mut fix = format!(
             "set serving.max_model_len to {} or lower",
-            thousands(kv.max_model_len_that_fits)
+            group_digits(kv.max_model_len_that_fits)
         );
         if kv_is_16bit(&kv.dtype) {
             // fp8 halves the bytes per token: twice the tokens in the same memory.
@@ -88,7 +88,7 @@ impl MaxModelLenDoesNotFit {
             if fp8_tokens >= kv.max_model_len {
                 fix.push_str(&format!(
                     "; or set serving.kv_cache_dtype: fp8, which fits about {} tokens",
-                    thousands(fp8_tokens)
+                    group_digits(fp8_tokens)
                 ));
             }
         }

@@ -1,6 +1,6 @@
 //! MEM005 weights-only-plan.
 
-use super::util::thousands;
+use super::util::group_digits;
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::Kind;
@@ -55,9 +55,9 @@ impl WeightsOnlyPlan {
         let fix = match &ctx.plan.kv_cache {
             Some(kv) => format!(
                 "add traffic.classes (p95/p99 prompt and output tokens, concurrency) or set serving.max_model_len; at the default {} tokens one engine instance holds {:.1} sequences ({} tokens of KV cache)",
-                thousands(kv.max_model_len),
+                group_digits(kv.max_model_len),
                 kv.max_concurrency,
-                thousands(kv.capacity_tokens)
+                group_digits(kv.capacity_tokens)
             ),
             None => "add traffic.classes (p95/p99 prompt and output tokens, concurrency) or set serving.max_model_len".to_string(),
         };

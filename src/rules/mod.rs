@@ -14,7 +14,7 @@ pub mod suppress;
 mod util;
 
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 mod hst001_host_memory_not_specified;
 mod hst002_host_memory_below_load_peak;
@@ -48,6 +48,7 @@ mod trf007_concurrency_exceeds_max_num_seqs;
 mod trn001_model_states_exceed_memory;
 mod trn002_activations_without_checkpointing;
 mod trn003_training_exceeds_memory;
+mod trn004_zero_without_data_parallelism;
 
 pub use config::{load_config, load_config_at, RulesConfig, Thresholds};
 pub use registry::{all_rules, did_you_mean, find_rule, run_all};

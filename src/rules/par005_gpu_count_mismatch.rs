@@ -3,6 +3,7 @@
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::Kind;
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -41,8 +42,13 @@ impl GpuCountMismatch {
             return Vec::new();
         }
         let message = format!(
-            "{replicas} replica(s) x {} tensor x {} pipeline x {} data = {need} GPUs, but {} node(s) x {} GPUs = {have}",
-            p.tensor, p.pipeline, p.data, g.nodes, g.gpus_per_node
+            "{} x {} tensor x {} pipeline x {} data = {need} GPUs, but {} x {} = {have}",
+            plural(replicas, "replica"),
+            p.tensor,
+            p.pipeline,
+            p.data,
+            plural(g.nodes, "node"),
+            plural(g.gpus_per_node, "GPU")
         );
         let nodes = need.div_ceil(g.gpus_per_node);
         let mut fix = format!("set hardware.nodes: {nodes}");
@@ -73,7 +79,7 @@ mod tests {
         assert_eq!(f.code, "PAR005");
         assert_eq!(f.pointer, "/serving/replicas");
         assert!(
-            f.message.contains("= 12 GPUs, but 1 node(s) x 8 GPUs = 8"),
+            f.message.contains("= 12 GPUs, but 1 node x 8 GPUs = 8"),
             "{}",
             f.message
         );

@@ -1,6 +1,6 @@
 //! PAR006 mla-cache-replicated-across-tensor-parallel.
 
-use super::util::thousands;
+use super::util::group_digits;
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 
@@ -44,19 +44,19 @@ impl MlaCacheReplicatedAcrossTensorParallel {
         let message = format!(
             "the MLA latent cache is replicated on all {} tensor-parallel ranks: the engine instance holds {} tokens, what one GPU's cache holds",
             p.tensor,
-            thousands(tokens)
+            group_digits(tokens)
         );
         let fix = if arch.moe.is_some() {
             format!(
                 "set parallelism.data: {} with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to {} tokens on the same GPUs",
                 p.tensor,
-                thousands(tokens.saturating_mul(p.tensor))
+                group_digits(tokens.saturating_mul(p.tensor))
             )
         } else {
             format!(
                 "serve {} replicas of tensor 1 if the weights fit one GPU: up to {} tokens on the same GPUs",
                 p.tensor,
-                thousands(tokens.saturating_mul(p.tensor))
+                group_digits(tokens.saturating_mul(p.tensor))
             )
         };
         vec![self.finding("/parallelism/tensor", message).with_fix(fix)]

@@ -1,6 +1,6 @@
 //! QNT001 low-bit-weights-with-16-bit-kv-cache.
 
-use super::util::{gib128, kv_demand_per_gpu, kv_is_16bit, thousands};
+use super::util::{gib128, group_digits, kv_demand_per_gpu, kv_is_16bit};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 
@@ -53,8 +53,8 @@ impl LowBitWeightsWith16BitKvCache {
         let fix = format!(
             "set serving.kv_cache_dtype: fp8: saves {} per GPU at the planned traffic, and one engine instance then holds {} tokens instead of {}",
             gib128(demand / 2),
-            thousands(kv.capacity_tokens.saturating_mul(2)),
-            thousands(kv.capacity_tokens)
+            group_digits(kv.capacity_tokens.saturating_mul(2)),
+            group_digits(kv.capacity_tokens)
         );
         vec![self
             .finding("/serving/kv_cache_dtype", message)

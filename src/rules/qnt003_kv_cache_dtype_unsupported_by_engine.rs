@@ -1,6 +1,6 @@
 //! QNT003 kv-cache-dtype-unsupported-by-engine.
 
-use super::util::thousands;
+use super::util::group_digits;
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::{Engine, KvCacheDtype};
@@ -85,13 +85,13 @@ impl KvCacheDtypeUnsupportedByEngine {
         if let Some(kv) = &ctx.plan.kv_cache {
             message.push_str(&format!(
                 ", so the {} tokens the plan counts per instance do not exist",
-                thousands(kv.capacity_tokens)
+                group_digits(kv.capacity_tokens)
             ));
         }
         let fix = match fp8_tokens {
             Some(t) => format!(
                 "set serving.kv_cache_dtype: fp8: one engine instance then holds about {} tokens",
-                thousands(t)
+                group_digits(t)
             ),
             None => "set serving.kv_cache_dtype: fp8".to_string(),
         };

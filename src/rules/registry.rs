@@ -37,6 +37,7 @@ static RULES: &[&dyn Rule] = &[
     &trn001_model_states_exceed_memory::ModelStatesExceedMemory,
     &trn002_activations_without_checkpointing::ActivationsWithoutCheckpointing,
     &trn003_training_exceeds_memory::TrainingExceedsMemory,
+    &trn004_zero_without_data_parallelism::ZeroWithoutDataParallelism,
 ];
 
 /// Every rule, in code order.

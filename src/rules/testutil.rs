@@ -338,6 +338,21 @@ impl Fixture {
                 })
                 .collect(),
         });
+        // What the plan leaves after training total and runtime (2 GiB: NCCL
+        // across 8 GPUs), as plan/compute.rs computes it.
+        fx.plan.per_gpu.runtime_bytes = Bytes(2 * GIB);
+        fx.plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
+        fx.sync_training_left();
         fx
+    }
+
+    /// Recompute `per_gpu.kv_cache_bytes` of a training fixture after editing
+    /// its totals: budget - (training total + runtime), signed.
+    pub fn sync_training_left(&mut self) {
+        if let Some(t) = &self.plan.training {
+            let used = t.total_bytes.0 as i128 + self.plan.per_gpu.runtime_bytes.0 as i128;
+            self.plan.per_gpu.kv_cache_bytes =
+                (self.plan.per_gpu.budget_bytes.0 as i128 - used) as i64;
+        }
     }
 }

@@ -1,21 +1,24 @@
 //! TRF001 average-token-lengths.
 
-use super::util::{class_pointer, thousands};
+use super::util::{class_pointer, group_digits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
-use crate::spec::TokenStats;
+use crate::spec::{Percentile, TokenStats};
 use crate::units::Bytes;
 
 declare_rule! {
     /// ## What it does
-    /// Flags a traffic class whose prompt or output tokens give only a mean or a
-    /// median (p50), with no p95 or p99.
+    /// Flags a traffic class whose prompt or output tokens give neither the
+    /// planning percentile (`plan_percentile`) nor its fallback (p99 falls back
+    /// to p95), whatever its mean or median (p50) say. Such a class cannot be
+    /// sized: the plan leaves it out and it never fits.
     ///
     /// ## Why is this bad?
     /// Token lengths are long-tailed: p99 prompts are often 5-10x the mean. A KV
     /// cache sized on the mean is full long before the planned concurrency, and
     /// the engine preempts exactly the long requests. memmath plans on
-    /// `plan_percentile` (p99 falls back to p95, never to the mean or median).
+    /// `plan_percentile` (p99 falls back to p95, never to the mean or median),
+    /// so without a tail it has nothing to plan the class on.
     ///
     /// ## Example
     /// ```yaml
@@ -29,28 +32,46 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Add `p95` and `p99` from request logs. Until you have them, plan the class
-    /// at `max_model_len` (the finding gives what one such sequence costs).
-    pub struct AverageTokenLengths("TRF001", "average-token-lengths", Severity::Warning);
+    /// at `max_model_len` (the finding gives what one such sequence costs). A
+    /// class that gives p95 but no p99 is fine: a p99 plan uses its p95.
+    pub struct AverageTokenLengths("TRF001", "average-token-lengths", Severity::Error);
 }
 
-fn only_averages(t: &TokenStats) -> Option<String> {
-    if t.p95.is_some() || t.p99.is_some() {
+/// What a token distribution gives when it lacks the planning percentile and
+/// its fallback (`None` when the class can be sized on it).
+fn missing_tail(t: &TokenStats, pct: Percentile) -> Option<String> {
+    if t.at(pct).is_some() {
         return None;
     }
     let mut given = Vec::new();
     if let Some(m) = t.mean {
-        given.push(format!("mean {}", thousands(m)));
+        given.push(format!("mean {}", group_digits(m)));
     }
     if let Some(m) = t.p50 {
-        given.push(format!("p50 {}", thousands(m)));
+        given.push(format!("p50 {}", group_digits(m)));
     }
-    (!given.is_empty()).then(|| given.join(", "))
+    if let Some(m) = t.p95 {
+        given.push(format!("p95 {}", group_digits(m)));
+    }
+    if let Some(m) = t.p99 {
+        given.push(format!("p99 {}", group_digits(m)));
+    }
+    Some(if given.is_empty() {
+        "no token lengths".to_string()
+    } else {
+        given.join(", ")
+    })
 }
 
 impl AverageTokenLengths {
     fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> {
         let Some(traffic) = &ctx.spec.traffic else {
             return Vec::new();
+        };
+        let pct = traffic.plan_percentile;
+        let wanted = match pct {
+            Percentile::P95 => "p95",
+            Percentile::P99 => "p99 or p95",
         };
         let mut out = Vec::new();
         for (i, class) in traffic.classes.iter().enumerate() {
@@ -59,20 +80,21 @@ impl AverageTokenLengths {
                 ("output_tokens", &class.output_tokens),
             ]
             .into_iter()
-            .filter_map(|(k, t)| only_averages(t).map(|g| format!("{k} gives {g}")))
+            .filter_map(|(k, t)| missing_tail(t, pct).map(|g| format!("{k} gives {g}")))
             .collect();
             if parts.is_empty() {
                 continue;
             }
             let message = format!(
-                "class {} {} but no p95 or p99: a plan on averages undercounts the KV cache the tail needs",
+                "class {} cannot be sized: {} but no {wanted} (plan_percentile {}); the plan leaves the class out and it does not fit",
                 class.name,
-                parts.join(" and ")
+                parts.join(" and "),
+                pct.as_str()
             );
             let fix = match &ctx.plan.kv_cache {
                 Some(kv) => format!(
                     "add p95 and p99 from request logs; until then plan this class at max_model_len ({} tokens, {} of KV cache per sequence per GPU)",
-                    thousands(kv.max_model_len),
+                    group_digits(kv.max_model_len),
                     Bytes(kv.max_model_len.saturating_mul(kv.bytes_per_token_per_gpu))
                 ),
                 None => "add p95 and p99 from request logs".to_string(),
@@ -98,8 +120,9 @@ mod tests {
         assert_eq!(f.code, "TRF001");
         assert_eq!(f.pointer, "/traffic/classes/1");
         assert!(
-            f.message
-                .contains("prompt_tokens gives mean 90,000, p50 80,000"),
+            f.message.contains(
+                "cannot be sized: prompt_tokens gives mean 90,000, p50 80,000 but no p99 or p95"
+            ),
             "{}",
             f.message
         );
@@ -114,5 +137,38 @@ mod tests {
             v["traffic"]["classes"][1]["prompt_tokens"] = json!({"mean": 90000, "p95": 100000});
         });
         assert!(fx.run(&AverageTokenLengths).is_empty());
+    }
+
+    #[test]
+    fn error_when_only_p99_and_plan_is_p95() {
+        let fx = Fixture::edit(|v| {
+            v["traffic"]["plan_percentile"] = json!("p95");
+            v["traffic"]["classes"][0]["output_tokens"] = json!({"mean": 300, "p99": 2000});
+        });
+        let f = fx.one(&AverageTokenLengths);
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.pointer, "/traffic/classes/0");
+        assert!(
+            f.message.contains(
+                "output_tokens gives mean 300, p99 2,000 but no p95 (plan_percentile p95)"
+            ),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("average"), "{}", f.message);
+    }
+
+    #[test]
+    fn error_with_no_lengths_at_all() {
+        let fx = Fixture::edit(|v| {
+            v["traffic"]["classes"][1]["output_tokens"] = json!({});
+        });
+        let f = fx.one(&AverageTokenLengths);
+        assert_eq!(f.severity, Severity::Error);
+        assert!(
+            f.message.contains("output_tokens gives no token lengths"),
+            "{}",
+            f.message
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! TRF002 max-context-for-all-traffic.
 
-use super::util::thousands;
+use super::util::group_digits;
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::Kind;
@@ -42,7 +42,7 @@ impl MaxContextForAllTraffic {
         let explicit_len = spec.serving.as_ref().and_then(|s| s.max_model_len);
         let holds = format!(
             "at {} tokens one engine instance holds {:.1} sequences",
-            thousands(kv.max_model_len),
+            group_digits(kv.max_model_len),
             kv.max_concurrency
         );
         if ctx.plan.classes.is_empty() {
@@ -74,7 +74,7 @@ impl MaxContextForAllTraffic {
                 "/traffic/classes/0",
                 format!(
                     "every traffic class is sized at max_model_len ({} tokens per sequence); {holds}",
-                    thousands(kv.max_model_len)
+                    group_digits(kv.max_model_len)
                 ),
             )
             .with_fix(

@@ -1,10 +1,11 @@
 //! TRF003 long-context-needs-separate-pool.
 
 use super::util::{
-    class_index, class_pointer, div_ceil, instances_per_replica, percent, thousands,
+    class_index, class_pointer, div_ceil, group_digits, instances_per_replica, percent,
 };
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -58,10 +59,10 @@ impl LongContextNeedsSeparatePool {
                 "class {} needs {} of the KV pool at required load ({} sequences of {} tokens, {:.1}x the median class's {} tokens); the other classes share what is left",
                 c.name,
                 percent(c.pool_share),
-                thousands(c.required_concurrency),
-                thousands(c.tokens_per_sequence),
+                group_digits(c.required_concurrency),
+                group_digits(c.tokens_per_sequence),
                 ratio,
-                thousands(median),
+                group_digits(median),
             );
             let per_instance = kv.checked_div(c.kv_bytes_per_sequence).unwrap_or(0);
             let fix = if per_instance == 0 {
@@ -73,10 +74,11 @@ impl LongContextNeedsSeparatePool {
                 let instances = div_ceil(c.required_concurrency, per_instance);
                 let replicas = div_ceil(instances, instances_per_replica(plan)).max(1);
                 format!(
-                    "serve {} from its own pool: {replicas} replica(s) of this shape hold its {} sequences ({} per engine instance), and frees {} of this pool for the other classes",
+                    "serve {} from its own pool: {} of this shape hold its {} sequences ({} per engine instance), and frees {} of this pool for the other classes",
                     c.name,
-                    thousands(c.required_concurrency),
-                    thousands(per_instance),
+                    plural(replicas, "replica"),
+                    group_digits(c.required_concurrency),
+                    group_digits(per_instance),
                     percent(c.pool_share)
                 )
             };
@@ -119,9 +121,7 @@ mod tests {
         // floor(52,913,997,086 / 5,079,040,000) = 10 per instance: 2 replicas for 16.
         let fix = f.fix.expect("fix");
         assert!(
-            fix.contains(
-                "2 replica(s) of this shape hold its 16 sequences (10 per engine instance)"
-            ),
+            fix.contains("2 replicas of this shape hold its 16 sequences (10 per engine instance)"),
             "{fix}"
         );
     }

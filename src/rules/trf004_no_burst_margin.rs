@@ -1,8 +1,9 @@
 //! TRF004 no-burst-margin.
 
-use super::util::{class_index, class_pointer, thousands};
+use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::plan::math::ceil_times;
 
 /// The burst the fix proposes: a quarter above steady load.
 const SUGGESTED_BURST: f64 = 1.25;
@@ -47,9 +48,13 @@ impl NoBurstMargin {
             let message = format!(
                 "class {} plans for exactly its steady concurrency of {} ({margin}): any spike above it preempts or queues requests",
                 class.name,
-                thousands(class.concurrency)
+                group_digits(class.concurrency)
             );
-            let at = (class.concurrency as f64 * SUGGESTED_BURST).ceil() as u64;
+            // The plan's own rounding: required = ceil(concurrency x burst) in
+            // parts per million (plan/capacity.rs).
+            let Ok(at) = ceil_times(class.concurrency, SUGGESTED_BURST) else {
+                continue;
+            };
             let plan_class = ctx
                 .plan
                 .classes
@@ -59,18 +64,18 @@ impl NoBurstMargin {
             let fits = match plan_class {
                 Some(c) if c.max_concurrency >= at => format!(
                     "still fits: the deployment holds {} sequences of this class",
-                    thousands(c.max_concurrency)
+                    group_digits(c.max_concurrency)
                 ),
                 Some(c) => format!(
                     "does not fit: the deployment holds {} sequences of this class, so add replicas (see MEM002)",
-                    thousands(c.max_concurrency)
+                    group_digits(c.max_concurrency)
                 ),
                 None => String::new(),
             };
             let fix = format!(
                 "set burst: {SUGGESTED_BURST} (or your measured peak/steady ratio): ceil({} x {SUGGESTED_BURST}) = {} sequences, which {fits}",
-                thousands(class.concurrency),
-                thousands(at)
+                group_digits(class.concurrency),
+                group_digits(at)
             );
             out.push(
                 self.finding(
@@ -109,6 +114,17 @@ mod tests {
             f.fix.as_deref(),
             Some("set burst: 1.25 (or your measured peak/steady ratio): ceil(64 x 1.25) = 80 sequences, which still fits: the deployment holds 228 sequences of this class")
         );
+    }
+
+    #[test]
+    fn suggested_load_rounds_like_the_plan() {
+        // ceil(5 x 1.25) = 7 in parts per million, as plan/capacity.rs rounds.
+        let fx = Fixture::edit(|v| {
+            v["traffic"]["classes"][1]["concurrency"] = 5.into();
+            v["traffic"]["classes"][1]["burst"] = 1.0.into();
+        });
+        let f = fx.one(&NoBurstMargin);
+        assert!(f.fix.expect("fix").contains("ceil(5 x 1.25) = 7 sequences"),);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! TRF005 context-exceeds-model-limit.
 
-use super::util::{class_index, class_pointer, thousands};
+use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 
@@ -40,11 +40,11 @@ impl ContextExceedsModelLimit {
                         "/serving/max_model_len",
                         format!(
                             "max_model_len {} exceeds the model's max_position_embeddings of {} tokens",
-                            thousands(len),
-                            thousands(limit)
+                            group_digits(len),
+                            group_digits(limit)
                         ),
                     )
-                    .with_fix(format!("set serving.max_model_len to {} or lower", thousands(limit))),
+                    .with_fix(format!("set serving.max_model_len to {} or lower", group_digits(limit))),
                 );
             }
         }
@@ -65,16 +65,16 @@ impl ContextExceedsModelLimit {
                     format!(
                         "class {} needs {} tokens per sequence ({} prompt + {} output), beyond the model's max_position_embeddings of {}",
                         c.name,
-                        thousands(c.tokens_per_sequence),
-                        thousands(c.prompt_tokens),
-                        thousands(c.output_tokens),
-                        thousands(limit)
+                        group_digits(c.tokens_per_sequence),
+                        group_digits(c.prompt_tokens),
+                        group_digits(c.output_tokens),
+                        group_digits(limit)
                     ),
                 )
                 .with_fix(format!(
                     "cap the class's {} prompt at {} tokens, or serve it with a longer-context model",
                     c.percentile,
-                    thousands(limit.saturating_sub(c.output_tokens))
+                    group_digits(limit.saturating_sub(c.output_tokens))
                 )),
             );
         }

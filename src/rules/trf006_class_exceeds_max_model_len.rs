@@ -1,6 +1,6 @@
 //! TRF006 class-exceeds-max-model-len.
 
-use super::util::{class_index, class_pointer, thousands};
+use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
 
@@ -49,25 +49,25 @@ impl ClassExceedsMaxModelLen {
             let message = format!(
                 "class {} needs {} tokens per sequence ({} prompt + {} output at {}), more than max_model_len {}: the engine rejects those requests",
                 c.name,
-                thousands(c.tokens_per_sequence),
-                thousands(c.prompt_tokens),
-                thousands(c.output_tokens),
+                group_digits(c.tokens_per_sequence),
+                group_digits(c.prompt_tokens),
+                group_digits(c.output_tokens),
                 c.percentile,
-                thousands(kv.max_model_len)
+                group_digits(kv.max_model_len)
             );
             let fix = if c.tokens_per_sequence <= limit {
                 format!(
-                    "set serving.max_model_len to {} (the KV cache holds {} tokens per instance)",
-                    thousands(c.tokens_per_sequence),
-                    thousands(kv.max_model_len_that_fits)
+                    "set serving.max_model_len to {} (one sequence of up to {} tokens fits an instance's KV cache)",
+                    group_digits(c.tokens_per_sequence),
+                    group_digits(kv.max_model_len_that_fits)
                 )
             } else {
                 format!(
                     "cap the class's {} prompt at {} tokens (max_model_len {} minus {} output)",
                     c.percentile,
-                    thousands(kv.max_model_len.saturating_sub(c.output_tokens)),
-                    thousands(kv.max_model_len),
-                    thousands(c.output_tokens)
+                    group_digits(kv.max_model_len.saturating_sub(c.output_tokens)),
+                    group_digits(kv.max_model_len),
+                    group_digits(c.output_tokens)
                 )
             };
             out.push(self.finding(&class_pointer(idx), message).with_fix(fix));
@@ -103,7 +103,7 @@ mod tests {
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set serving.max_model_len to 124,000 (the KV cache holds 1,291,840 tokens per instance)")
+            Some("set serving.max_model_len to 124,000 (one sequence of up to 1,291,840 tokens fits an instance's KV cache)")
         );
     }
 

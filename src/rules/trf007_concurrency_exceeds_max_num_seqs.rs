@@ -1,8 +1,9 @@
 //! TRF007 concurrency-exceeds-max-num-seqs.
 
-use super::util::{instances_per_replica, per_instance_concurrency, thousands};
+use super::util::{group_digits, instances_per_replica, per_instance_concurrency};
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::units::plural;
 
 declare_rule! {
     /// ## What it does
@@ -45,11 +46,11 @@ impl ConcurrencyExceedsMaxNumSeqs {
             return Vec::new();
         }
         let message = format!(
-            "one engine instance must run {} sequences at the planned traffic ({} replicas x {} instances), but max_num_seqs is {}: the rest queue",
-            thousands(need),
-            ctx.plan.gpu.replicas,
-            instances_per_replica(ctx.plan),
-            thousands(max)
+            "one engine instance must run {} sequences at the planned traffic ({} x {} each), but max_num_seqs is {}: the rest queue",
+            group_digits(need),
+            plural(ctx.plan.gpu.replicas, "replica"),
+            plural(instances_per_replica(ctx.plan), "engine instance"),
+            group_digits(max)
         );
         // vLLM's sampler keeps one fp32 logits row per sequence.
         let extra = (need - max)
@@ -57,7 +58,7 @@ impl ConcurrencyExceedsMaxNumSeqs {
             .saturating_mul(4);
         let fix = format!(
             "set serving.max_num_seqs to {} (about {} more activation peak for the sampler's logits)",
-            thousands(need),
+            group_digits(need),
             crate::units::Bytes(extra)
         );
         vec![self.finding("/serving/max_num_seqs", message).with_fix(fix)]

@@ -2,13 +2,15 @@
 
 use super::{Rule, RuleContext};
 use crate::diagnostics::{Finding, Severity};
+use crate::plan::optimizer;
 use crate::spec::Offload;
 use crate::units::Bytes;
 
 declare_rule! {
     /// ## What it does
     /// Checks that the training model states per GPU (weights + gradients +
-    /// optimizer state, after ZeRO sharding and offload) fit the GPU's budget.
+    /// optimizer state, after ZeRO sharding and offload) fit what the GPU's
+    /// budget leaves after the runtime (CUDA context, NCCL).
     ///
     /// ## Why is this bad?
     /// Mixed-precision Adam keeps 16 bytes per parameter (2 weights + 2 gradients
@@ -25,9 +27,68 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Shard the states with a higher ZeRO stage (FSDP full shard = 3), offload
-    /// the optimizer to host RAM, or add data-parallel ranks; the finding picks
-    /// the smallest change that fits with the activations.
+    /// the optimizer to host RAM, or add data-parallel ranks; the finding gives
+    /// the ZeRO stage and the smallest `parallelism.data` (computed with the
+    /// plan's own ZeRO formulas) that fit with the activations and runtime.
     pub struct ModelStatesExceedMemory("TRN001", "model-states-exceed-memory", Severity::Error);
+}
+
+/// Largest ZeRO shard degree the fix searches (a job this wide is a cluster,
+/// not a fix).
+const MAX_DATA: u64 = 1 << 16;
+
+/// The smallest `parallelism.data` (ZeRO shard degree) at which the model
+/// states, at `zero_stage`, plus `rest` (activations and runtime) fit `budget`,
+/// computed with the plan's own [`optimizer::states`]. The per-GPU trainable
+/// parameters and frozen bytes come back out of the plan's ZeRO-0 row (its
+/// gradients are never sharded or offloaded). `None` when no degree up to
+/// [`MAX_DATA`] fits, or sharding cannot help (ZeRO-0).
+fn smallest_data(
+    t: &crate::plan::TrainingPlan,
+    spec: &crate::spec::TrainingSpec,
+    zero_stage: u64,
+    rest: u64,
+    budget: u64,
+) -> Option<(u64, u64)> {
+    if zero_stage == 0 {
+        return None;
+    }
+    let (w, g, _) = optimizer::bytes_per_param(spec.optimizer, spec.precision);
+    let row0 = t.per_zero_stage.iter().find(|r| r.stage == 0)?;
+    let trainable = row0.gradients_bytes.0.checked_div(g)?;
+    let frozen = row0
+        .weights_bytes
+        .0
+        .saturating_sub(trainable.saturating_mul(w));
+    let states_at = |dp: u64| -> Option<u64> {
+        optimizer::states(
+            trainable,
+            frozen,
+            spec.optimizer,
+            spec.precision,
+            zero_stage,
+            dp,
+            spec.offload,
+        )
+        .ok()?
+        .total()
+        .ok()
+    };
+    let fits = |dp: u64| states_at(dp).is_some_and(|s| s.saturating_add(rest) <= budget);
+    if !fits(MAX_DATA) {
+        return None;
+    }
+    // States shrink monotonically with the shard degree: binary search.
+    let (mut lo, mut hi) = (1u64, MAX_DATA);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some((lo, states_at(lo)?))
 }
 
 impl ModelStatesExceedMemory {
@@ -36,63 +97,94 @@ impl ModelStatesExceedMemory {
             return Vec::new();
         };
         let budget = ctx.plan.per_gpu.budget_bytes;
+        // The plan subtracts the runtime (CUDA context, NCCL) from the budget
+        // too (plan/compute.rs): the states must fit what it leaves.
+        let runtime = ctx.plan.per_gpu.runtime_bytes;
         let states = Bytes(
             t.weights_bytes
                 .0
                 .saturating_add(t.gradients_bytes.0)
                 .saturating_add(t.optimizer_bytes.0),
         );
-        if states <= budget {
+        if states.0.saturating_add(runtime.0) <= budget.0 {
             return Vec::new();
         }
         let message = format!(
-            "model states need {states} per GPU (weights {} + gradients {} + optimizer {}) at ZeRO stage {}, more than the {budget} budget",
-            t.weights_bytes, t.gradients_bytes, t.optimizer_bytes, spec.zero_stage
+            "model states need {states} per GPU (weights {} + gradients {} + optimizer {}) at ZeRO stage {}, more than the {budget} budget leaves after {runtime} of runtime ({})",
+            t.weights_bytes,
+            t.gradients_bytes,
+            t.optimizer_bytes,
+            spec.zero_stage,
+            Bytes(budget.0.saturating_sub(runtime.0))
         );
         let act = t.activations_bytes;
-        let fits = |b: u64| b.saturating_add(act.0) <= budget.0;
+        let rest = act.0.saturating_add(runtime.0);
+        let fits = |b: u64| b.saturating_add(rest) <= budget.0;
         let row_states = |r: &crate::plan::ZeroStageRow| {
             r.weights_bytes
                 .0
                 .saturating_add(r.gradients_bytes.0)
                 .saturating_add(r.optimizer_bytes.0)
         };
-        let fix = if let Some(r) = t
+        let with_rest = |b: u64| Bytes(b.saturating_add(rest));
+        let mut fixes = Vec::new();
+        if let Some(r) = t
             .per_zero_stage
             .iter()
             .filter(|r| r.stage > spec.zero_stage && spec.offload == Offload::None)
             .find(|r| fits(row_states(r)))
         {
-            format!(
-                "set training.zero_stage: {} ({} of model states per GPU, {} with activations)",
+            fixes.push(format!(
+                "set training.zero_stage: {} ({} of model states per GPU, {} with activations and runtime)",
                 r.stage,
                 Bytes(row_states(r)),
-                Bytes(row_states(r).saturating_add(act.0))
-            )
-        } else if fits(t.weights_bytes.0.saturating_add(t.gradients_bytes.0))
+                with_rest(row_states(r))
+            ));
+        }
+        // More ZeRO shards: at the spec's stage when it shards anything,
+        // else at stage 3.
+        let stage = if spec.zero_stage == 0 {
+            3
+        } else {
+            spec.zero_stage.min(3)
+        };
+        let dp_now = ctx.spec.parallelism.data.max(1);
+        if let Some((dp, s)) =
+            smallest_data(t, spec, stage, rest, budget.0).filter(|(dp, _)| *dp > dp_now)
+        {
+            let p = &ctx.spec.parallelism;
+            let gpus = dp
+                .saturating_mul(p.tensor.max(1))
+                .saturating_mul(p.pipeline.max(1));
+            let stage_part = if stage == spec.zero_stage {
+                String::new()
+            } else {
+                format!("training.zero_stage: {stage} with ")
+            };
+            fixes.push(format!(
+                "set {stage_part}parallelism.data: {dp} ({} of model states per GPU, {} with activations and runtime; {gpus} GPUs per replica)",
+                Bytes(s),
+                with_rest(s)
+            ));
+        }
+        if fixes.is_empty()
+            && fits(t.weights_bytes.0.saturating_add(t.gradients_bytes.0))
             && spec.offload == Offload::None
         {
-            format!(
-                "set training.offload: optimizer (moves {} to host RAM; {} stays per GPU with activations)",
+            fixes.push(format!(
+                "set training.offload: optimizer (moves {} to host RAM; {} stays per GPU with activations and runtime)",
                 t.optimizer_bytes,
-                Bytes(t.weights_bytes.0.saturating_add(t.gradients_bytes.0).saturating_add(act.0))
-            )
-        } else {
-            // At ZeRO-3 the states shrink with the data-parallel degree.
-            let dp = ctx.spec.parallelism.data.max(1) as u128;
-            let stage3 = t
-                .per_zero_stage
-                .iter()
-                .find(|r| r.stage == 3)
-                .map_or(states.0, row_states) as u128;
-            let room = budget.0.saturating_sub(act.0) as u128;
-            match (stage3 * dp).checked_div(room) {
-                Some(n) => format!(
-                    "set training.zero_stage: 3 with parallelism.data: {} or more (or offload optimizer and parameters)",
-                    n + 1
-                ),
-                None => "activations alone exceed the budget: see TRN002/TRN003".to_string(),
+                with_rest(t.weights_bytes.0.saturating_add(t.gradients_bytes.0))
+            ));
+        }
+        let fix = if fixes.is_empty() {
+            if rest > budget.0 {
+                "activations and runtime alone exceed the budget: see TRN002/TRN003".to_string()
+            } else {
+                "offload optimizer and parameters (training.offload: optimizer-and-params), or use a GPU with more memory".to_string()
             }
+        } else {
+            fixes.join("; or ")
         };
         vec![self.finding("/training/zero_stage", message).with_fix(fix)]
     }
@@ -125,10 +217,55 @@ mod tests {
         assert_eq!(f.pointer, "/training/zero_stage");
         // 16 x 8,030,261,248 = 128,484,179,968 B = 119.66 GiB.
         assert!(f.message.contains("need 119.66 GiB"), "{}", f.message);
-        // Stage 1: 4p + 12p/8 = 5.5p = 41.13 GiB; + 30 GiB activations = 71.13 <= 71.28.
+        assert!(
+            f.message.contains("after 2.00 GiB of runtime (69.28 GiB)"),
+            "{}",
+            f.message
+        );
+        // Stage 1: 4p + 12p/8 = 5.5p = 41.13 GiB; + 30 GiB activations + 2 GiB
+        // runtime = 73.13 > 71.28. Stage 2: 2p + 14p/8 = 3.75p = 28.05 GiB.
         assert_eq!(
             f.fix.as_deref(),
-            Some("set training.zero_stage: 1 (41.13 GiB of model states per GPU, 71.13 GiB with activations)")
+            Some("set training.zero_stage: 2 (28.05 GiB of model states per GPU, 60.05 GiB with activations and runtime)")
+        );
+    }
+
+    #[test]
+    fn runtime_counts_against_the_budget() {
+        // Stage 1 over 8: 41.13 GiB of states fit the 71.28 GiB budget alone,
+        // not with 31 GiB of runtime; stage 2 (28.05 + 10 + 31) does.
+        let mut fx = Fixture::training();
+        stage(&mut fx, 1);
+        let t = fx.plan.training.as_mut().expect("training");
+        t.activations_bytes = Bytes(10 * crate::units::GIB);
+        fx.plan.per_gpu.runtime_bytes = Bytes(31 * crate::units::GIB);
+        let f = fx.one(&ModelStatesExceedMemory);
+        assert!(f.fix.expect("fix").starts_with(
+            "set training.zero_stage: 2 (28.05 GiB of model states per GPU, 69.05 GiB"
+        ));
+    }
+
+    #[test]
+    fn smallest_data_parallel_degree_that_fits() {
+        // ZeRO-3 over one GPU: 16p = 119.66 GiB. 16p / dp + 30 + 2 <= 71.28
+        // GiB needs dp >= 3.05: 4 ranks, 4p = 29.92 GiB of states.
+        let p = 8_030_261_248u64;
+        let mut fx = Fixture::training();
+        fx.spec.parallelism.data = 1;
+        let t = fx.plan.training.as_mut().expect("training");
+        t.weights_bytes = Bytes(2 * p);
+        t.gradients_bytes = Bytes(2 * p);
+        t.optimizer_bytes = Bytes(12 * p);
+        for r in &mut t.per_zero_stage {
+            r.weights_bytes = Bytes(2 * p);
+            r.gradients_bytes = Bytes(2 * p);
+            r.optimizer_bytes = Bytes(12 * p);
+            r.total_bytes = Bytes(16 * p);
+        }
+        let f = fx.one(&ModelStatesExceedMemory);
+        assert_eq!(
+            f.fix.as_deref(),
+            Some("set parallelism.data: 4 (29.92 GiB of model states per GPU, 61.92 GiB with activations and runtime; 4 GPUs per replica)")
         );
     }
 

@@ -28,18 +28,7 @@ pub fn summary_of(doc: &str) -> String {
         .join(" ")
 }
 
-/// `61440` -> `61,440`: token counts read at a glance.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::group_digits;
 
 /// JSON pointer of traffic class `i`.
 pub fn class_pointer(i: usize) -> String {
@@ -286,9 +275,9 @@ mod tests {
 
     #[test]
     fn formats_numbers() {
-        assert_eq!(thousands(61_440), "61,440");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(group_digits(61_440), "61,440");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_000_000), "1,000,000");
         assert_eq!(percent(0.625), "62.5%");
         assert_eq!(divisors(12, 1024), vec![1, 2, 3, 4, 6, 12]);
         assert_eq!(divisors(12, 4), vec![1, 2, 3, 4]);

@@ -3,6 +3,7 @@
 
 use super::Ctx;
 use crate::diagnostics::{Finding, Severity};
+use crate::units::plural;
 
 pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     let have = ctx.snap.devices.len() as u64;
@@ -35,7 +36,10 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
         Severity::Error,
         pointer,
         format!(
-            "the spec places {need} GPU(s) on each node ({layout} per replica, {replicas} replica(s) over {nodes} node(s)); {seen}: {} short",
+            "the spec places {} on each node ({layout} per replica, {} over {}); {seen}: {} short",
+            plural(need, "GPU"),
+            plural(replicas, "replica"),
+            plural(nodes, "node"),
             need - have
         ),
     )

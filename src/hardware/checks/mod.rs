@@ -154,18 +154,7 @@ pub(crate) fn fmt_mib(bytes: Bytes) -> String {
     format!("{} MiB", group_digits(bytes.0 / MIB))
 }
 
-/// `1,234,567`.
-pub(crate) fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use crate::units::group_digits;
 
 /// `GPU 0`, `GPUs 0, 1 and 3`.
 pub(crate) fn fmt_gpus(indices: &[u32]) -> String {
