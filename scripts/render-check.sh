@@ -48,12 +48,21 @@ fi
 
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
+html_abs=$(realpath "$html")
 shoot() { # $1 png, $2 width, $3 height
+  local png
+  png="$(realpath "$(dirname "$1")")/$(basename "$1")"
+  rm -f "$png"
   "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$profile" --hide-scrollbars \
-    --screenshot="$PWD/$1" --window-size="$2,$3" "file://$PWD/$html" >/dev/null 2>&1
-  echo "wrote $1"
+    --screenshot="$png" --window-size="$2,$3" "file://$html_abs" >/dev/null 2>&1 || true
+  if [ -s "$png" ]; then
+    echo "wrote $1"
+  else
+    echo "error: Chromium wrote no $1" >&2
+    exit 1
+  fi
 }
 shoot "$out_dir/report.png" "$width" "$height"
 # A phone-sized render too: the layout must hold at 390 CSS pixels.

@@ -149,17 +149,33 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
             input("engine budget", gib(p.budget_bytes.get())),
             input("weights", gib(p.weights_bytes.get())),
             input("activation peak", gib(p.activation_peak_bytes.get())),
-            input(
-                "runtime (CUDA context, NCCL, graphs)",
-                gib(p.runtime_bytes.get()),
-            ),
+            // CUDA graphs are in the runtime only where the engine counts them
+            // inside its budget (vLLM >= 0.21); otherwise they come out of
+            // what the engine leaves free.
+            if p.cuda_graphs_outside_budget_bytes.get() > 0 {
+                input("runtime (CUDA context, NCCL)", gib(p.runtime_bytes.get()))
+            } else {
+                input(
+                    "runtime (CUDA context, NCCL, graphs)",
+                    gib(p.runtime_bytes.get()),
+                )
+            },
             input(
                 "left outside the engine",
-                format!(
-                    "{} (headroom target {:.0}%)",
-                    gib(p.free_bytes.get()),
-                    headroom * 100.0
-                ),
+                if p.cuda_graphs_outside_budget_bytes.get() > 0 {
+                    format!(
+                        "{} (headroom target {:.0}%; CUDA graphs, {}, are captured here)",
+                        gib(p.free_bytes.get()),
+                        headroom * 100.0,
+                        gib(p.cuda_graphs_outside_budget_bytes.get())
+                    )
+                } else {
+                    format!(
+                        "{} (headroom target {:.0}%)",
+                        gib(p.free_bytes.get()),
+                        headroom * 100.0
+                    )
+                },
             ),
         ],
         result: format!(
