@@ -121,3 +121,26 @@ pub struct Resolved {
     pub model: ResolvedModel,
     pub gpu: GpuInfo,
 }
+
+/// Llama-3.1-8B's architecture (config.json of meta-llama/Llama-3.1-8B), the
+/// reference model of the unit tests; one copy instead of a literal per test.
+#[cfg(test)]
+pub(crate) fn llama_3_1_8b() -> Architecture {
+    Architecture {
+        layers: 32,
+        hidden_size: 4096,
+        intermediate_size: 14336,
+        attention_heads: 32,
+        kv_heads: 8,
+        head_dim: 128,
+        vocab_size: 128_256,
+        tie_word_embeddings: false,
+        max_position_embeddings: Some(131_072),
+        parameters: None,
+        gated_mlp: true,
+        attention_bias: false,
+        moe: None,
+        mla: None,
+        sliding_window: None,
+    }
+}

@@ -81,6 +81,13 @@ impl Finding {
         self.fix = Some(fix.into());
         self
     }
+    /// Set the fix to alternative remedies ("a; or b"); none leaves it unset.
+    pub fn with_alternatives(mut self, fixes: &[String]) -> Finding {
+        if !fixes.is_empty() {
+            self.fix = Some(fixes.join("; or "));
+        }
+        self
+    }
     pub fn with_span(mut self, span: Span) -> Finding {
         self.span = Some(span);
         self

@@ -168,21 +168,9 @@ mod tests {
 
     fn arch(kv_heads: u64) -> Architecture {
         Architecture {
-            layers: 32,
-            hidden_size: 4096,
-            intermediate_size: 14336,
-            attention_heads: 32,
             kv_heads,
-            head_dim: 128,
-            vocab_size: 128256,
-            tie_word_embeddings: false,
             max_position_embeddings: None,
-            parameters: None,
-            gated_mlp: true,
-            attention_bias: false,
-            moe: None,
-            mla: None,
-            sliding_window: None,
+            ..crate::catalog::llama_3_1_8b()
         }
     }
 

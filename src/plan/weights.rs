@@ -425,23 +425,7 @@ mod tests {
     use super::*;
 
     fn llama8b() -> Architecture {
-        Architecture {
-            layers: 32,
-            hidden_size: 4096,
-            intermediate_size: 14336,
-            attention_heads: 32,
-            kv_heads: 8,
-            head_dim: 128,
-            vocab_size: 128256,
-            tie_word_embeddings: false,
-            max_position_embeddings: Some(131072),
-            parameters: None,
-            gated_mlp: true,
-            attention_bias: false,
-            moe: None,
-            mla: None,
-            sliding_window: None,
-        }
+        crate::catalog::llama_3_1_8b()
     }
 
     #[test]

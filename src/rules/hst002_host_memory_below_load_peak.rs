@@ -68,7 +68,7 @@ impl HostMemoryBelowLoadPeak {
         ));
         vec![self
             .finding("/hardware/host_memory", message)
-            .with_fix(fixes.join("; or "))]
+            .with_alternatives(&fixes)]
     }
 }
 

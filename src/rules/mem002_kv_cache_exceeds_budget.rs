@@ -130,7 +130,7 @@ impl KvCacheExceedsBudget {
         }
         vec![self
             .finding(&format!("/traffic/classes/{idx}/concurrency"), message)
-            .with_fix(fixes.join("; or "))]
+            .with_alternatives(&fixes)]
     }
 }
 

@@ -181,11 +181,9 @@ impl PipelineStagesUnbalanced {
                 ));
             }
         }
-        let mut f = self.finding("/parallelism/pipeline", message);
-        if !fixes.is_empty() {
-            f = f.with_fix(fixes.join("; or "));
-        }
-        vec![f]
+        vec![self
+            .finding("/parallelism/pipeline", message)
+            .with_alternatives(&fixes)]
     }
 }
 

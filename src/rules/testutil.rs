@@ -280,17 +280,8 @@ impl Fixture {
         let mut fx = Fixture::with_spec(spec);
         let p = 8_030_261_248u64;
         fx.resolved.model.architecture = Architecture {
-            layers: 32,
-            hidden_size: 4096,
-            intermediate_size: 14336,
-            attention_heads: 32,
-            kv_heads: 8,
-            head_dim: 128,
-            vocab_size: 128_256,
-            tie_word_embeddings: false,
-            max_position_embeddings: Some(131_072),
             parameters: Some(p),
-            ..base_architecture()
+            ..crate::catalog::llama_3_1_8b()
         };
         fx.resolved.model.weights = ResolvedWeights {
             dtype: WeightDtype::Bf16,

@@ -76,11 +76,9 @@ impl TrainingExceedsMemory {
         if spec.activation_checkpointing != Checkpointing::Full {
             fixes.push("set training.activation_checkpointing: full".to_string());
         }
-        let mut f = self.finding("/training/micro_batch_size", message);
-        if !fixes.is_empty() {
-            f = f.with_fix(fixes.join("; or "));
-        }
-        vec![f]
+        vec![self
+            .finding("/training/micro_batch_size", message)
+            .with_alternatives(&fixes)]
     }
 }
 
