@@ -173,6 +173,48 @@ fn unit_multiplier(unit: &str) -> Option<u64> {
     })
 }
 
+/// Whether `input` is written as a size: exactly the published schema's
+/// `pattern` `^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*(B|KiB|...|TB)\s*$`, without
+/// a regex engine (compiling that regex was ~0.8 ms of every run;
+/// `schema/validator_copy.rs`). Says nothing about overflow: `parse_size` does.
+pub fn is_size_syntax(input: &str) -> bool {
+    let s = input.trim_matches(is_ecma_whitespace);
+    let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
+    let int = digits(s);
+    let mut rest = &s[int..];
+    if let Some(after_dot) = rest.strip_prefix('.') {
+        let frac = digits(after_dot);
+        if int == 0 && frac == 0 {
+            return false;
+        }
+        rest = &after_dot[frac..];
+    } else if int == 0 {
+        return false;
+    }
+    unit_multiplier(rest.trim_start_matches(is_ecma_whitespace)).is_some()
+}
+
+/// ECMA-262 `\s` (what a JSON Schema `pattern` means by it): WhiteSpace (TAB,
+/// VT, FF, SP, NBSP, ZWNBSP, every Unicode `Zs`) and LineTerminator (LF, CR,
+/// LS, PS). ECMA-262 sections 12.2 and 12.3. Unlike `char::is_whitespace`, it
+/// includes U+FEFF and excludes U+0085.
+fn is_ecma_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
 /// Parse `80GiB`, `85.9 GB`, `512MiB` or `1024B` to bytes, flooring fractions of a
 /// byte. Exact decimal arithmetic (no floats), so `79.2GiB` is reproducible.
 pub fn parse_size(input: &str) -> Result<Bytes, SizeError> {
@@ -291,5 +333,46 @@ mod tests {
         assert_eq!(Bytes(512 * MIB).to_string(), "0.50 GiB");
         assert_eq!(Bytes(10 * MIB).to_string(), "10.0 MiB");
         assert_eq!(format_gib(-(2 * GIB as i128)), "-2.00 GiB");
+    }
+
+    #[test]
+    fn size_syntax_is_the_published_pattern() {
+        for ok in [
+            "80GiB",
+            "85.9 GB",
+            "512MiB",
+            "1024B",
+            "1.GiB",
+            ".5TB",
+            " 1 kB ",
+            "\t2KB\n",
+            "0B",
+            "79.19GiB",
+            "\u{a0}1GiB\u{feff}",
+            "99999999999999999999999TB",
+        ] {
+            assert!(is_size_syntax(ok), "{ok:?} should be a size");
+        }
+        for bad in [
+            "",
+            " ",
+            "GiB",
+            "80",
+            "80G",
+            "80 gib",
+            ".GiB",
+            "1..2GiB",
+            "1.2.3GiB",
+            "-1GiB",
+            "+1GiB",
+            "1e3GB",
+            "80GiB/s",
+            "80 GiB x",
+            "1\u{85}GiB",
+            "\u{ff11}GiB",
+            "1 G iB",
+        ] {
+            assert!(!is_size_syntax(bad), "{bad:?} should not be a size");
+        }
     }
 }

@@ -18,6 +18,11 @@ fn maximal() -> Value {
     serde_json::to_value(&typed).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The published schema file (the validator's copy has no descriptions).
+fn published() -> Value {
+    serde_json::from_str(schema::SCHEMA_JSON).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Walk a serialized value alongside the schema node that describes it.
 fn check(value: &Value, node: &Value, path: &str, problems: &mut Vec<String>) {
     match value {
@@ -56,9 +61,8 @@ fn check(value: &Value, node: &Value, path: &str, problems: &mut Vec<String>) {
 #[test]
 fn schema_and_types_agree() {
     let value = maximal();
-    let schema = schema::schema_value().unwrap_or_else(|| panic!("schema does not compile"));
     let mut problems = Vec::new();
-    check(&value, schema, "", &mut problems);
+    check(&value, &published(), "", &mut problems);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -84,9 +88,8 @@ fn every_schema_object_is_closed_and_described() {
             walk(items, &format!("{path}/items"), problems);
         }
     }
-    let schema = schema::schema_value().unwrap_or_else(|| panic!("schema does not compile"));
     let mut problems = Vec::new();
-    walk(schema, "", &mut problems);
+    walk(&published(), "", &mut problems);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

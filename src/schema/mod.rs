@@ -7,6 +7,7 @@
 
 mod map;
 mod suggest;
+pub mod validator_copy;
 
 pub use suggest::did_you_mean;
 
@@ -17,7 +18,13 @@ use std::sync::OnceLock;
 /// The user contract, `schemas/memmath.schema.json`, embedded at build time.
 pub const SCHEMA_JSON: &str = include_str!("../../schemas/memmath.schema.json");
 
-/// The parsed schema and its compiled validator, built on first use.
+/// What the validator compiles: [`SCHEMA_JSON`] rewritten by build.rs with
+/// [`validator_copy::for_validator`] (no annotations; the size grammar as a
+/// format instead of a regex).
+pub const VALIDATOR_SCHEMA_JSON: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/schema.validator.json"));
+
+/// The validator's schema and its compiled validator, built on first use.
 struct Compiled {
     schema: serde_json::Value,
     validator: jsonschema::Validator,
@@ -28,17 +35,23 @@ fn compiled() -> Result<&'static Compiled, &'static str> {
     COMPILED
         .get_or_init(|| {
             let schema: serde_json::Value =
-                serde_json::from_str(SCHEMA_JSON).map_err(|e| e.to_string())?;
-            let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
+                serde_json::from_str(VALIDATOR_SCHEMA_JSON).map_err(|e| e.to_string())?;
+            let validator = build_validator(&schema)?;
             Ok(Compiled { schema, validator })
         })
         .as_ref()
         .map_err(String::as_str)
 }
 
-/// The embedded schema as a JSON value (e.g. for listing allowed keys).
-pub fn schema_value() -> Option<&'static serde_json::Value> {
-    compiled().ok().map(|c| &c.schema)
+/// Compile `schema` (the validator's copy) with the size format registered.
+/// Draft 7 formats are assertions; saying so keeps that true whatever the
+/// crate's default.
+fn build_validator(schema: &serde_json::Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_format(validator_copy::SIZE_FORMAT, crate::units::is_size_syntax)
+        .build(schema)
+        .map_err(|e| e.to_string())
 }
 
 /// Validate a parsed document; SCH001-SCH005 findings with spans, in document order.
