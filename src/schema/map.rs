@@ -14,11 +14,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind as K};
 use jsonschema::ValidationError;
 use serde_json::Value;
 
-pub(super) fn to_findings(
-    e: &ValidationError<'_>,
-    doc: &SpannedDoc,
-    schema: &Value,
-) -> Vec<Finding> {
+pub(super) fn to_findings(e: &ValidationError<'_>, doc: &SpannedDoc) -> Vec<Finding> {
     let ptr = e.instance_path().as_str().to_string();
     let schema_path = e.schema_path().as_str().to_string();
     let instance = e.instance().as_ref();
@@ -26,7 +22,7 @@ pub(super) fn to_findings(
     match e.kind() {
         K::AdditionalProperties { unexpected } => unexpected
             .iter()
-            .map(|name| unknown_field(name, &ptr, &schema_path, doc, schema))
+            .map(|name| unknown_field(name, &ptr, &schema_path, doc))
             .collect(),
         K::Required { property } => {
             let name = property.as_str().unwrap_or_default();
@@ -166,18 +162,12 @@ pub(super) fn to_findings(
 
 /// SCH001 for `name` under the mapping at `parent`, suggesting the closest
 /// allowed key from the schema node that rejected it.
-fn unknown_field(
-    name: &str,
-    parent: &str,
-    schema_path: &str,
-    doc: &SpannedDoc,
-    schema: &Value,
-) -> Finding {
+fn unknown_field(name: &str, parent: &str, schema_path: &str, doc: &SpannedDoc) -> Finding {
     let ptr = format!("{parent}/{}", escape_pointer_token(name));
     let node_path = schema_path
         .strip_suffix("/additionalProperties")
         .unwrap_or(schema_path);
-    let allowed: Vec<&str> = schema
+    let allowed: Vec<&str> = super::validator_schema()
         .pointer(node_path)
         .and_then(|n| n.get("properties"))
         .and_then(Value::as_object)

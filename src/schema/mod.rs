@@ -1,4 +1,5 @@
-//! The embedded JSON Schema, compiled once; validation errors become findings.
+//! The embedded JSON Schema, validated by code generated at compile time;
+//! validation errors become findings.
 //!
 //! `jsonschema` reports errors with an instance path (a JSON pointer); [`map`]
 //! turns each into an SCH finding and the document's pointer map gives it the
@@ -11,7 +12,7 @@ pub mod validator_copy;
 
 pub use suggest::did_you_mean;
 
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::SpannedDoc;
 use std::sync::OnceLock;
 
@@ -24,56 +25,21 @@ pub const SCHEMA_JSON: &str = include_str!("../../schemas/memmath.schema.json");
 pub const VALIDATOR_SCHEMA_JSON: &str =
     include_str!(concat!(env!("OUT_DIR"), "/schema.validator.json"));
 
-/// The validator's schema and its compiled validator, built on first use.
-struct Compiled {
-    schema: serde_json::Value,
-    validator: jsonschema::Validator,
-}
+include!(concat!(env!("OUT_DIR"), "/spec_validator.rs"));
 
-fn compiled() -> Result<&'static Compiled, &'static str> {
-    static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
-    COMPILED
-        .get_or_init(|| {
-            let schema: serde_json::Value =
-                serde_json::from_str(VALIDATOR_SCHEMA_JSON).map_err(|e| e.to_string())?;
-            let validator = build_validator(&schema)?;
-            Ok(Compiled { schema, validator })
-        })
-        .as_ref()
-        .map_err(String::as_str)
-}
-
-/// Compile `schema` (the validator's copy) with the size format registered.
-/// Draft 7 formats are assertions; saying so keeps that true whatever the
-/// crate's default.
-fn build_validator(schema: &serde_json::Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::options()
-        .should_validate_formats(true)
-        .with_format(validator_copy::SIZE_FORMAT, crate::units::is_size_syntax)
-        .build(schema)
-        .map_err(|e| e.to_string())
+/// The validator's copy as a JSON value, parsed only when a finding needs it
+/// (the allowed keys of an object, for SCH001's did-you-mean).
+pub(crate) fn validator_schema() -> &'static serde_json::Value {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    // build.rs wrote this text with serde_json, so it parses (a unit test
+    // checks); were it ever not to, findings only lose their key suggestions.
+    SCHEMA.get_or_init(|| serde_json::from_str(VALIDATOR_SCHEMA_JSON).unwrap_or_default())
 }
 
 /// Validate a parsed document; SCH001-SCH005 findings with spans, in document order.
 pub fn validate(doc: &SpannedDoc) -> Vec<Finding> {
-    let c = match compiled() {
-        Ok(c) => c,
-        // Only a broken build can get here (a test compiles the schema); report
-        // it as a finding rather than crash on a user's spec.
-        Err(e) => {
-            return vec![Finding::new(
-                "SCH005",
-                "invalid-value",
-                Severity::Error,
-                "",
-                format!("internal error: the embedded schema does not compile: {e}"),
-            )]
-        }
-    };
-    let mut findings: Vec<Finding> = c
-        .validator
-        .iter_errors(&doc.value)
-        .flat_map(|e| map::to_findings(&e, doc, &c.schema))
+    let mut findings: Vec<Finding> = SpecValidator::iter_errors(&doc.value)
+        .flat_map(|e| map::to_findings(&e, doc))
         .collect();
     findings.sort_by_key(Finding::sort_key);
     findings.dedup();
@@ -85,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_schema_compiles() {
-        assert!(compiled().is_ok(), "{:?}", compiled().err());
+    fn validator_copy_parses() {
+        assert!(validator_schema().get("properties").is_some());
     }
 }
