@@ -376,6 +376,13 @@ fn absurd_inputs_are_findings_not_panics() {
         Err(f) => {
             assert_eq!(f.code, "MEM000");
             assert_eq!(f.name, "arithmetic-overflow");
+            // The architecture is absurd: the finding says so and points there.
+            assert_eq!(f.pointer, "/model");
+            assert!(
+                f.message.contains("while computing the weights"),
+                "{}",
+                f.message
+            );
         }
         Ok(_) => panic!("expected MEM000"),
     }
@@ -509,4 +516,30 @@ fn host_staging_per_loader() {
     assert_eq!(shards.load_peak_bytes.get(), 4 * 5_000_000_000);
     let mmap = host(json!({"format": "safetensors", "workers_per_node": 4}));
     assert_eq!(mmap.load_peak_bytes.get(), 4 * 128_256 * 4096 * 2);
+}
+
+/// MEM000 names what overflowed and points at the section most likely to hold
+/// the absurd number, not always at the architecture.
+#[test]
+fn overflow_findings_point_at_the_stage_that_overflowed() {
+    let r = resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    );
+    let overflow = |overrides: Value| match memmath::plan::compute(&serving(overrides), &r) {
+        Err(f) => (f.pointer.clone(), f.message.clone()),
+        Ok(_) => panic!("expected MEM000"),
+    };
+    let (ptr, msg) = overflow(json!({"traffic": {"classes": [{"name": "c",
+        "prompt_tokens": {"p99": 1000}, "output_tokens": {"p99": 100},
+        "concurrency": u64::MAX}]}}));
+    assert_eq!(ptr, "/traffic", "{msg}");
+    assert!(msg.contains("the request classes"), "{msg}");
+    let (ptr, msg) =
+        overflow(json!({"serving": {"replicas": u64::MAX}, "parallelism": {"tensor": 2}}));
+    assert_eq!(ptr, "/parallelism", "{msg}");
+    assert!(msg.contains("the GPU count"), "{msg}");
 }

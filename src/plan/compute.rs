@@ -23,14 +23,17 @@ use crate::units::{Bytes, Overflow};
 pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
     build(spec, resolved).map_err(|e| {
         Box::new(match e {
-            PlanError::Overflow => Finding::new(
+            PlanError::Overflow(at) => Finding::new(
                 "MEM000",
                 "arithmetic-overflow",
                 Severity::Error,
-                "/model/architecture",
-                "the memory math overflows 2^64 bytes: a size, count or degree in this spec is absurd",
+                at.pointer,
+                format!(
+                    "the memory math overflows 2^64 bytes while computing {}: a size, count or degree in this spec is absurd",
+                    at.what
+                ),
             )
-            .with_fix("check the architecture numbers, parallel degrees and token counts for a typo"),
+            .with_fix(format!("check {} for a typo", at.suspects)),
             // The schema requires `training` for kind Training; reaching this
             // means a caller skipped validation.
             PlanError::MissingTraining => Finding::new(
@@ -46,14 +49,81 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
 
 /// Why no plan could be computed.
 enum PlanError {
-    Overflow,
+    Overflow(Stage),
     MissingTraining,
 }
 
+/// What the plan was computing when a sum or product overflowed, and where in
+/// the spec the absurd number most likely is: MEM000 points there, so the
+/// user is not sent to the architecture for a typo in `replicas`.
+#[derive(Clone, Copy)]
+struct Stage {
+    what: &'static str,
+    pointer: &'static str,
+    suspects: &'static str,
+}
+
+/// An overflow no stage below claimed.
+const ANYWHERE: Stage = Stage {
+    what: "the plan",
+    pointer: "/model",
+    suspects: "the architecture numbers, parallel degrees and token counts",
+};
+const GPU_COUNT: Stage = Stage {
+    what: "the GPU count",
+    pointer: "/parallelism",
+    suspects: "the parallel degrees, `serving.replicas` and `hardware`",
+};
+const WEIGHTS: Stage = Stage {
+    what: "the weights",
+    pointer: "/model",
+    suspects: "the architecture numbers (layers, hidden and intermediate sizes, vocabulary, experts) and `parameters`",
+};
+const HOST_LOAD: Stage = Stage {
+    what: "the host RAM at load",
+    pointer: "/loading",
+    suspects: "`loading.workers_per_node` and the model size",
+};
+const ACTIVATIONS: Stage = Stage {
+    what: "the activation peak",
+    pointer: "/serving",
+    suspects: "`serving.max_num_batched_tokens`, `serving.max_num_seqs` and the architecture sizes",
+};
+const KV_CACHE: Stage = Stage {
+    what: "the KV cache",
+    pointer: "/serving",
+    suspects: "`serving.max_model_len`, `serving.block_size` and the layer and head counts",
+};
+const CLASSES: Stage = Stage {
+    what: "the request classes",
+    pointer: "/traffic",
+    suspects: "the token lengths and concurrency of each class",
+};
+const TRAINING: Stage = Stage {
+    what: "the training memory",
+    pointer: "/training",
+    suspects: "`training` (batch, sequence length, LoRA rank) and the architecture sizes",
+};
+
 impl From<Overflow> for PlanError {
     fn from(_: Overflow) -> Self {
-        PlanError::Overflow
+        PlanError::Overflow(ANYWHERE)
     }
+}
+
+impl PlanError {
+    /// Attribute an unattributed overflow to `stage`.
+    fn within(self, stage: Stage) -> Self {
+        match self {
+            PlanError::Overflow(s) if s.what == ANYWHERE.what => PlanError::Overflow(stage),
+            other => other,
+        }
+    }
+}
+
+/// `map_err` adapter: an overflow in this computation belongs to `stage`.
+fn at(stage: Stage) -> impl Fn(Overflow) -> PlanError {
+    move |_| PlanError::Overflow(stage)
 }
 
 /// Parallel degrees, each at least 1.
@@ -216,15 +286,17 @@ fn default_serving() -> ServingSpec {
 fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let a = &resolved.model.architecture;
     let rw = &resolved.model.weights;
-    let d = degrees(spec)?;
+    let d = degrees(spec).map_err(at(GPU_COUNT))?;
     let mut assumptions = Vec::new();
     let f = weights::format(rw.dtype, rw.quantization, rw.group_size, a.hidden_size);
     let shard = Shard { tp: d.tp, ep: d.ep };
-    let w = weights_plan(resolved, &f, shard, d.pp, &mut assumptions)?;
+    let w = weights_plan(resolved, &f, shard, d.pp, &mut assumptions).map_err(at(WEIGHTS))?;
     let total = resolved.gpu.memory_bytes.get();
     let training = spec.kind == Kind::Training;
 
-    let gpus_per_replica = mul(mul(d.tp, d.pp)?, d.dp)?;
+    let gpus_per_replica = mul(d.tp, d.pp)
+        .and_then(|g| mul(g, d.dp))
+        .map_err(at(GPU_COUNT))?;
     let serving_default = default_serving();
     let serving = spec.serving.as_ref().unwrap_or(&serving_default);
     let replicas = if training {
@@ -232,7 +304,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     } else {
         serving.replicas.unwrap_or(1).max(1)
     };
-    let total_gpus = mul(gpus_per_replica, replicas)?;
+    let total_gpus = mul(gpus_per_replica, replicas).map_err(at(GPU_COUNT))?;
     let gpus_per_node = match spec.hardware.gpus_per_node {
         Some(g) => g.max(1),
         None => {
@@ -297,7 +369,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         workers,
         w.plan.total_bytes.get(),
         w.largest_tensor,
-    )?;
+    )
+    .map_err(at(HOST_LOAD))?;
     let mut host_plan = HostPlan {
         load_peak_bytes: Bytes(load_peak),
         available_bytes: spec.hardware.host_memory,
@@ -306,7 +379,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     };
 
     if training {
-        return training_plan(spec, resolved, &f, d, gpu, model, w, host_plan, assumptions);
+        return training_plan(spec, resolved, &f, d, gpu, model, w, host_plan, assumptions)
+            .map_err(|e| e.within(TRAINING));
     }
 
     let longest = spec.traffic.as_ref().and_then(|t| {
@@ -338,7 +412,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         e.max_num_batched_tokens,
         e.max_num_seqs,
         act_bytes(rw.dtype),
-    )?;
+    )
+    .map_err(at(ACTIVATIONS))?;
     note(
         &mut assumptions,
         "activation peak",
@@ -349,46 +424,53 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         ),
     );
     let weights_gpu = w.plan.per_gpu_bytes.get();
-    let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
-    let stages = sharding::candidate_stages(a, d.pp);
-    let rank = kv_cache::bottleneck_rank(a, e.kv_dtype, d.tp, d.pp, &stages)?;
-    let per_token_gpu = rank.per_token()?;
-    let per_stage_tokens = stages.iter().try_fold(0u64, |acc, &s| -> MathResult<u64> {
-        let (start, end) = sharding::stage_range(a.layers, d.pp, s);
-        add(
-            acc,
+    // The budget, the bottleneck rank and the block pool: one stage for MEM000.
+    let kv = || -> MathResult<_> {
+        let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
+        let stages = sharding::candidate_stages(a, d.pp);
+        let rank = kv_cache::bottleneck_rank(a, e.kv_dtype, d.tp, d.pp, &stages)?;
+        let per_token_gpu = rank.per_token()?;
+        let per_stage_tokens = stages.iter().try_fold(0u64, |acc, &s| -> MathResult<u64> {
+            let (start, end) = sharding::stage_range(a.layers, d.pp, s);
+            add(
+                acc,
+                mul(
+                    kv_cache::bytes_per_token_per_layer(a, e.kv_dtype, d.tp)?,
+                    end - start,
+                )?,
+            )
+        })?;
+        // All stages were enumerated unless pp > 4096; then scale the bottleneck.
+        let instance_layers_tokens = if stages.len() as u64 == d.pp {
+            per_stage_tokens
+        } else {
             mul(
                 kv_cache::bytes_per_token_per_layer(a, e.kv_dtype, d.tp)?,
-                end - start,
-            )?,
-        )
-    })?;
-    // All stages were enumerated unless pp > 4096; then scale the bottleneck.
-    let instance_layers_tokens = if stages.len() as u64 == d.pp {
-        per_stage_tokens
-    } else {
-        mul(
-            kv_cache::bytes_per_token_per_layer(a, e.kv_dtype, d.tp)?,
-            a.layers,
-        )?
+                a.layers,
+            )?
+        };
+        let bytes_per_token = mul(instance_layers_tokens, d.tp)?;
+        let blocks = capacity::blocks(a, &rank, &e, b.kv_bytes)?;
+        let instances = mul(replicas, d.dp)?;
+        let kv_plan = KvCachePlan {
+            dtype: e.kv_dtype.as_str().to_string(),
+            block_size: e.block_size,
+            max_model_len: e.max_model_len,
+            bytes_per_token_per_gpu: per_token_gpu,
+            bytes_per_token,
+            num_blocks: blocks.num_blocks,
+            capacity_tokens: blocks.capacity_tokens,
+            max_concurrency: blocks.max_concurrency,
+            max_model_len_that_fits: blocks.max_model_len_that_fits,
+            deployment_capacity_tokens: mul(blocks.capacity_tokens, instances)?,
+        };
+        Ok((b, rank, blocks, kv_plan))
     };
-    let bytes_per_token = mul(instance_layers_tokens, d.tp)?;
-    let blocks = capacity::blocks(a, &rank, &e, b.kv_bytes)?;
-    let instances = mul(replicas, d.dp)?;
-    let kv_plan = KvCachePlan {
-        dtype: e.kv_dtype.as_str().to_string(),
-        block_size: e.block_size,
-        max_model_len: e.max_model_len,
-        bytes_per_token_per_gpu: per_token_gpu,
-        bytes_per_token,
-        num_blocks: blocks.num_blocks,
-        capacity_tokens: blocks.capacity_tokens,
-        max_concurrency: blocks.max_concurrency,
-        max_model_len_that_fits: blocks.max_model_len_that_fits,
-        deployment_capacity_tokens: mul(blocks.capacity_tokens, instances)?,
-    };
+    let (b, rank, blocks, kv_plan) = kv().map_err(at(KV_CACHE))?;
     let classes = match &spec.traffic {
-        Some(t) => capacity::classes(a, &rank, &e, t, blocks.pool_bytes, d.dp)?,
+        Some(t) => {
+            capacity::classes(a, &rank, &e, t, blocks.pool_bytes, d.dp).map_err(at(CLASSES))?
+        }
         None => Vec::new(),
     };
     let per_gpu = PerGpu {
