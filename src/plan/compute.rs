@@ -23,17 +23,15 @@ use crate::units::{Bytes, Overflow};
 pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
     build(spec, resolved).map_err(|e| {
         Box::new(match e {
-            PlanError::Overflow(at) => Finding::new(
-                "MEM000",
-                "arithmetic-overflow",
-                Severity::Error,
-                at.pointer,
-                format!(
+            PlanError::Overflow(stage) => {
+                let at = stage.unwrap_or(ANYWHERE);
+                let message = format!(
                     "the memory math overflows 2^64 bytes while computing {}: a size, count or degree in this spec is absurd",
                     at.what
-                ),
-            )
-            .with_fix(format!("check {} for a typo", at.suspects)),
+                );
+                Finding::new("MEM000", "arithmetic-overflow", Severity::Error, at.pointer, message)
+                    .with_fix(format!("check {} for a typo", at.suspects))
+            }
             // The schema requires `training` for kind Training; reaching this
             // means a caller skipped validation.
             PlanError::MissingTraining => Finding::new(
@@ -49,7 +47,8 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
 
 /// Why no plan could be computed.
 enum PlanError {
-    Overflow(Stage),
+    /// A sum or product overflowed; `None` until a stage claims it.
+    Overflow(Option<Stage>),
     MissingTraining,
 }
 
@@ -63,7 +62,7 @@ struct Stage {
     suspects: &'static str,
 }
 
-/// An overflow no stage below claimed.
+/// Where an overflow no stage claimed is reported.
 const ANYWHERE: Stage = Stage {
     what: "the plan",
     pointer: "/model",
@@ -107,7 +106,7 @@ const TRAINING: Stage = Stage {
 
 impl From<Overflow> for PlanError {
     fn from(_: Overflow) -> Self {
-        PlanError::Overflow(ANYWHERE)
+        PlanError::Overflow(None)
     }
 }
 
@@ -115,7 +114,7 @@ impl PlanError {
     /// Attribute an unattributed overflow to `stage`.
     fn within(self, stage: Stage) -> Self {
         match self {
-            PlanError::Overflow(s) if s.what == ANYWHERE.what => PlanError::Overflow(stage),
+            PlanError::Overflow(None) => PlanError::Overflow(Some(stage)),
             other => other,
         }
     }
@@ -123,7 +122,7 @@ impl PlanError {
 
 /// `map_err` adapter: an overflow in this computation belongs to `stage`.
 fn at(stage: Stage) -> impl Fn(Overflow) -> PlanError {
-    move |_| PlanError::Overflow(stage)
+    move |_| PlanError::Overflow(Some(stage))
 }
 
 /// Parallel degrees, each at least 1.

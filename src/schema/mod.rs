@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 /// The user contract, `schemas/memmath.schema.json`, embedded at build time.
 pub const SCHEMA_JSON: &str = include_str!("../../schemas/memmath.schema.json");
 
-/// What the validator compiles: [`SCHEMA_JSON`] rewritten by build.rs with
+/// What the validator is generated from: [`SCHEMA_JSON`] rewritten by build.rs with
 /// [`validator_copy::for_validator`] (no annotations; the size grammar as a
 /// format instead of a regex).
 pub const VALIDATOR_SCHEMA_JSON: &str =
