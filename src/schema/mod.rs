@@ -22,7 +22,7 @@ pub const SCHEMA_JSON: &str = include_str!("../../schemas/memmath.schema.json");
 /// What the validator is generated from: [`SCHEMA_JSON`] rewritten by build.rs with
 /// [`validator_copy::for_validator`] (no annotations; the size grammar as a
 /// format instead of a regex).
-pub const VALIDATOR_SCHEMA_JSON: &str =
+pub(crate) const VALIDATOR_SCHEMA_JSON: &str =
     include_str!(concat!(env!("OUT_DIR"), "/schema.validator.json"));
 
 include!(concat!(env!("OUT_DIR"), "/spec_validator.rs"));
