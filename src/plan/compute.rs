@@ -499,16 +499,6 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     })
 }
 
-/// CUDA context + cuBLAS workspace (+ NCCL when the job spans GPUs) during
-/// training: the same planning figures as serving (plan/runtime.rs).
-fn training_runtime(world: u64) -> u64 {
-    if world >= 2 {
-        runtime::VLLM_NON_TORCH_TP2
-    } else {
-        runtime::CONTEXT_TP1
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn training_plan(
     spec: &Spec,
@@ -652,7 +642,7 @@ fn training_plan(
     let headroom = spec.capacity.headroom;
     let budget = floor_times(total, 1.0 - headroom)?;
     let world = gpu.total_gpus;
-    let rt = training_runtime(world);
+    let rt = runtime::training(world);
     note(
         &mut assumptions,
         "runtime (training)",

@@ -36,6 +36,17 @@ pub const CONTEXT_TP1: u64 = 512 * MIB;
 /// First vLLM version that profiles CUDA graphs inside the budget by default.
 pub const VLLM_GRAPHS_IN_BUDGET: (u64, u64) = (0, 21);
 
+/// Non-torch memory per GPU during training: CUDA context + cuBLAS workspace,
+/// plus NCCL communicators once the job spans GPUs (`world` = tensor x
+/// pipeline x data ranks). The same planning figures as serving above.
+pub fn training(world: u64) -> u64 {
+    if world >= 2 {
+        VLLM_NON_TORCH_TP2
+    } else {
+        CONTEXT_TP1
+    }
+}
+
 pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtime {
     let multi = tp >= 2;
     let (base, src) = match (e.engine, multi) {

@@ -29,7 +29,8 @@ declare_rule! {
     /// Shard the states with a higher ZeRO stage (FSDP full shard = 3), offload
     /// the optimizer to host RAM, or add data-parallel ranks; the finding gives
     /// the ZeRO stage and the smallest `parallelism.data` (computed with the
-    /// plan's own ZeRO formulas) that fit with the activations and runtime.
+    /// plan's own ZeRO formulas) that fit with the activations and runtime
+    /// (the multi-GPU runtime, NCCL included, even when the job is one GPU now).
     pub struct ModelStatesExceedMemory("TRN001", "model-states-exceed-memory", Severity::Error);
 }
 
@@ -149,8 +150,11 @@ impl ModelStatesExceedMemory {
             spec.zero_stage.min(3)
         };
         let dp_now = ctx.spec.parallelism.data.max(1);
+        // Any proposed data degree is at least 2 ranks, so the job runs NCCL:
+        // its runtime is the multi-GPU figure even when today's is one GPU's.
+        let rest_multi = act.0.saturating_add(crate::plan::runtime::training(2));
         if let Some((dp, s)) =
-            smallest_data(t, spec, stage, rest, budget.0).filter(|(dp, _)| *dp > dp_now)
+            smallest_data(t, spec, stage, rest_multi, budget.0).filter(|(dp, _)| *dp > dp_now)
         {
             let p = &ctx.spec.parallelism;
             let gpus = dp
@@ -164,7 +168,7 @@ impl ModelStatesExceedMemory {
             fixes.push(format!(
                 "set {stage_part}parallelism.data: {dp} ({} of model states per GPU, {} with activations and runtime; {gpus} GPUs per replica)",
                 Bytes(s),
-                with_rest(s)
+                Bytes(s.saturating_add(rest_multi))
             ));
         }
         if fixes.is_empty()
@@ -252,6 +256,33 @@ mod tests {
         let p = 8_030_261_248u64;
         let mut fx = Fixture::training();
         fx.spec.parallelism.data = 1;
+        let t = fx.plan.training.as_mut().expect("training");
+        t.weights_bytes = Bytes(2 * p);
+        t.gradients_bytes = Bytes(2 * p);
+        t.optimizer_bytes = Bytes(12 * p);
+        for r in &mut t.per_zero_stage {
+            r.weights_bytes = Bytes(2 * p);
+            r.gradients_bytes = Bytes(2 * p);
+            r.optimizer_bytes = Bytes(12 * p);
+            r.total_bytes = Bytes(16 * p);
+        }
+        let f = fx.one(&ModelStatesExceedMemory);
+        assert_eq!(
+            f.fix.as_deref(),
+            Some("set parallelism.data: 4 (29.92 GiB of model states per GPU, 61.92 GiB with activations and runtime; 4 GPUs per replica)")
+        );
+    }
+
+    #[test]
+    fn data_fix_from_one_gpu_counts_nccl() {
+        // The same states on a one-GPU job (0.5 GiB runtime). Three ranks would
+        // fit with that runtime (39.89 + 30 + 0.5 = 70.39 <= 71.28 GiB) but a
+        // multi-GPU job runs NCCL (2 GiB, plan/runtime.rs): 39.89 + 32 > 71.28,
+        // so the fix is 4 ranks.
+        let p = 8_030_261_248u64;
+        let mut fx = Fixture::training();
+        fx.spec.parallelism.data = 1;
+        fx.plan.per_gpu.runtime_bytes = Bytes(crate::plan::runtime::training(1));
         let t = fx.plan.training.as_mut().expect("training");
         t.weights_bytes = Bytes(2 * p);
         t.gradients_bytes = Bytes(2 * p);
