@@ -249,10 +249,10 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn smallest_data_parallel_degree_that_fits() {
-        // ZeRO-3 over one GPU: 16p = 119.66 GiB. 16p / dp + 30 + 2 <= 71.28
-        // GiB needs dp >= 3.05: 4 ranks, 4p = 29.92 GiB of states.
+    /// Llama-3.1-8B under full-precision Adam with every state on one rank
+    /// (16 bytes per parameter, 119.66 GiB), whatever the ZeRO stage: only
+    /// more data ranks can help.
+    fn unsharded_states_on_one_rank() -> Fixture {
         let p = 8_030_261_248u64;
         let mut fx = Fixture::training();
         fx.spec.parallelism.data = 1;
@@ -266,11 +266,17 @@ mod tests {
             r.optimizer_bytes = Bytes(12 * p);
             r.total_bytes = Bytes(16 * p);
         }
-        let f = fx.one(&ModelStatesExceedMemory);
-        assert_eq!(
-            f.fix.as_deref(),
-            Some("set parallelism.data: 4 (29.92 GiB of model states per GPU, 61.92 GiB with activations and runtime; 4 GPUs per replica)")
-        );
+        fx
+    }
+
+    const FOUR_RANKS: &str = "set parallelism.data: 4 (29.92 GiB of model states per GPU, 61.92 GiB with activations and runtime; 4 GPUs per replica)";
+
+    #[test]
+    fn smallest_data_parallel_degree_that_fits() {
+        // ZeRO-3 over one GPU: 16p = 119.66 GiB. 16p / dp + 30 + 2 <= 71.28
+        // GiB needs dp >= 3.05: 4 ranks, 4p = 29.92 GiB of states.
+        let f = unsharded_states_on_one_rank().one(&ModelStatesExceedMemory);
+        assert_eq!(f.fix.as_deref(), Some(FOUR_RANKS));
     }
 
     #[test]
@@ -278,26 +284,11 @@ mod tests {
         // The same states on a one-GPU job (0.5 GiB runtime). Three ranks would
         // fit with that runtime (39.89 + 30 + 0.5 = 70.39 <= 71.28 GiB) but a
         // multi-GPU job runs NCCL (2 GiB, plan/runtime.rs): 39.89 + 32 > 71.28,
-        // so the fix is 4 ranks.
-        let p = 8_030_261_248u64;
-        let mut fx = Fixture::training();
-        fx.spec.parallelism.data = 1;
+        // so the fix is still 4 ranks.
+        let mut fx = unsharded_states_on_one_rank();
         fx.plan.per_gpu.runtime_bytes = Bytes(crate::plan::runtime::training(1));
-        let t = fx.plan.training.as_mut().expect("training");
-        t.weights_bytes = Bytes(2 * p);
-        t.gradients_bytes = Bytes(2 * p);
-        t.optimizer_bytes = Bytes(12 * p);
-        for r in &mut t.per_zero_stage {
-            r.weights_bytes = Bytes(2 * p);
-            r.gradients_bytes = Bytes(2 * p);
-            r.optimizer_bytes = Bytes(12 * p);
-            r.total_bytes = Bytes(16 * p);
-        }
         let f = fx.one(&ModelStatesExceedMemory);
-        assert_eq!(
-            f.fix.as_deref(),
-            Some("set parallelism.data: 4 (29.92 GiB of model states per GPU, 61.92 GiB with activations and runtime; 4 GPUs per replica)")
-        );
+        assert_eq!(f.fix.as_deref(), Some(FOUR_RANKS));
     }
 
     #[test]
