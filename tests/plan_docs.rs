@@ -105,16 +105,7 @@ pub fn training_example() -> Plan {
             "micro_batch_size": 1, "sequence_length": 4096,
             "activation_checkpointing": "selective", "zero_stage": 3}
     }));
-    plan(
-        &spec,
-        &resolved(
-            llama31_8b(),
-            WeightDtype::Bf16,
-            Quantization::None,
-            None,
-            h100(),
-        ),
-    )
+    plan(&spec, &llama31_8b_bf16_h100())
 }
 
 #[test]

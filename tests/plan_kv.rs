@@ -41,16 +41,7 @@ fn one_gib_per_8k_sequence_with_8_kv_heads_four_with_32() {
 #[test]
 fn llama_3_8b_is_131072_bytes_per_token() {
     // Published: 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 B = 128 KiB/token.
-    let p = plan(
-        &serving(json!({})),
-        &resolved(
-            llama31_8b(),
-            WeightDtype::Bf16,
-            Quantization::None,
-            None,
-            h100(),
-        ),
-    );
+    let p = plan(&serving(json!({})), &llama31_8b_bf16_h100());
     let kv = p.kv_cache.expect("kv");
     assert_eq!(kv.bytes_per_token_per_gpu, 131_072);
     assert_eq!(kv.bytes_per_token, 131_072);
@@ -102,13 +93,7 @@ fn deepseek_v3_mla_latent() {
 
 #[test]
 fn fp8_and_int4_kv_bytes() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let per = |d: &str| {
         plan(&serving(json!({"serving": {"kv_cache_dtype": d}})), &r)
             .kv_cache
@@ -125,13 +110,7 @@ fn fp8_and_int4_kv_bytes() {
 #[test]
 fn block_rounding() {
     // 1 token still takes one 16-token block: 16 x 131,072 B.
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let p = plan(&serving(one_class(1)), &r);
     assert_eq!(p.classes[0].kv_bytes_per_sequence, 16 * 131_072);
     let p = plan(

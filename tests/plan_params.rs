@@ -204,13 +204,7 @@ fn published_count_is_used_when_given() {
 
 #[test]
 fn exact_weights_win() {
-    let mut r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let mut r = llama31_8b_bf16_h100();
     r.model.exact_weights = Some(memmath::catalog::ExactWeights {
         total_bytes: memmath::units::Bytes(16_060_522_496),
         parameters: 8_030_261_248,

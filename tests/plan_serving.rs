@@ -9,13 +9,7 @@ use serde_json::{json, Value};
 #[test]
 fn llama_8b_on_h100_default_vllm() {
     let spec = serving(json!({}));
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let p = plan(&spec, &r);
     let kv = p.kv_cache.as_ref().expect("serving has kv");
     assert_eq!(kv.bytes_per_token_per_gpu, 131_072);
@@ -25,13 +19,7 @@ fn llama_8b_on_h100_default_vllm() {
 #[test]
 fn vllm_budget_is_total_times_utilization_minus_everything() {
     let spec = serving(json!({"serving": {"gpu_memory_utilization": 0.9}}));
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let p = plan(&spec, &r);
     let g = &p.per_gpu;
     assert_eq!(g.budget_bytes.get(), 85_031_714_816 * 9 / 10);
@@ -154,13 +142,7 @@ fn classes_follow_section_4b() {
 
 #[test]
 fn a_class_without_its_percentile_or_p95_is_unsized_and_never_fits() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let chat = json!({"name": "chat", "prompt_tokens": {"p99": 8000},
         "output_tokens": {"p95": 1000}, "concurrency": 4});
     let with = |other: Value| {
@@ -213,13 +195,7 @@ fn a_class_without_its_percentile_or_p95_is_unsized_and_never_fits() {
 
 #[test]
 fn replicas_needed_grows_with_concurrency_and_is_none_when_impossible() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let class = |c: u64, tokens: u64| {
         json!({"serving": {"max_model_len": 2_000_000}, "traffic": {"classes": [
         {"name": "c", "prompt_tokens": {"p99": tokens}, "output_tokens": {"p99": 0}, "concurrency": c}]}})
@@ -243,13 +219,7 @@ fn replicas_needed_grows_with_concurrency_and_is_none_when_impossible() {
 fn pipeline_reports_the_most_loaded_stage() {
     // Llama-3.1-8B over 2 stages: 16 layers each; stage 0 holds the embedding,
     // stage 1 the lm_head and final norm -> stage 1 is heavier by h x 2 B.
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let p = plan(&serving(json!({"parallelism": {"pipeline": 2}})), &r);
     let layer = 2 * (4096 * 4096 * 2 + 2 * 4096 * 1024 + 3 * 4096 * 14336 + 2 * 4096);
     let head = 2 * 128_256 * 4096;
@@ -289,13 +259,7 @@ fn expert_parallel_spreads_whole_experts() {
 
 #[test]
 fn per_gpu_breakdown_sums_to_total_for_every_engine() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     for engine in [
         json!({"engine": "vllm", "engine_version": "0.11"}),
         json!({"engine": "vllm", "engine_version": "0.21"}),
@@ -329,13 +293,7 @@ fn per_gpu_breakdown_sums_to_total_for_every_engine() {
 
 #[test]
 fn engines_budget_differently() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let total = 85_031_714_816u64;
     let sg = plan(&serving(json!({"serving": {"engine": "sglang"}})), &r);
     assert_eq!(sg.per_gpu.memory_fraction, 0.88);
@@ -495,13 +453,7 @@ fn engine_defaults_are_recorded_with_sources() {
 
 #[test]
 fn host_staging_per_loader() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let host = |loading: serde_json::Value| {
         plan(
             &serving(json!({"loading": loading, "hardware": {"host_memory": "512GiB"}})),
@@ -522,13 +474,7 @@ fn host_staging_per_loader() {
 /// the absurd number, not always at the architecture.
 #[test]
 fn overflow_findings_point_at_the_stage_that_overflowed() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let overflow = |overrides: Value| match memmath::plan::compute(&serving(overrides), &r) {
         Err(f) => (f.pointer.clone(), f.message.clone()),
         Ok(_) => panic!("expected MEM000"),

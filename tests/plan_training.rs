@@ -31,13 +31,7 @@ fn zero_paper_figure_1_through_compute() {
 
 #[test]
 fn optimizer_bytes_per_param() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let n = 8_030_261_248u64;
     for (opt, bytes) in [
         ("adamw", 12),
@@ -58,13 +52,7 @@ fn optimizer_bytes_per_param() {
 
 #[test]
 fn offload_moves_states_to_host() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let p = plan(
         &training(
             json!({"parallelism": {"data": 8}, "training": {"zero_stage": 2, "offload": "optimizer"}}),
@@ -101,13 +89,7 @@ fn lora_adapters_match_peft() {
 
 #[test]
 fn qlora_base_is_nf4() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let spec = training(
         json!({"training": {"method": "qlora", "lora": {"rank": 16, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}}}),
     );
@@ -173,13 +155,7 @@ fn korthikanti_per_layer_formula() {
 
 #[test]
 fn pipeline_first_stage_holds_pp_micro_batches() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let one = plan(&training(json!({})), &r)
         .training
         .expect("t")
@@ -197,13 +173,7 @@ fn pipeline_first_stage_holds_pp_micro_batches() {
 
 #[test]
 fn training_total_is_the_sum() {
-    let r = resolved(
-        llama31_8b(),
-        WeightDtype::Bf16,
-        Quantization::None,
-        None,
-        h100(),
-    );
+    let r = llama31_8b_bf16_h100();
     let p = plan(
         &training(
             json!({"parallelism": {"data": 8}, "training": {"zero_stage": 3, "activation_checkpointing": "full"}}),

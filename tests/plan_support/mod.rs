@@ -113,6 +113,18 @@ pub fn resolved(
     }
 }
 
+/// The baseline most plan tests start from: Llama-3.1-8B in BF16, unquantized,
+/// on one H100 SXM.
+pub fn llama31_8b_bf16_h100() -> Resolved {
+    resolved(
+        llama31_8b(),
+        WeightDtype::Bf16,
+        Quantization::None,
+        None,
+        h100(),
+    )
+}
+
 /// A Serving spec: the given JSON merged over a minimal valid one.
 pub fn serving(over: Value) -> Spec {
     let mut base = json!({
