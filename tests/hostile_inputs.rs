@@ -5,14 +5,15 @@
 //! hang guard and must stay under 100 MB of peak RSS. docs/reliability.md has
 //! the same table in prose.
 
-use memmath::catalog::MemoryFiles;
+mod common;
+
 use memmath::diagnostics::{Finding, Severity};
-use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
-use memmath::rules::{find_rule, RulesConfig};
+use memmath::pipeline::Analysis;
+use memmath::rules::find_rule;
 use memmath::source::SourceFile;
 use memmath::spec::{decode_source, MAX_SPEC_BYTES};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -357,23 +358,15 @@ fn cases() -> Vec<Case> {
 }
 
 fn analyze_bytes(name: &str, bytes: Vec<u8>) -> Analysis {
-    let files = MemoryFiles::new();
-    let rules = RulesConfig::default();
-    let opts = AnalyzeOptions {
-        files: &files,
-        spec_dir: PathBuf::from("."),
-        rules: &rules,
-        inline_ignores: true,
-    };
     let (source, bad_utf8) = decode_source(name, bytes);
     match bad_utf8 {
         Some(f) => {
-            let mut a = analyze(SourceFile::new(name, ""), &opts);
+            let mut a = common::analyze_source(SourceFile::new(name, ""));
             a.findings = vec![f];
             a.source = source;
             a
         }
-        None => analyze(source, &opts),
+        None => common::analyze_source(source),
     }
 }
 

@@ -4,15 +4,14 @@
 //! depend on the order of keys in the YAML; reports are byte-for-byte
 //! deterministic. Case counts are modest so `cargo test` stays quick.
 
-use memmath::catalog::MemoryFiles;
-use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
+mod common;
+
+use memmath::pipeline::Analysis;
 use memmath::plan::Plan;
 use memmath::report::{build_set, plan_json, render, Format};
-use memmath::rules::RulesConfig;
 use memmath::source::SourceFile;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use std::path::PathBuf;
 
 /// The knobs the generator varies; everything else is a fixed, valid spec.
 #[derive(Clone, Debug)]
@@ -199,15 +198,7 @@ fn shuffled(v: &Value, seed: u64, depth: u64) -> Value {
 }
 
 fn run(text: &str) -> Analysis {
-    let files = MemoryFiles::new();
-    let rules = RulesConfig::default();
-    let opts = AnalyzeOptions {
-        files: &files,
-        spec_dir: PathBuf::from("."),
-        rules: &rules,
-        inline_ignores: true,
-    };
-    analyze(SourceFile::new("prop.yaml", text), &opts)
+    common::analyze_source(SourceFile::new("prop.yaml", text))
 }
 
 fn plan_of(v: &Value) -> Result<Plan, TestCaseError> {

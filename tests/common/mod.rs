@@ -5,7 +5,7 @@
 
 use memmath::catalog::FileAccess;
 use memmath::diagnostics::{Finding, LocatedFinding};
-use memmath::pipeline::{analyze, AnalyzeOptions};
+use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::rules::RulesConfig;
 use memmath::source::SourceFile;
 use std::io;
@@ -44,8 +44,9 @@ impl FileAccess for NoFiles {
     }
 }
 
-/// Analyze `text` as file `name`; returns the source and its findings.
-pub fn analyze_text(name: &str, text: &str) -> (SourceFile, Vec<Finding>) {
+/// Analyze a source with default rules, inline suppressions honoured and no
+/// file system (a spec naming `hf_config` or `safetensors` gets a finding).
+pub fn analyze_source(source: SourceFile) -> Analysis {
     let rules = RulesConfig::default();
     let opts = AnalyzeOptions {
         files: &NoFiles,
@@ -53,7 +54,12 @@ pub fn analyze_text(name: &str, text: &str) -> (SourceFile, Vec<Finding>) {
         rules: &rules,
         inline_ignores: true,
     };
-    let a = analyze(SourceFile::new(name, text), &opts);
+    analyze(source, &opts)
+}
+
+/// Analyze `text` as file `name`; returns the source and its findings.
+pub fn analyze_text(name: &str, text: &str) -> (SourceFile, Vec<Finding>) {
+    let a = analyze_source(SourceFile::new(name, text));
     (a.source, a.findings)
 }
 
