@@ -26,14 +26,7 @@ mod tests {
             kv_heads: 1,
             head_dim: u64::MAX,
             vocab_size: u64::MAX,
-            tie_word_embeddings: false,
-            max_position_embeddings: None,
-            parameters: None,
-            gated_mlp: true,
-            attention_bias: false,
-            moe: None,
-            mla: None,
-            sliding_window: None,
+            ..crate::catalog::llama_3_1_8b()
         };
         assert_eq!(estimate(&a), None);
     }
