@@ -21,32 +21,25 @@ struct Segment {
     class: &'static str,
 }
 
+/// A segment: its legend label, its size and its CSS class.
+fn seg(label: &'static str, bytes: i64, class: &'static str) -> Segment {
+    Segment {
+        label,
+        bytes,
+        class,
+    }
+}
+
 /// Stacked bar of the bottleneck GPU: weights, activations, runtime, KV, free.
 pub fn gpu_bar(b: &Breakdown) -> String {
     let mut segs = vec![
-        Segment {
-            label: "weights",
-            bytes: b.weights_bytes as i64,
-            class: "w",
-        },
-        Segment {
-            label: "activations",
-            bytes: b.activation_bytes as i64,
-            class: "a",
-        },
-        Segment {
-            label: "runtime",
-            bytes: b.runtime_bytes as i64,
-            class: "r",
-        },
+        seg("weights", b.weights_bytes as i64, "w"),
+        seg("activations", b.activation_bytes as i64, "a"),
+        seg("runtime", b.runtime_bytes as i64, "r"),
     ];
     match b.kv_used_bytes {
         Some(used) => {
-            segs.push(Segment {
-                label: "KV planned",
-                bytes: used as i64,
-                class: "k",
-            });
+            segs.push(seg("KV planned", used as i64, "k"));
             // The breakdown's last KV row is the spare, or the shortfall when
             // the traffic needs more than the pool (then only in the legend).
             let last_kv = b
@@ -64,17 +57,9 @@ pub fn gpu_bar(b: &Breakdown) -> String {
                 class,
             });
         }
-        None => segs.push(Segment {
-            label: "KV cache",
-            bytes: b.kv_bytes,
-            class: "k",
-        }),
+        None => segs.push(seg("KV cache", b.kv_bytes, "k")),
     }
-    segs.push(Segment {
-        label: "free",
-        bytes: b.free_bytes as i64,
-        class: "f",
-    });
+    segs.push(seg("free", b.free_bytes as i64, "f"));
     let title = format!(
         "{}: {} total",
         b.gpu_name,
@@ -87,36 +72,12 @@ pub fn gpu_bar(b: &Breakdown) -> String {
 pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
     let used = t.total_with_runtime_bytes as i64;
     let segs = vec![
-        Segment {
-            label: "weights",
-            bytes: t.weights_bytes as i64,
-            class: "w",
-        },
-        Segment {
-            label: "gradients",
-            bytes: t.gradients_bytes as i64,
-            class: "g",
-        },
-        Segment {
-            label: "optimizer",
-            bytes: t.optimizer_bytes as i64,
-            class: "o",
-        },
-        Segment {
-            label: "activations",
-            bytes: t.activations_bytes as i64,
-            class: "a",
-        },
-        Segment {
-            label: "runtime",
-            bytes: t.runtime_bytes as i64,
-            class: "r",
-        },
-        Segment {
-            label: "free",
-            bytes: total as i64 - used,
-            class: "f",
-        },
+        seg("weights", t.weights_bytes as i64, "w"),
+        seg("gradients", t.gradients_bytes as i64, "g"),
+        seg("optimizer", t.optimizer_bytes as i64, "o"),
+        seg("activations", t.activations_bytes as i64, "a"),
+        seg("runtime", t.runtime_bytes as i64, "r"),
+        seg("free", total as i64 - used, "f"),
     ];
     let title = format!("{gpu_name}: {} total", format_gib(total as i128));
     stacked(&title, &segs, total)
