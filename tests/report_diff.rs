@@ -1,61 +1,40 @@
-//! `memmath diff`: two plans with a known change (fp8 -> bf16 KV cache halves
-//! the KV capacity and long-doc stops fitting), through the library and the CLI
-//! with JSON plans on both sides.
+//! `memmath diff`: two plans computed from the committed fixture
+//! tests/report_fixtures/serving-dense.yaml with a known change (fp8 -> bf16 KV
+//! cache halves the KV capacity and the traffic stops fitting), through the
+//! library and the CLI with JSON plans on both sides; and a change to
+//! max_model_len alone, which the headline names.
 
 mod report_support;
 
 use report_support as common;
 
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide, MARKER};
+use memmath::pipeline::Analysis;
 use serde_json::{json, Value};
 
-fn fixture() -> Value {
-    let text =
-        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
-            .unwrap();
-    serde_json::from_str(&text).unwrap()
+fn base() -> Analysis {
+    common::analysis("serving-dense")
 }
 
-/// The head: a bf16 KV cache doubles bytes per token, halving every capacity;
-/// long-doc no longer fits and a finding appears.
-fn head_fixture() -> Value {
-    let mut v = fixture();
-    let p = &mut v["plan"];
-    p["kv_cache"]["dtype"] = json!("bf16");
-    for k in ["bytes_per_token_per_gpu", "bytes_per_token"] {
-        p["kv_cache"][k] = json!(p["kv_cache"][k].as_u64().unwrap() * 2);
-    }
-    for k in [
-        "num_blocks",
-        "capacity_tokens",
-        "deployment_capacity_tokens",
-    ] {
-        p["kv_cache"][k] = json!(p["kv_cache"][k].as_u64().unwrap() / 2);
-    }
-    p["classes"][1]["fits"] = json!(false);
-    p["classes"][1]["max_concurrency"] = json!(3);
-    p["classes"][1]["kv_bytes_per_sequence"] =
-        json!(p["classes"][1]["kv_bytes_per_sequence"].as_u64().unwrap() * 2);
-    p["classes"][0]["max_concurrency"] = json!(100);
-    v["findings"] = json!([{
-        "code": "MEM002", "name": "kv-cache-too-small", "severity": "error",
-        "pointer": "/traffic/classes/1/concurrency",
-        "message": "long-doc needs 5 concurrent sequences, the deployment holds 3", "fix": null
-    }]);
-    v
+/// The head: a bf16 KV cache doubles bytes per token, halving every capacity,
+/// so the classes no longer fit and a finding appears.
+fn head() -> Analysis {
+    let text = common::fixture_text("serving-dense");
+    assert!(text.contains("  kv_cache_dtype: fp8\n"));
+    common::analyze_text(
+        "tests/report_fixtures/serving-dense.yaml",
+        &text.replace("  kv_cache_dtype: fp8\n", "  kv_cache_dtype: bf16\n"),
+    )
 }
 
-fn json_plan(file: &str, v: &Value) -> String {
-    let mut obj = v["plan"].clone();
-    obj["file"] = json!(file);
-    obj["findings"] = v["findings"].clone();
-    serde_json::to_string_pretty(&obj).unwrap()
+fn json_plan(a: &Analysis) -> String {
+    serde_json::to_string_pretty(&memmath::report::plan_json(a)).unwrap()
 }
 
 #[test]
 fn known_change_headline_and_deltas() {
-    let base = DiffSide::from_analysis(&common::analysis_from("base.yaml", &fixture()));
-    let head = DiffSide::from_analysis(&common::analysis_from("head.yaml", &head_fixture()));
+    let base = DiffSide::from_analysis(&base());
+    let head = DiffSide::from_analysis(&head());
     let d = diff(&base, &head);
     assert_eq!(
         d.headline,
@@ -90,7 +69,7 @@ fn known_change_headline_and_deltas() {
 
 #[test]
 fn identical_sides_say_no_change() {
-    let a = DiffSide::from_analysis(&common::analysis_from("a.yaml", &fixture()));
+    let a = DiffSide::from_analysis(&base());
     let d = diff(&a, &a);
     assert_eq!(d.headline, "no change in memory, capacity or findings");
     assert!(d.findings_added.is_empty() && d.findings_resolved.is_empty());
@@ -101,8 +80,8 @@ fn json_plans_on_both_sides_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("base.json");
     let head = dir.path().join("head.json");
-    std::fs::write(&base, json_plan("specs/chat.yaml", &fixture())).unwrap();
-    std::fs::write(&head, json_plan("specs/chat.yaml", &head_fixture())).unwrap();
+    std::fs::write(&base, json_plan(&self::base())).unwrap();
+    std::fs::write(&head, json_plan(&self::head())).unwrap();
     let run = |fmt: &str| {
         assert_cmd::Command::cargo_bin("memmath")
             .unwrap()
@@ -188,4 +167,27 @@ fn spec_files_on_both_sides() {
         per_token["head"].as_i64(),
         per_token["base"].as_i64().map(|b| b * 2)
     );
+}
+
+#[test]
+fn a_max_model_len_change_says_what_changed() {
+    let text = common::fixture_text("serving-dense");
+    assert!(text.contains("  max_model_len: 131072\n"));
+    let head = common::analyze_text(
+        "tests/report_fixtures/serving-dense.yaml",
+        &text.replace("  max_model_len: 131072\n", "  max_model_len: 65536\n"),
+    );
+    let d = diff(&DiffSide::from_analysis(&base()), &DiffSide::from_analysis(&head));
+    assert!(
+        d.headline
+            .starts_with("max_model_len (tokens) 131,072 → 65,536, max concurrency at max_model_len "),
+        "{}",
+        d.headline
+    );
+    assert!(
+        d.headline.ends_with("; every class keeps its verdict"),
+        "{}",
+        d.headline
+    );
+    assert!(!d.headline.contains("memory changed"), "{}", d.headline);
 }

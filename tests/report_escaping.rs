@@ -7,29 +7,37 @@ mod report_support;
 use report_support as common;
 
 use memmath::report::{build_set, render, Format};
-use serde_json::{json, Value};
+use memmath::pipeline::Analysis;
 
 const NAME: &str = "<script>alert('name')</script>";
 const DESC: &str = "Pwn <img src=x onerror=alert(1)> [click](javascript:alert(2)) <a href=\"javascript:alert(3)\">x</a> ![i](https://evil.example/x.png)";
 const CLASS: &str = "chat|<svg onload=alert(4)>";
 
-fn hostile() -> Value {
-    let text =
-        std::fs::read_to_string(common::root().join("tests/report_fixtures/serving-dense.json"))
-            .unwrap();
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    v["spec"]["metadata"]["name"] = json!(NAME);
-    v["spec"]["metadata"]["description"] = json!(DESC);
-    v["plan"]["name"] = json!(NAME);
-    v["plan"]["classes"][0]["name"] = json!(CLASS);
-    v["spec"]["traffic"]["classes"][0]["name"] = json!(CLASS);
-    v["findings"][0]["message"] = json!("<iframe src=javascript:alert(5)>");
-    v
+/// The serving fixture with hostile strings in its name, description and first
+/// class (YAML double-quoted strings are JSON strings), planned through the
+/// pipeline, plus a finding whose message carries markup.
+fn hostile(file: &str) -> Analysis {
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let text = common::fixture_text("serving-dense");
+    let text = text
+        .replace("  name: chat-70b-prod\n", &format!("  name: {}\n", q(NAME)))
+        .replace(
+            "  description: \"Llama 3.1 70B chat, **FP8**, 4xH100 per replica\"\n",
+            &format!("  description: {}\n", q(DESC)),
+        )
+        .replace("    - name: chat\n", &format!("    - name: {}\n", q(CLASS)));
+    assert!(text.contains(&q(NAME)) && text.contains(&q(DESC)) && text.contains(&q(CLASS)));
+    common::with_finding(
+        common::analyze_text(file, &text),
+        "HST002",
+        "host-staging",
+        "<iframe src=javascript:alert(5)>",
+    )
 }
 
 fn rendered(format: Format) -> String {
-    let a = common::analysis_from("specs/<evil>.yaml", &hostile());
-    let b = common::analysis_from("specs/second.yaml", &hostile());
+    let a = hostile("specs/<evil>.yaml");
+    let b = hostile("specs/second.yaml");
     render(&build_set(&[&a, &b], "test"), format, None).unwrap()
 }
 

@@ -3,7 +3,13 @@
 //! Per token per layer (vllm/v1/kv_cache_interface.py `AttentionSpec.page_size_bytes`
 //! / block_size):
 //! - full attention: `2 x kv_heads_per_rank x head_dim x dtype_bytes`, with
-//!   `kv_heads_per_rank = max(1, kv_heads / tp)` (KV heads replicated below TP);
+//!   `kv_heads_per_rank = ceil(kv_heads / tp)` ([`kv_heads_per_rank`]). vLLM
+//!   computes `max(1, kv_heads // tp)` (vllm/config/model.py
+//!   `get_num_kv_heads`) and refuses to start unless one of kv_heads and tp
+//!   divides the other (`QKVParallelLinear`; rule PAR001): there ceil and vLLM
+//!   agree (8 heads / TP 4 = 2; 8 / 16 = 1, replicated). Where neither divides
+//!   (8 / 3) the engine will not run and the plan rounds up (3 heads), the
+//!   larger, conservative figure;
 //! - MLA (`MLAAttentionSpec`): one latent `(kv_lora_rank + qk_rope_head_dim) x
 //!   dtype_bytes`, no K/V pair, replicated on every TP rank; vLLM's `fp8_ds_mla`
 //!   layout is 656 B (512 fp8 + 4 fp32 scales + 64 bf16 rope);
@@ -46,9 +52,16 @@ pub fn bytes_per_token_per_layer(a: &Architecture, d: KvCacheDtype, tp: u64) -> 
         let elems = add(m.kv_lora_rank, m.qk_rope_head_dim)?;
         return mul_ratio_ceil(elems, dtype_bits(d), 8);
     }
-    let kv_heads = ceil_div(a.kv_heads, tp)?;
+    let kv_heads = kv_heads_per_rank(a.kv_heads, tp)?;
     let elems = mul(2, mul(kv_heads, a.head_dim)?)?;
     mul_ratio_ceil(elems, dtype_bits(d), 8)
+}
+
+/// KV heads one TP rank caches: `ceil(kv_heads / tp)`. Equal to vLLM's
+/// `max(1, kv_heads // tp)` whenever kv_heads and tp divide one another (the
+/// only layouts vLLM runs); rounded up otherwise (see the module doc).
+pub fn kv_heads_per_rank(kv_heads: u64, tp: u64) -> MathResult<u64> {
+    ceil_div(kv_heads, tp)
 }
 
 /// Whether layer `i` is a sliding-window layer (design.md section 4b:

@@ -1,7 +1,8 @@
 //! PURE memory math: a typed spec and its resolved model/GPU in, a [`Plan`] out.
 //!
 //! No I/O anywhere below this module. One file per quantity (weights, sharding,
-//! kv_cache, activations, runtime, engine defaults, optimizer, host, capacity);
+//! kv_cache, activations, runtime, engine defaults, optimizer, host, capacity;
+//! `derived` for the figures reports print that follow from a plan's own numbers);
 //! every formula carries its equation and public source in a comment. The
 //! [`Plan`] serializes to the JSON plan of design.md section 4: those key names
 //! are a contract. docs/memory-math.md walks through every formula.
@@ -9,6 +10,7 @@
 pub mod activations;
 pub mod capacity;
 mod compute;
+pub mod derived;
 pub mod engine;
 pub mod host;
 pub mod kv_cache;
@@ -20,4 +22,5 @@ mod types;
 pub mod weights;
 
 pub use compute::compute;
+pub use derived::{derive, Derived};
 pub use types::*;

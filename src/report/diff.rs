@@ -7,7 +7,7 @@
 //! by line: moving a key must not read as a new problem). The Markdown starts
 //! with a hidden marker so a CI job can find and update its previous comment.
 
-use super::env::group_digits;
+use super::env::{format_float, group_digits};
 use super::escape::{markdown_code, markdown_text};
 use crate::diagnostics::LocatedFinding;
 use crate::pipeline::Analysis;
@@ -349,12 +349,15 @@ fn class_diffs(base: Option<&Plan>, head: Option<&Plan>) -> Vec<ClassDiff> {
         .collect()
 }
 
-/// Does a plan fit: the engine starts, every class fits, training fits its budget.
-fn fits(p: &Plan) -> bool {
-    match &p.training {
-        Some(t) => t.total_bytes <= p.per_gpu.budget_bytes,
-        None => p.per_gpu.kv_cache_bytes > 0 && p.classes.iter().all(|c| c.fits),
-    }
+/// Does a side fit: the report's verdict policy (super::verdict) on its plan
+/// and findings, so a diff and a report never disagree.
+fn fits(side: &DiffSide, p: &Plan) -> bool {
+    let deciding = super::verdict::deciding(
+        side.findings
+            .iter()
+            .map(|f| (f.severity.as_str(), f.code.as_str(), f.name.as_str())),
+    );
+    deciding.is_empty() && super::verdict::memory_fits(p, &crate::plan::derive(p, None))
 }
 
 /// Compare two sides.
@@ -371,7 +374,7 @@ pub fn diff(base: &DiffSide, head: &DiffSide) -> Diff {
         file: s.file.clone(),
         name: s.name.clone(),
         planned: s.plan.is_some(),
-        fits: s.plan.as_ref().map(fits),
+        fits: s.plan.as_ref().map(|p| fits(s, p)),
     };
     let mut d = Diff {
         marker: MARKER.to_string(),
@@ -477,10 +480,52 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
         || d.classes.iter().any(|c| c.status != "unchanged");
     match (lead.is_empty(), effects.is_empty()) {
         (true, true) if !changed_any => "no change in memory, capacity or findings".into(),
-        (true, true) => "memory changed; every class keeps its verdict".into(),
+        (true, true) => format!("{}; every class keeps its verdict", what_changed(d, bp, hp)),
         (false, true) => lead.join(", "),
         (true, false) => effects.join("; "),
         (false, false) => format!("{}: {}", lead.join(", "), effects.join("; ")),
+    }
+}
+
+/// What moved, when no headline figure or verdict did: each changed row
+/// `label base → head` (the first three, then how many more), and the
+/// maximum concurrency at max_model_len when it moved.
+fn what_changed(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
+    let changed: Vec<&Row> = d
+        .capacity
+        .iter()
+        .chain(d.per_gpu.iter())
+        .filter(|r| r.delta.is_some_and(|x| x != 0))
+        .collect();
+    let mut parts: Vec<String> = changed
+        .iter()
+        .take(3)
+        .map(|r| {
+            format!(
+                "{} {} → {}",
+                r.label,
+                fmt_value(r.unit, r.base),
+                fmt_value(r.unit, r.head)
+            )
+        })
+        .collect();
+    let conc = |p: Option<&Plan>| p.and_then(|p| p.kv_cache.as_ref()).map(|k| k.max_concurrency);
+    if let (Some(b), Some(h)) = (conc(bp), conc(hp)) {
+        if format_float(b) != format_float(h) {
+            parts.push(format!(
+                "max concurrency at max_model_len {} → {}",
+                format_float(b),
+                format_float(h)
+            ));
+        }
+    }
+    if changed.len() > 3 {
+        parts.push(format!("{} more", plural(changed.len() as u64 - 3, "change")));
+    }
+    if parts.is_empty() {
+        "per-class figures changed".into()
+    } else {
+        parts.join(", ")
     }
 }
 

@@ -101,8 +101,12 @@ fn num(v: Value) -> Result<String, Error> {
     Ok(format_float(f))
 }
 
-/// A fraction to a percentage: `0.1234` -> `12.3%`.
+/// A fraction to a percentage: `0.1234` -> `12.3%`; none (a share of a zero
+/// total) prints `-`.
 fn pct(v: Value) -> Result<String, Error> {
+    if v.is_none() {
+        return Ok("-".into());
+    }
     let f = f64::try_from(v.clone())
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("not a number: {v}")))?;
     Ok(percent(f))
@@ -123,10 +127,14 @@ fn markdown_html(v: Value) -> Value {
 }
 
 /// A fraction as a percentage with one decimal (`0.1234` -> `12.3%`); an
-/// unbounded share (no KV pool at all) prints as `>9999%`.
+/// unbounded share (no KV pool at all) prints as `>9999%` (`<-9999%` below).
 pub fn percent(f: f64) -> String {
-    if !f.is_finite() || f > 100.0 {
+    if f.is_nan() {
+        "-".to_string()
+    } else if f > 100.0 {
         ">9999%".to_string()
+    } else if f < -100.0 {
+        "<-9999%".to_string()
     } else {
         format!("{:.1}%", f * 100.0)
     }

@@ -1,4 +1,6 @@
-//! The JSON plan of design.md section 4: the plan's keys plus located findings.
+//! The JSON plan of design.md section 4: the plan's keys, the figures derived
+//! from them ([`crate::plan::derive`]) merged in next to the keys they come
+//! from, plus located findings.
 
 use crate::diagnostics::LocatedFinding;
 use crate::pipeline::Analysis;
@@ -13,7 +15,12 @@ pub fn plan_json(analysis: &Analysis) -> Value {
         .map(|f| LocatedFinding::locate(f, &analysis.source))
         .collect();
     let mut obj = match &analysis.plan {
-        Some(plan) => serde_json::to_value(plan).unwrap_or_else(|_| json!({})),
+        Some(plan) => {
+            let mut v = serde_json::to_value(plan).unwrap_or_else(|_| json!({}));
+            let tp = analysis.spec.as_ref().map(|s| s.parallelism.tensor);
+            merge_new_keys(&mut v, derived_json(&crate::plan::derive(plan, tp)));
+            v
+        }
         None => json!({}),
     };
     if let Value::Object(map) = &mut obj {
@@ -24,4 +31,55 @@ pub fn plan_json(analysis: &Analysis) -> Value {
         );
     }
     obj
+}
+
+/// The derived figures as JSON. Written out and read back so 128-bit figures
+/// past what a JSON integer holds become floats instead of an error.
+fn derived_json(d: &crate::plan::Derived) -> Value {
+    serde_json::to_string(d)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Add `src`'s keys to `dst` where `dst` has none: objects key by key, arrays
+/// element by element. A key `dst` already has is never replaced (the plan's
+/// contract keys win).
+fn merge_new_keys(dst: &mut Value, src: Value) {
+    match (dst, src) {
+        (Value::Object(d), Value::Object(s)) => {
+            for (k, v) in s {
+                match d.get_mut(&k) {
+                    Some(existing) => merge_new_keys(existing, v),
+                    None => {
+                        d.insert(k, v);
+                    }
+                }
+            }
+        }
+        (Value::Array(d), Value::Array(s)) => {
+            for (x, y) in d.iter_mut().zip(s) {
+                merge_new_keys(x, y);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_adds_keys_and_never_replaces() {
+        let mut dst = json!({"per_gpu": {"total_bytes": 1}, "classes": [{"name": "a"}]});
+        merge_new_keys(
+            &mut dst,
+            json!({"per_gpu": {"total_bytes": 2, "spare_bytes": 3}, "classes": [{"blocks_per_sequence": 4}], "host": {"fits": true}}),
+        );
+        assert_eq!(
+            dst,
+            json!({"per_gpu": {"total_bytes": 1, "spare_bytes": 3}, "classes": [{"name": "a", "blocks_per_sequence": 4}], "host": {"fits": true}})
+        );
+    }
 }

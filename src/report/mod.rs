@@ -1,20 +1,26 @@
 //! Reports: the JSON plan, Markdown and HTML capacity reports, and PR diffs.
 //!
 //! [`build_set`] turns analyzed specs into a [`ReportSet`] (every number the
-//! templates print; [`build_set_with_live`] adds each spec's measured-vs-planned
+//! templates print, read from the plan and [`crate::plan::derive`], never
+//! computed here; [`build_set_with_live`] adds each spec's measured-vs-planned
 //! section for `report --hardware`), [`render`] lays it out through minijinja,
 //! and [`diff`] compares two plans. Nothing here reads files or prints.
 
 pub mod diff;
 mod env;
 mod escape;
+mod gpu_memory;
 mod json;
 mod live;
 mod markdown;
 mod model;
 mod render;
+mod spec_json;
 mod steps;
+mod summary;
 mod svg;
+mod verdict;
+mod worksheet;
 
 pub use env::{format_float, group_digits};
 pub use escape::{html as escape_html, markdown_code, markdown_text};

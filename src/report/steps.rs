@@ -1,14 +1,16 @@
 //! The computation, step by step: each step names its formula, its inputs and
 //! its result, in the order a reviewer checks them (issue 6 item 2).
 //!
-//! Every number here is read from the plan (or the spec for the traffic inputs
-//! the plan does not carry); nothing is recomputed, so the report can never
-//! disagree with `report --format json`. The formulas are those of design.md
-//! section 5, written so a reviewer can redo each step by hand.
+//! Every number here is read from the plan or its derived figures
+//! ([`crate::plan::derive`]), or echoed from the spec for the traffic inputs the
+//! plan does not carry; nothing is recomputed, so the report can never disagree
+//! with `report --format json`. The formulas are those of docs/memory-math.md,
+//! written so a reviewer can redo each step by hand.
 
 use super::env::{format_float, group_digits, percent};
-use super::model::{f64_at, u64_at, FindingRow};
-use crate::plan::Plan;
+use super::model::FindingRow;
+use super::spec_json::{f64_at, json_text, u64_at};
+use crate::plan::{Derived, Plan};
 use crate::units::format_gib;
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -56,23 +58,29 @@ pub struct ArchExtras {
 }
 
 /// All steps for a plan: serving or training.
-pub fn all(plan: &Plan, spec: &Json, extras: &ArchExtras, findings: &[FindingRow]) -> Vec<Step> {
+pub fn all(
+    plan: &Plan,
+    d: &Derived,
+    spec: &Json,
+    extras: &ArchExtras,
+    findings: &[FindingRow],
+) -> Vec<Step> {
     let mut steps = vec![weights(plan), sharding(plan, spec)];
     if plan.training.is_some() {
         steps.extend(training(plan, spec));
         return steps;
     }
     steps.push(budget(plan, spec));
-    if let Some(kv) = kv_per_token(plan, spec, extras) {
+    if let Some(kv) = kv_per_token(plan, d, spec, extras) {
         steps.push(kv);
     }
     if let Some(cap) = kv_capacity(plan) {
         steps.push(cap);
     }
     if !plan.classes.is_empty() {
-        steps.push(per_sequence(plan));
-        steps.push(concurrency(plan, spec));
-        steps.push(long_context(plan, findings));
+        steps.push(per_sequence(plan, d));
+        steps.push(concurrency(plan, d, spec));
+        steps.push(long_context(plan, d, findings));
     }
     steps
 }
@@ -190,10 +198,11 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
     }
 }
 
-fn kv_per_token(plan: &Plan, spec: &Json, extras: &ArchExtras) -> Option<Step> {
+fn kv_per_token(plan: &Plan, d: &Derived, spec: &Json, extras: &ArchExtras) -> Option<Step> {
     let kv = plan.kv_cache.as_ref()?;
     let m = &plan.model;
-    let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1).max(1);
+    let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1);
+    let heads = d.kv_cache.as_ref().and_then(|k| k.kv_heads_per_gpu);
     let dtype_bytes = dtype_bytes(&kv.dtype);
     let (formula, mut inputs) = if m.attention == "mla" {
         let mut inputs = vec![input("layers", n(m.layers))];
@@ -207,13 +216,16 @@ fn kv_per_token(plan: &Plan, spec: &Json, extras: &ArchExtras) -> Option<Step> {
         )
     } else {
         (
-            "2 (K and V) x max(1, kv_heads / TP) x head_dim x dtype bytes x layers on this GPU"
+            "2 (K and V) x ceil(kv_heads / TP) x head_dim x dtype bytes x layers on this GPU"
                 .to_string(),
             vec![
                 input("layers", n(m.layers)),
                 input(
-                    "kv_heads / TP",
-                    format!("{} / {} = {}", m.kv_heads, tp, (m.kv_heads / tp).max(1)),
+                    "KV heads per GPU",
+                    match heads {
+                        Some(h) => format!("ceil({} / {}) = {}", m.kv_heads, tp, h),
+                        None => format!("{} KV heads over TP {}", m.kv_heads, tp),
+                    },
                 ),
                 input("head_dim", n(m.head_dim)),
             ],
@@ -235,12 +247,21 @@ fn kv_per_token(plan: &Plan, spec: &Json, extras: &ArchExtras) -> Option<Step> {
             n(kv.bytes_per_token_per_gpu),
             n(kv.bytes_per_token)
         ),
-        note: extras.sliding_window.map_or_else(String::new, |w| {
-            format!(
-                "sliding-window layers (window {}) hold at most ceil(min(window - 1 + max_num_batched_tokens, max_model_len) / block_size) + 1 blocks per sequence (vLLM SlidingWindowSpec); the per-token figure counts every layer",
-                n(w)
-            )
-        }),
+        note: [
+            (m.attention != "mla").then(|| {
+                "ceil(kv_heads / TP) is vLLM's max(1, kv_heads // TP) wherever vLLM runs (kv_heads and TP divide one another, else PAR001); docs/memory-math.md section 5".to_string()
+            }),
+            extras.sliding_window.map(|w| {
+                format!(
+                    "sliding-window layers (window {}) hold at most ceil(min(window - 1 + max_num_batched_tokens, max_model_len) / block_size) + 1 blocks per sequence (vLLM SlidingWindowSpec); the per-token figure counts every layer",
+                    n(w)
+                )
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; "),
     })
 }
 
@@ -270,22 +291,22 @@ fn kv_capacity(plan: &Plan) -> Option<Step> {
     })
 }
 
-fn per_sequence(plan: &Plan) -> Step {
+fn per_sequence(plan: &Plan, d: &Derived) -> Step {
     let kv = plan.kv_cache.as_ref();
-    let block = kv.map_or(1, |k| k.block_size.max(1));
+    let block = kv.map_or(1, |k| k.block_size);
     let per_tok = kv.map_or(0, |k| k.bytes_per_token_per_gpu);
     let inputs = plan
         .classes
         .iter()
-        .map(|c| {
+        .zip(&d.classes)
+        .map(|(c, cd)| {
             if !c.sized {
                 return input(
                     &c.name,
                     format!("not sized: no {} or p95 token lengths (TRF001)", c.percentile),
                 );
             }
-            let blocks = c.tokens_per_sequence.div_ceil(block);
-            let full = blocks.saturating_mul(block).saturating_mul(per_tok);
+            let full = i128::try_from(cd.full_length_bytes).unwrap_or(i128::MAX);
             let tokens = format!(
                 "{} + {} = {} tokens ({})",
                 n(c.prompt_tokens),
@@ -293,15 +314,21 @@ fn per_sequence(plan: &Plan) -> Step {
                 n(c.tokens_per_sequence),
                 c.percentile
             );
-            let value = if full == c.kv_bytes_per_sequence {
-                format!("{tokens}, {} blocks x {} x {} B = {}", n(blocks), n(block), n(per_tok), gib(full))
+            let value = if cd.full_length_bytes == u128::from(c.kv_bytes_per_sequence) {
+                format!(
+                    "{tokens}, {} blocks x {} x {} B = {}",
+                    n(cd.blocks_per_sequence),
+                    n(block),
+                    n(per_tok),
+                    format_gib(full)
+                )
             } else {
                 // Sliding-window layers hold at most their window, so the
                 // sequence costs less than every layer at full length.
                 format!(
                     "{tokens}; {} with sliding-window layers capped at their window ({} if every layer held every token)",
                     gib(c.kv_bytes_per_sequence),
-                    gib(full)
+                    format_gib(full)
                 )
             };
             input(&c.name, value)
@@ -317,8 +344,8 @@ fn per_sequence(plan: &Plan) -> Step {
     }
 }
 
-fn concurrency(plan: &Plan, spec: &Json) -> Step {
-    let replicas = plan.gpu.replicas.max(1);
+fn concurrency(plan: &Plan, d: &Derived, spec: &Json) -> Step {
+    let replicas = plan.gpu.replicas;
     let inputs = plan
         .classes
         .iter()
@@ -341,7 +368,11 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
             )
         })
         .collect();
-    let total: f64 = plan.classes.iter().map(|c| c.pool_share).sum();
+    let total = d
+        .kv_cache
+        .as_ref()
+        .and_then(|k| k.pool_share_total)
+        .unwrap_or(0.0);
     Step {
         title: "Times concurrency and burst".into(),
         formula: "required = ceil(concurrency x burst); per replica = ceil(required / replicas); pool share = ceil(required / (replicas x instances)) x KV per sequence / one instance's KV pool".into(),
@@ -351,24 +382,18 @@ fn concurrency(plan: &Plan, spec: &Json) -> Step {
     }
 }
 
-fn long_context(plan: &Plan, findings: &[FindingRow]) -> Step {
-    let mut tokens: Vec<u64> = plan.classes.iter().map(|c| c.tokens_per_sequence).collect();
-    tokens.sort_unstable();
-    let median = tokens
-        .get(tokens.len().saturating_sub(1) / 2)
-        .copied()
-        .unwrap_or(0)
-        .max(1);
+fn long_context(plan: &Plan, d: &Derived, findings: &[FindingRow]) -> Step {
     let inputs = plan
         .classes
         .iter()
-        .map(|c| {
+        .zip(&d.classes)
+        .map(|(c, cd)| {
             input(
                 &c.name,
                 format!(
                     "{} of the pool, sequences {}x the median class",
                     percent(c.pool_share),
-                    format_float(c.tokens_per_sequence as f64 / median as f64)
+                    format_float(cd.tokens_over_median)
                 ),
             )
         })
@@ -401,7 +426,7 @@ fn training(plan: &Plan, spec: &Json) -> Vec<Step> {
     };
     let s = |k: &str| {
         spec.pointer(&format!("/training/{k}"))
-            .map(super::model::json_text)
+            .map(json_text)
             .unwrap_or_else(|| "-".into())
     };
     let dp = u64_at(spec, "/parallelism/data").unwrap_or(1);

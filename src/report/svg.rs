@@ -7,7 +7,9 @@
 
 use super::env::percent;
 use super::escape::html;
-use super::model::{Breakdown, ClassRow, TrainingSection};
+use super::gpu_memory::Breakdown;
+use super::model::ClassRow;
+use crate::plan::derived::Component;
 use crate::units::format_gib;
 use std::fmt::Write;
 
@@ -17,77 +19,85 @@ const BAR_H: f64 = 28.0;
 
 struct Segment {
     label: &'static str,
-    bytes: i64,
+    bytes: i128,
     class: &'static str,
+    /// False for a legend-only entry (what the KV pool is short by).
+    drawn: bool,
 }
 
-/// A segment: its legend label, its size and its CSS class.
-fn seg(label: &'static str, bytes: i64, class: &'static str) -> Segment {
+/// A drawn segment: its legend label, its size and its CSS class.
+fn seg(label: &'static str, bytes: i128, class: &'static str) -> Segment {
     Segment {
         label,
         bytes,
         class,
+        drawn: true,
     }
 }
 
-/// Stacked bar of the bottleneck GPU: weights, activations, runtime, KV, free.
-pub fn gpu_bar(b: &Breakdown) -> String {
-    let mut segs = vec![
-        seg("weights", b.weights_bytes as i64, "w"),
-        seg("activations", b.activation_bytes as i64, "a"),
-        seg("runtime", b.runtime_bytes as i64, "r"),
-    ];
-    match b.kv_used_bytes {
-        Some(used) => {
-            segs.push(seg("KV planned", used as i64, "k"));
-            // The breakdown's last KV row is the spare, or the shortfall when
-            // the traffic needs more than the pool (then only in the legend).
-            let last_kv = b
-                .rows
-                .iter()
-                .rev()
-                .find(|r| r.component.starts_with("KV cache ("));
-            let (label, class) = match last_kv {
-                Some(r) if r.component == "KV cache (short)" => ("KV short", "x"),
-                _ => ("KV spare", "s"),
-            };
-            segs.push(Segment {
-                label,
-                bytes: last_kv.map_or(b.kv_bytes - used as i64, |r| r.bytes),
-                class,
-            });
-        }
-        None => segs.push(seg("KV cache", b.kv_bytes, "k")),
+/// Legend label and CSS class of a breakdown component.
+fn style(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "weights" => ("weights", "w"),
+        "gradients" => ("gradients", "g"),
+        "optimizer" => ("optimizer", "o"),
+        "activations" => ("activations", "a"),
+        "runtime" => ("runtime", "r"),
+        "kv_planned" => ("KV planned", "k"),
+        "kv_spare" => ("KV spare", "s"),
+        "kv_cache" => ("KV cache", "k"),
+        "free" => ("free", "f"),
+        _ => ("other", "f"),
     }
-    segs.push(seg("free", b.free_bytes as i64, "f"));
-    let title = format!(
-        "{}: {} total",
-        b.gpu_name,
-        format_gib(b.total_bytes as i128)
-    );
+}
+
+/// Stacked bar of the bottleneck GPU: weights, activations, runtime, KV, free
+/// (the breakdown's rows), and what the KV pool is short by in the legend.
+pub fn gpu_bar(b: &Breakdown) -> String {
+    let mut segs: Vec<Segment> = b
+        .rows
+        .iter()
+        .map(|r| {
+            let (label, class) = style(&r.key);
+            seg(label, r.bytes, class)
+        })
+        .collect();
+    if let Some(short) = b.kv_short_bytes {
+        segs.push(Segment {
+            label: "KV short",
+            bytes: short,
+            class: "x",
+            drawn: false,
+        });
+    }
+    let title = format!("{}: {} total", b.gpu_name, format_gib(b.total_bytes));
     stacked(&title, &segs, b.total_bytes)
 }
 
-/// Stacked bar of one training GPU: weights, gradients, optimizer, activations.
-pub fn training_bar(t: &TrainingSection, gpu_name: &str, total: u64) -> String {
-    let used = t.total_with_runtime_bytes as i64;
-    let segs = vec![
-        seg("weights", t.weights_bytes as i64, "w"),
-        seg("gradients", t.gradients_bytes as i64, "g"),
-        seg("optimizer", t.optimizer_bytes as i64, "o"),
-        seg("activations", t.activations_bytes as i64, "a"),
-        seg("runtime", t.runtime_bytes as i64, "r"),
-        seg("free", total as i64 - used, "f"),
-    ];
-    let title = format!("{gpu_name}: {} total", format_gib(total as i128));
-    stacked(&title, &segs, total)
+/// Stacked bar of one training GPU: weights, gradients, optimizer,
+/// activations, runtime and what is left (the plan's derived components).
+pub fn training_bar(components: &[Component], gpu_name: &str, total: u64) -> String {
+    let segs: Vec<Segment> = components
+        .iter()
+        .map(|c| {
+            let (label, class) = style(&c.key);
+            seg(label, c.bytes, class)
+        })
+        .collect();
+    let title = format!("{gpu_name}: {} total", format_gib(i128::from(total)));
+    stacked(&title, &segs, i128::from(total))
 }
 
-fn stacked(title: &str, segs: &[Segment], total: u64) -> String {
+fn stacked(title: &str, segs: &[Segment], total: i128) -> String {
     // Scale to the larger of the capacity and the positive sum, so an
-    // over-committed GPU shows its overflow past the capacity line.
-    let sum: i64 = segs.iter().map(|s| s.bytes.max(0)).sum();
-    let scale_bytes = (total as i64).max(sum).max(1) as f64;
+    // over-committed GPU shows its overflow past the capacity line. In f64:
+    // a sum of any byte counts is finite, so no width can wrap.
+    let sum: f64 = segs
+        .iter()
+        .filter(|s| s.drawn)
+        .map(|s| s.bytes.max(0) as f64)
+        .sum();
+    let scale_bytes = (total as f64).max(sum).max(1.0);
     let legend_rows = segs.len().div_ceil(3);
     let height = 20.0 + BAR_H + 12.0 + legend_rows as f64 * 18.0;
     let mut out = String::new();
@@ -102,18 +112,18 @@ fn stacked(title: &str, segs: &[Segment], total: u64) -> String {
         html(title)
     );
     let mut x = BAR_X;
-    for s in segs.iter().filter(|s| s.bytes > 0) {
+    for s in segs.iter().filter(|s| s.drawn && s.bytes > 0) {
         let w = round1(s.bytes as f64 / scale_bytes * WIDTH);
         let _ = write!(
             out,
             r#"<rect class="{c}" x="{x:.1}" y="20" width="{w:.1}" height="{BAR_H}"><title>{l}: {g}</title></rect>"#,
             c = s.class,
             l = s.label,
-            g = format_gib(s.bytes as i128)
+            g = format_gib(s.bytes)
         );
         x = round1(x + w);
     }
-    let cap_x = round1(total as f64 / scale_bytes * WIDTH);
+    let cap_x = round1(total.max(0) as f64 / scale_bytes * WIDTH);
     let _ = write!(
         out,
         r#"<line class="cap" x1="{cap_x:.1}" x2="{cap_x:.1}" y1="16" y2="{y2}"/>"#,
@@ -130,7 +140,7 @@ fn stacked(title: &str, segs: &[Segment], total: u64) -> String {
             tx = lx + 14.0,
             ty = ly + 11.0,
             l = s.label,
-            g = format_gib(s.bytes as i128)
+            g = format_gib(s.bytes)
         );
     }
     out.push_str("</svg>");
@@ -142,7 +152,13 @@ pub fn class_bars(classes: &[ClassRow]) -> String {
     if classes.is_empty() {
         return String::new();
     }
-    let max_share = classes.iter().map(|c| c.pool_share).fold(1.0_f64, f64::max);
+    // A share that is not finite (no pool at all) draws as a full bar.
+    let finite = |s: f64| if s.is_finite() { s.max(0.0) } else { f64::MAX };
+    let max_share = classes
+        .iter()
+        .map(|c| finite(c.pool_share))
+        .fold(1.0_f64, f64::max)
+        .min(1e6);
     let row_h = 34.0;
     let height = classes.len() as f64 * row_h + 6.0;
     let label_w = 200.0;
@@ -154,7 +170,7 @@ pub fn class_bars(classes: &[ClassRow]) -> String {
     );
     for (i, c) in classes.iter().enumerate() {
         let y = i as f64 * row_h + 4.0;
-        let w = round1((c.pool_share / max_share).clamp(0.0, 1.0) * bar_w);
+        let w = round1((finite(c.pool_share) / max_share).clamp(0.0, 1.0) * bar_w);
         let cls = if c.fits { "k" } else { "x" };
         if !c.sized {
             let _ = write!(

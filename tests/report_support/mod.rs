@@ -1,66 +1,63 @@
-//! Shared helpers of the report tests: constructed plans and specs
-//! (tests/report_fixtures/*.json) and real example specs turned into
-//! `Analysis` values, and golden-file comparison.
+//! Shared helpers of the report tests: committed specs (tests/report_fixtures/
+//! *.yaml and specs/*.yaml) planned through the pipeline into `Analysis`
+//! values, and golden-file comparison (`UPDATE_GOLDEN=1` rewrites goldens).
 #![allow(dead_code)]
 
 use memmath::diagnostics::{Finding, Severity};
 use memmath::pipeline::Analysis;
-use memmath::plan::Plan;
 use memmath::source::SourceFile;
-use memmath::spec::Spec;
-use serde_json::Value;
 use std::path::PathBuf;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Load `tests/fixtures/<name>.json` ({spec, plan, findings}) as an Analysis.
-pub fn analysis(name: &str) -> Analysis {
-    let path = root()
-        .join("tests/report_fixtures")
-        .join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    analysis_from(&format!("specs/{name}.yaml"), &v)
+/// The text of `tests/report_fixtures/<name>.yaml`, a committed spec.
+pub fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(root().join(fixture_path(name))).unwrap()
 }
 
-pub fn analysis_from(file: &str, v: &Value) -> Analysis {
-    let spec: Spec = serde_json::from_value(v["spec"].clone()).unwrap();
-    let plan: Option<Plan> = if v["plan"].is_null() {
-        None
-    } else {
-        Some(serde_json::from_value(v["plan"].clone()).unwrap())
+fn fixture_path(name: &str) -> String {
+    format!("tests/report_fixtures/{name}.yaml")
+}
+
+/// Plan the committed report fixture `tests/report_fixtures/<name>.yaml`
+/// through the pipeline (`plan::compute` and the rules): the report tests
+/// render only plans the tool computes, never hand-made ones.
+pub fn analysis(name: &str) -> Analysis {
+    analyze_text(&fixture_path(name), &fixture_text(name))
+}
+
+/// Plan spec text (e.g. a fixture with one field edited) as if it were the
+/// repository file `file`; relative paths in it resolve next to the fixtures.
+pub fn analyze_text(file: &str, text: &str) -> Analysis {
+    analyze_in(file, text, root().join("tests/report_fixtures"))
+}
+
+fn analyze_in(file: &str, text: &str, spec_dir: PathBuf) -> Analysis {
+    use memmath::pipeline::{analyze, AnalyzeOptions};
+    use memmath::rules::RulesConfig;
+    let rules = RulesConfig::default();
+    let opts = AnalyzeOptions {
+        files: &Fs,
+        spec_dir,
+        rules: &rules,
+        inline_ignores: true,
     };
-    let findings = v["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                    let mut finding = Finding::new(
-                        &s("code"),
-                        &s("name"),
-                        Severity::parse(&s("severity")).unwrap(),
-                        s("pointer"),
-                        s("message"),
-                    );
-                    if let Some(fix) = f["fix"].as_str() {
-                        finding = finding.with_fix(fix);
-                    }
-                    finding
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Analysis {
-        source: SourceFile::new(file, "apiVersion: memmath/v1\n"),
-        doc: None,
-        spec: Some(spec),
-        resolved: None,
-        plan,
-        findings,
-    }
+    analyze(SourceFile::new(file, text), &opts)
+}
+
+/// Add a finding with this text to an analysis (escaping tests: hostile text
+/// in a message).
+pub fn with_finding(mut a: Analysis, code: &str, name: &str, message: &str) -> Analysis {
+    a.findings.push(Finding::new(
+        code,
+        name,
+        Severity::Info,
+        String::new(),
+        message.to_string(),
+    ));
+    a
 }
 
 /// Compare `actual` with `tests/golden/<name>`; `UPDATE_GOLDEN=1` rewrites it.
@@ -133,16 +130,7 @@ impl memmath::catalog::FileAccess for Fs {
 /// source is named by its repository-relative path so goldens do not depend on
 /// where the checkout lives.
 pub fn example(name: &str) -> Analysis {
-    use memmath::pipeline::{analyze, AnalyzeOptions};
-    use memmath::rules::RulesConfig;
     let rel = format!("specs/{name}.yaml");
     let text = std::fs::read_to_string(root().join(&rel)).unwrap();
-    let rules = RulesConfig::default();
-    let opts = AnalyzeOptions {
-        files: &Fs,
-        spec_dir: root().join("specs"),
-        rules: &rules,
-        inline_ignores: true,
-    };
-    analyze(SourceFile::new(rel, text), &opts)
+    analyze_in(&rel, &text, root().join("specs"))
 }

@@ -1,0 +1,106 @@
+//! The report prints the plan's figures and the verdict follows the findings:
+//! `parallelism.tensor: 3` on Llama-3.1-8B shows the KV heads per GPU the bytes
+//! were computed with (ceil(8 / 3) = 3) and is blocked by PAR001; the Total row
+//! is what the rows add up to; absurd sizes never print as negative or wrapped
+//! numbers.
+
+mod report_support;
+
+use report_support as common;
+
+use memmath::report::{build_set, plan_json, render, Format};
+
+fn llama_8b_with(from: &str, to: &str) -> memmath::pipeline::Analysis {
+    let text = std::fs::read_to_string(common::root().join("specs/llama-3.1-8b-h100.yaml")).unwrap();
+    assert!(text.contains(from), "{from}");
+    common::analyze_text("specs/llama-3.1-8b-h100.yaml", &text.replace(from, to))
+}
+
+fn md(a: &memmath::pipeline::Analysis) -> String {
+    render(&build_set(&[a], "test"), Format::Markdown, None).unwrap()
+}
+
+fn html(a: &memmath::pipeline::Analysis) -> String {
+    render(&build_set(&[a], "test"), Format::Html, None).unwrap()
+}
+
+#[test]
+fn tensor_parallel_three_shows_the_heads_the_plan_used() {
+    let a = llama_8b_with("  tensor: 1\n", "  tensor: 3\n");
+    let plan = a.plan.as_ref().expect("planned");
+    let kv = plan.kv_cache.as_ref().unwrap();
+    // 32 layers x 2 x 3 heads x 128 x 2 B: the bytes use ceil(8 / 3) = 3 heads.
+    assert_eq!(kv.bytes_per_token_per_gpu, 32 * 2 * 3 * 128 * 2);
+    let out = md(&a);
+    assert!(out.contains("- KV heads per GPU: ceil(8 / 3) = 3\n"), "{out}");
+    assert!(!out.contains("8 / 3 = 2"), "{out}");
+    let j = plan_json(&a);
+    assert_eq!(j["kv_cache"]["kv_heads_per_gpu"], serde_json::json!(3));
+}
+
+#[test]
+fn an_error_that_stops_the_engine_blocks_the_verdict() {
+    let a = llama_8b_with("  tensor: 1\n", "  tensor: 3\n");
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.code == "PAR001" && f.severity == memmath::diagnostics::Severity::Error),
+        "{:?}",
+        a.findings
+    );
+    let out = md(&a);
+    assert!(out.contains("**Verdict: blocked.** the engine or the hardware refuses this configuration: PAR001 "), "{out}");
+    assert!(!out.contains("Verdict: fits"), "{out}");
+    let h = html(&a);
+    assert!(h.contains("<strong>Blocked.</strong>"), "{h}");
+    assert!(h.contains("verdict bad"), "{h}");
+}
+
+#[test]
+fn the_total_row_is_the_sum_of_the_rows() {
+    let a = common::example("llama-3.1-8b-h100");
+    let out = md(&a);
+    let total = out
+        .lines()
+        .find(|l| l.starts_with("| **Total** |"))
+        .expect("total row");
+    let j = plan_json(&a);
+    let accounted = j["per_gpu"]["accounted_bytes"].as_i64().unwrap();
+    assert_eq!(accounted, j["per_gpu"]["total_bytes"].as_i64().unwrap());
+    assert!(total.contains("| 100.0% |"), "{total}");
+    let sum: i64 = j["per_gpu"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["bytes"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, accounted);
+}
+
+#[test]
+fn absurd_parameter_counts_never_print_negative_weights() {
+    let a = llama_8b_with(
+        "  preset: llama-3.1-8b\n",
+        "  preset: llama-3.1-8b\n  architecture:\n    parameters: 5000000000000000000\n",
+    );
+    for out in [md(&a), html(&a)] {
+        for line in out.lines().filter(|l| l.contains("Weights")) {
+            assert!(!line.contains("| -") && !line.contains(">-"), "{line}");
+        }
+        assert!(!out.contains("-9943930524"), "wrapped percentage");
+        assert!(!out.contains("NaN") && !out.contains("inf%"));
+    }
+}
+
+#[test]
+fn a_huge_batch_never_wraps_the_svg() {
+    let a = llama_8b_with(
+        "  max_num_batched_tokens: 8192\n",
+        "  max_num_batched_tokens: 4611686018427387904\n",
+    );
+    let h = html(&a);
+    for w in h.split("width=\"").skip(1) {
+        let v: f64 = w.split('"').next().unwrap().parse().unwrap_or(0.0);
+        assert!((0.0..=640.0).contains(&v), "width {v}");
+    }
+}
