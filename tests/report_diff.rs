@@ -8,8 +8,8 @@ mod report_support;
 
 use report_support as common;
 
-use memmath::report::diff::{diff, to_json, to_markdown, DiffSide, MARKER};
 use memmath::pipeline::Analysis;
+use memmath::report::diff::{diff, to_json, to_markdown, DiffSide, MARKER};
 use serde_json::{json, Value};
 
 fn base() -> Analysis {
@@ -38,7 +38,7 @@ fn known_change_headline_and_deltas() {
     let d = diff(&base, &head);
     assert_eq!(
         d.headline,
-        "KV capacity -50%: long-doc no longer fits; 1 finding added; 1 finding resolved"
+        "KV capacity -50%: chat, long-doc no longer fit; 3 findings added"
     );
     let cap = d
         .capacity
@@ -51,7 +51,7 @@ fn known_change_headline_and_deltas() {
     assert!(md.starts_with(MARKER), "{md}");
     assert!(
         md.contains(
-            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB (+100%) | 5 | 14 → 3 (-79%) | yes → no | changed |"
+            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB (+100%) | 5 | 14 → 4 (-71%) | yes → no | changed |"
         ),
         "{md}"
     );
@@ -60,7 +60,10 @@ fn known_change_headline_and_deltas() {
             || md.contains("KV bytes per token"),
         "{md}"
     );
-    assert!(md.contains("**error MEM002** `kv-cache-too-small`"));
+    assert!(
+        md.contains("**error MEM002** `kv-cache-exceeds-budget`"),
+        "{md}"
+    );
     common::assert_golden("diff.md", &md);
     let j = to_json(&d);
     assert_eq!(j["headline"], json!(d.headline));
@@ -100,9 +103,7 @@ fn json_plans_on_both_sides_through_the_cli() {
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("<!-- memmath-diff -->\n"));
     assert!(
-        md.contains(
-            "**KV capacity -50%: long-doc no longer fits; 1 finding added; 1 finding resolved**"
-        ),
+        md.contains("**KV capacity -50%: chat, long-doc no longer fit; 3 findings added**"),
         "{md}"
     );
     assert_eq!(
@@ -175,12 +176,16 @@ fn a_max_model_len_change_says_what_changed() {
     assert!(text.contains("  max_model_len: 131072\n"));
     let head = common::analyze_text(
         "tests/report_fixtures/serving-dense.yaml",
-        &text.replace("  max_model_len: 131072\n", "  max_model_len: 65536\n"),
+        &text.replace("  max_model_len: 131072\n", "  max_model_len: 126976\n"),
     );
-    let d = diff(&DiffSide::from_analysis(&base()), &DiffSide::from_analysis(&head));
+    let d = diff(
+        &DiffSide::from_analysis(&base()),
+        &DiffSide::from_analysis(&head),
+    );
     assert!(
-        d.headline
-            .starts_with("max_model_len (tokens) 131,072 → 65,536, max concurrency at max_model_len "),
+        d.headline.starts_with(
+            "max_model_len (tokens) 131,072 → 126,976, max concurrency at max_model_len "
+        ),
         "{}",
         d.headline
     );

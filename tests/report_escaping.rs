@@ -6,8 +6,8 @@ mod report_support;
 
 use report_support as common;
 
-use memmath::report::{build_set, render, Format};
 use memmath::pipeline::Analysis;
+use memmath::report::{build_set, render, Format};
 
 const NAME: &str = "<script>alert('name')</script>";
 const DESC: &str = "Pwn <img src=x onerror=alert(1)> [click](javascript:alert(2)) <a href=\"javascript:alert(3)\">x</a> ![i](https://evil.example/x.png)";

@@ -11,7 +11,8 @@ use report_support as common;
 use memmath::report::{build_set, plan_json, render, Format};
 
 fn llama_8b_with(from: &str, to: &str) -> memmath::pipeline::Analysis {
-    let text = std::fs::read_to_string(common::root().join("specs/llama-3.1-8b-h100.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(common::root().join("specs/llama-3.1-8b-h100.yaml")).unwrap();
     assert!(text.contains(from), "{from}");
     common::analyze_text("specs/llama-3.1-8b-h100.yaml", &text.replace(from, to))
 }
@@ -32,7 +33,10 @@ fn tensor_parallel_three_shows_the_heads_the_plan_used() {
     // 32 layers x 2 x 3 heads x 128 x 2 B: the bytes use ceil(8 / 3) = 3 heads.
     assert_eq!(kv.bytes_per_token_per_gpu, 32 * 2 * 3 * 128 * 2);
     let out = md(&a);
-    assert!(out.contains("- KV heads per GPU: ceil(8 / 3) = 3\n"), "{out}");
+    assert!(
+        out.contains("- KV heads per GPU: ceil(8 / 3) = 3\n"),
+        "{out}"
+    );
     assert!(!out.contains("8 / 3 = 2"), "{out}");
     let j = plan_json(&a);
     assert_eq!(j["kv_cache"]["kv_heads_per_gpu"], serde_json::json!(3));
@@ -49,7 +53,12 @@ fn an_error_that_stops_the_engine_blocks_the_verdict() {
         a.findings
     );
     let out = md(&a);
-    assert!(out.contains("**Verdict: blocked.** the engine or the hardware refuses this configuration: PAR001 "), "{out}");
+    assert!(
+        out.contains(
+            "**Verdict: blocked.** the engine or the hardware refuses this configuration: PAR001 "
+        ),
+        "{out}"
+    );
     assert!(!out.contains("Verdict: fits"), "{out}");
     let h = html(&a);
     assert!(h.contains("<strong>Blocked.</strong>"), "{h}");

@@ -216,7 +216,11 @@ fn serving_accounting(plan: &Plan, kv_share: Option<f64>) -> GpuAccounting {
     let kv = i128::from(p.kv_cache_bytes);
     let mut rows = vec![
         component("weights", i128::from(p.weights_bytes.get()), total),
-        component("activations", i128::from(p.activation_peak_bytes.get()), total),
+        component(
+            "activations",
+            i128::from(p.activation_peak_bytes.get()),
+            total,
+        ),
         component("runtime", i128::from(p.runtime_bytes.get()), total),
     ];
     // With no pool (the engine will not start) there is nothing to split.
@@ -304,11 +308,26 @@ mod tests {
     fn the_components_partition_the_gpu() {
         let plan = base_plan();
         let d = derive(&plan, Some(4));
-        assert_eq!(d.per_gpu.accounted_bytes, i128::from(plan.per_gpu.total_bytes.get()));
-        let keys: Vec<&str> = d.per_gpu.components.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(
+            d.per_gpu.accounted_bytes,
+            i128::from(plan.per_gpu.total_bytes.get())
+        );
+        let keys: Vec<&str> = d
+            .per_gpu
+            .components
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect();
         assert_eq!(
             keys,
-            ["weights", "activations", "runtime", "kv_planned", "kv_spare", "free"]
+            [
+                "weights",
+                "activations",
+                "runtime",
+                "kv_planned",
+                "kv_spare",
+                "free"
+            ]
         );
         assert_eq!(d.kv_cache.as_ref().unwrap().kv_heads_per_gpu, Some(2));
     }
@@ -331,7 +350,10 @@ mod tests {
         assert_eq!(d.per_gpu.kv_planned_bytes, Some(kv));
         assert_eq!(d.per_gpu.kv_short_bytes, Some(kv));
         assert_eq!(d.per_gpu.spare_bytes, -kv);
-        assert_eq!(d.per_gpu.accounted_bytes, i128::from(plan.per_gpu.total_bytes.get()));
+        assert_eq!(
+            d.per_gpu.accounted_bytes,
+            i128::from(plan.per_gpu.total_bytes.get())
+        );
     }
 
     #[test]
@@ -346,9 +368,20 @@ mod tests {
         kv.bytes_per_token_per_gpu = u64::MAX;
         let d = derive(&plan, Some(0));
         assert!(d.per_gpu.accounted_bytes > i128::from(u64::MAX));
-        assert!(d.per_gpu.components.iter().find(|c| c.key == "weights").unwrap().bytes > 0);
+        assert!(
+            d.per_gpu
+                .components
+                .iter()
+                .find(|c| c.key == "weights")
+                .unwrap()
+                .bytes
+                > 0
+        );
         let k = d.kv_cache.unwrap();
-        assert_eq!(k.max_model_len_sequence_bytes, u128::from(u64::MAX) * u128::from(u64::MAX));
+        assert_eq!(
+            k.max_model_len_sequence_bytes,
+            u128::from(u64::MAX) * u128::from(u64::MAX)
+        );
         assert!(k.max_model_len_spare_bytes < 0);
         assert_eq!(k.kv_heads_per_gpu, None);
     }

@@ -509,7 +509,10 @@ fn what_changed(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
             )
         })
         .collect();
-    let conc = |p: Option<&Plan>| p.and_then(|p| p.kv_cache.as_ref()).map(|k| k.max_concurrency);
+    let conc = |p: Option<&Plan>| {
+        p.and_then(|p| p.kv_cache.as_ref())
+            .map(|k| k.max_concurrency)
+    };
     if let (Some(b), Some(h)) = (conc(bp), conc(hp)) {
         if format_float(b) != format_float(h) {
             parts.push(format!(
@@ -520,7 +523,10 @@ fn what_changed(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
         }
     }
     if changed.len() > 3 {
-        parts.push(format!("{} more", plural(changed.len() as u64 - 3, "change")));
+        parts.push(format!(
+            "{} more",
+            plural(changed.len() as u64 - 3, "change")
+        ));
     }
     if parts.is_empty() {
         "per-class figures changed".into()

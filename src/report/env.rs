@@ -142,8 +142,13 @@ pub fn percent(f: f64) -> String {
 
 pub use crate::units::group_digits;
 
-/// Two decimals, trailing zeros dropped: `1.50` -> `1.5`, `2.00` -> `2`.
+/// Two decimals, trailing zeros dropped: `1.50` -> `1.5`, `2.00` -> `2`; NaN
+/// and infinities print `-`.
 pub fn format_float(f: f64) -> String {
+    if !f.is_finite() {
+        // Only a hand-edited plan holds one; print no number rather than NaN.
+        return "-".to_string();
+    }
     let s = format!("{f:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {

@@ -114,10 +114,9 @@ fn label(key: &str, plan: &Plan, pool_share: Option<f64>) -> (&'static str, Stri
             "KV cache (spare)",
             "KV pool left for bursts beyond the plan".into(),
         ),
-        "kv_cache" if p.kv_cache_bytes < 0 => (
-            "KV cache",
-            "negative: the engine will not start".into(),
-        ),
+        "kv_cache" if p.kv_cache_bytes < 0 => {
+            ("KV cache", "negative: the engine will not start".into())
+        }
         "kv_cache" => ("KV cache", "what the engine allocates for KV blocks".into()),
         "free" if graphs_outside => (
             "Free (outside the engine budget)",
@@ -233,7 +232,12 @@ mod tests {
     use crate::units::Bytes;
 
     fn note(b: &Breakdown, key: &str) -> String {
-        b.rows.iter().find(|r| r.key == key).expect("row").note.clone()
+        b.rows
+            .iter()
+            .find(|r| r.key == key)
+            .expect("row")
+            .note
+            .clone()
     }
 
     #[test]
@@ -277,7 +281,12 @@ mod tests {
         let kv = i128::from(plan.per_gpu.kv_cache_bytes);
         assert_eq!(b.kv_used_bytes, Some(kv));
         assert!((b.kv_short_bytes.unwrap() - kv / 2).abs() <= 1);
-        assert!(b.kv_short_note.starts_with("The planned traffic needs 150.0% of the KV pool: "), "{}", b.kv_short_note);
+        assert!(
+            b.kv_short_note
+                .starts_with("The planned traffic needs 150.0% of the KV pool: "),
+            "{}",
+            b.kv_short_note
+        );
         assert_eq!(b.accounted_bytes, b.total_bytes);
     }
 }

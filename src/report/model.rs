@@ -335,4 +335,3 @@ fn with_gib(value: &str) -> String {
         _ => value.to_string(),
     }
 }
-

@@ -401,7 +401,10 @@ mod tests {
             "{}",
             v.detail
         );
-        assert_eq!(v.decided_by, ["PAR001 tensor-parallel-does-not-divide-heads"]);
+        assert_eq!(
+            v.decided_by,
+            ["PAR001 tensor-parallel-does-not-divide-heads"]
+        );
     }
 
     #[test]
@@ -416,7 +419,11 @@ mod tests {
         }
         let v = judge(&plan, &[error("HST002", "x")]);
         assert!(v.fits);
-        assert!(v.detail.ends_with("; 1 other error finding to fix"), "{}", v.detail);
+        assert!(
+            v.detail.ends_with("; 1 other error finding to fix"),
+            "{}",
+            v.detail
+        );
         let mut warn = error("PAR002", "x");
         warn.severity = "warning".into();
         assert!(judge(&plan, &[warn]).fits);
