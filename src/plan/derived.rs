@@ -48,6 +48,10 @@ pub struct GpuAccounting {
     pub spare_bytes: i128,
     /// `spare_bytes / total_bytes` (None: a zero total).
     pub spare_share: Option<f64>,
+    /// True when `per_gpu.kv_cache_bytes` sits at the end of its signed 64-bit
+    /// range (-2^63 or 2^63 - 1): the true figure is at least that far out,
+    /// and a report says "more than".
+    pub kv_cache_saturated: bool,
 }
 
 /// One row of the per-GPU accounting.
@@ -205,6 +209,7 @@ fn accounting(components: Vec<Component>, total: u64, spare: i128) -> GpuAccount
         kv_short_bytes: None,
         spare_bytes: spare,
         spare_share: share(spare, total),
+        kv_cache_saturated: false,
     }
 }
 
@@ -246,6 +251,7 @@ fn serving_accounting(plan: &Plan, kv_share: Option<f64>) -> GpuAccounting {
     GpuAccounting {
         kv_planned_bytes: planned,
         kv_short_bytes: short,
+        kv_cache_saturated: matches!(p.kv_cache_bytes, i64::MIN | i64::MAX),
         ..accounting(rows, total, spare)
     }
 }
@@ -367,6 +373,7 @@ mod tests {
         kv.max_model_len = u64::MAX;
         kv.bytes_per_token_per_gpu = u64::MAX;
         let d = derive(&plan, Some(0));
+        assert!(d.per_gpu.kv_cache_saturated);
         assert!(d.per_gpu.accounted_bytes > i128::from(u64::MAX));
         assert!(
             d.per_gpu

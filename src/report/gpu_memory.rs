@@ -114,6 +114,10 @@ fn label(key: &str, plan: &Plan, pool_share: Option<f64>) -> (&'static str, Stri
             "KV cache (spare)",
             "KV pool left for bursts beyond the plan".into(),
         ),
+        "kv_cache" if p.kv_cache_bytes == i64::MIN => (
+            "KV cache",
+            "negative: the engine will not start; the plan's figure stops at -2^63 bytes, the shortfall is larger".into(),
+        ),
         "kv_cache" if p.kv_cache_bytes < 0 => {
             ("KV cache", "negative: the engine will not start".into())
         }

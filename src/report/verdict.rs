@@ -201,11 +201,12 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
         return Memory {
             fits: false,
             detail: format!(
-                "{on}: {not_start}: weights {} + activation peak {} + runtime {} exceed the engine budget of {} by {}",
+                "{on}: {not_start}: weights {} + activation peak {} + runtime {} exceed the engine budget of {} by {}{}",
                 p.weights_bytes,
                 p.activation_peak_bytes,
                 p.runtime_bytes,
                 p.budget_bytes,
+                if d.per_gpu.kv_cache_saturated { "more than " } else { "" },
                 format_gib(-kv)
             ),
             spare: Some(kv),
