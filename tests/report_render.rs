@@ -140,7 +140,7 @@ fn an_engine_that_cannot_start_says_so() {
     assert!(md.contains("exceed the engine budget of"), "{md}");
     assert!(md.contains("by 3.00 GiB"), "{md}");
     assert!(md.contains("| KV cache | -3.00 GiB |"));
-    assert!(md.contains("| never | &gt;9999% |"));
+    assert!(md.contains("| never | \\>9999% |"));
     let html = render(&set, Format::Html, None).unwrap();
     assert!(html.contains("verdict bad"));
 }
