@@ -415,14 +415,20 @@ fn markdown_reports_show_comparisons_without_html_entities() {
         .expect("runs");
     let md = String::from_utf8_lossy(&md.stdout);
     assert!(md.contains("TP>=2"), "{md}");
-    assert!(!md.contains("&gt;") && !md.contains("&lt;") && !md.contains("&amp;"), "{md}");
+    assert!(
+        !md.contains("&gt;") && !md.contains("&lt;") && !md.contains("&amp;"),
+        "{md}"
+    );
     let html = memmath()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["report", spec, "--format", "html"])
         .output()
         .expect("runs");
     let html = String::from_utf8_lossy(&html.stdout);
-    assert!(html.contains("TP&gt;=2") && !html.contains("TP>=2"), "HTML must escape");
+    assert!(
+        html.contains("TP&gt;=2") && !html.contains("TP>=2"),
+        "HTML must escape"
+    );
 }
 
 /// `verify` exits like `check`: `--fail-on` picks the threshold and

@@ -70,9 +70,13 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn code_literal(text: &str, i: usize) -> Option<&str> {
     let rest = text.get(i + 1..)?;
     let letters = rest.bytes().take_while(u8::is_ascii_uppercase).count();
-    let digits = rest[letters..].bytes().take_while(u8::is_ascii_digit).count();
+    let digits = rest[letters..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
     let end = letters + digits;
-    ((2..=3).contains(&letters) && digits == 3 && rest[end..].starts_with('"')).then(|| &rest[..end])
+    ((2..=3).contains(&letters) && digits == 3 && rest[end..].starts_with('"'))
+        .then(|| &rest[..end])
 }
 
 /// Every `"CODE"` literal in `src/` is a registry code, and every
@@ -85,7 +89,11 @@ fn every_code_the_source_emits_is_in_the_registry_with_its_name() {
     let mut problems = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        let where_ = file.strip_prefix(root()).unwrap_or(&file).display().to_string();
+        let where_ = file
+            .strip_prefix(root())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         for (i, _) in text.match_indices('"') {
             let Some(code) = code_literal(&text, i) else {
                 continue;
@@ -95,7 +103,10 @@ fn every_code_the_source_emits_is_in_the_registry_with_its_name() {
                 continue;
             }
             let Some(row) = codes::find(code) else {
-                problems.insert(format!("{where_}: {code}"), "not in the registry".to_string());
+                problems.insert(
+                    format!("{where_}: {code}"),
+                    "not in the registry".to_string(),
+                );
                 continue;
             };
             let after = text[i + code.len() + 2..].trim_start();
@@ -107,7 +118,9 @@ fn every_code_the_source_emits_is_in_the_registry_with_its_name() {
                 .map(|(n, _)| n)
             {
                 let kebab = !name.is_empty()
-                    && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
                 if kebab && name.contains('-') && name != row.name {
                     problems.insert(
                         format!("{where_}: {code} {name}"),
@@ -130,6 +143,9 @@ fn every_code_the_source_emits_is_in_the_registry_with_its_name() {
 
 #[test]
 fn mem000_has_one_name() {
-    assert_eq!(codes::find("MEM000").map(|c| c.name), Some("arithmetic-overflow"));
+    assert_eq!(
+        codes::find("MEM000").map(|c| c.name),
+        Some("arithmetic-overflow")
+    );
     assert!(codes::find("plan-unavailable").is_none());
 }

@@ -163,7 +163,10 @@ fn no_cycles_between_top_level_modules() {
             "module cycle: {}\nfull graph:\n{}",
             cycle.join(" -> "),
             g.iter()
-                .map(|(m, d)| format!("  {m} -> {}", d.iter().cloned().collect::<Vec<_>>().join(", ")))
+                .map(|(m, d)| format!(
+                    "  {m} -> {}",
+                    d.iter().cloned().collect::<Vec<_>>().join(", ")
+                ))
                 .collect::<Vec<_>>()
                 .join("\n")
         );
@@ -186,13 +189,27 @@ fn the_parser_sees_every_form_and_finds_cycles() {
         references("use crate::{a, b::{c, d}, e::f};", "crate"),
         ["a", "b", "e"]
     );
-    assert_eq!(references("x: crate::plan::Plan, $crate::rules::X", "crate"), ["plan", "rules"]);
-    assert_eq!(references("use my_crate::plan;", "crate"), Vec::<String>::new());
-    assert_eq!(code_of("let s = \"a // b\"; // crate::x"), "let s = \"a // b\"; ");
+    assert_eq!(
+        references("x: crate::plan::Plan, $crate::rules::X", "crate"),
+        ["plan", "rules"]
+    );
+    assert_eq!(
+        references("use my_crate::plan;", "crate"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        code_of("let s = \"a // b\"; // crate::x"),
+        "let s = \"a // b\"; "
+    );
     let mut g = Graph::new();
     g.entry("a".into()).or_default().insert("b".into());
     g.entry("b".into()).or_default().insert("a".into());
-    assert_eq!(find_cycle(&g), Some(vec!["a".into(), "b".into(), "a".into()]));
-    g.get_mut("b").map(|d| d.clear());
+    assert_eq!(
+        find_cycle(&g),
+        Some(vec!["a".into(), "b".into(), "a".into()])
+    );
+    if let Some(d) = g.get_mut("b") {
+        d.clear();
+    }
     assert_eq!(find_cycle(&g), None);
 }

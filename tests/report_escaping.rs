@@ -75,7 +75,10 @@ fn markdown_escapes_hostile_strings() {
     assert!(!tags.contains("<img"));
     assert!(!tags.contains("<svg"));
     assert!(!tags.contains("<iframe"));
-    assert!(!md.contains("&lt;") && !md.contains("&gt;"), "no HTML entities in Markdown");
+    assert!(
+        !md.contains("&lt;") && !md.contains("&gt;"),
+        "no HTML entities in Markdown"
+    );
     // `\[click\](javascript:...)` is inert: the brackets are escaped.
     assert!(!md.replace("\\]", "").contains("](javascript:"));
     assert!(md.contains("chat\\|\\<svg onload=alert(4)>"));

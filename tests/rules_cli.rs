@@ -70,7 +70,16 @@ fn unknown_rule_is_a_tool_error_with_a_suggestion() {
 
 #[test]
 fn every_code_of_the_registry_is_documented_by_rule() {
-    for q in ["MEM000", "CAT001", "cat010", "HW003", "SYN001", "SCH005", "SUP002", "unknown-preset"] {
+    for q in [
+        "MEM000",
+        "CAT001",
+        "cat010",
+        "HW003",
+        "SYN001",
+        "SCH005",
+        "SUP002",
+        "unknown-preset",
+    ] {
         memmath().args(["rule", q]).assert().success();
     }
     let out = memmath()
@@ -85,7 +94,14 @@ fn every_code_of_the_registry_is_documented_by_rule() {
             .iter()
             .find(|i| i["code"] == c.code)
             .unwrap_or_else(|| panic!("{} missing from rule --all", c.code));
-        for key in ["code", "name", "default_severity", "suppressible", "summary", "doc"] {
+        for key in [
+            "code",
+            "name",
+            "default_severity",
+            "suppressible",
+            "summary",
+            "doc",
+        ] {
             assert!(!item[key].is_null(), "{} lacks {key}", c.code);
         }
         assert_eq!(item["configurable"], c.configurable, "{}", c.code);
@@ -94,8 +110,12 @@ fn every_code_of_the_registry_is_documented_by_rule() {
         .args(["rule", "MEM000", "--format", "json"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("\"name\": \"arithmetic-overflow\""))
-        .stdout(predicate::str::contains("docs/diagnostics.md#plan-codes-mem000"));
+        .stdout(predicate::str::contains(
+            "\"name\": \"arithmetic-overflow\"",
+        ))
+        .stdout(predicate::str::contains(
+            "docs/diagnostics.md#plan-codes-mem000",
+        ));
     memmath()
         .args(["rule", "HW003"])
         .assert()
@@ -145,7 +165,11 @@ fn a_typo_in_select_or_ignore_is_a_configuration_error_not_a_pass() {
     for (flag, sel, hint) in [
         ("--select", "MEM01", Some("did you mean `MEM001`?")),
         ("--select", "nonsense", None),
-        ("--ignore", "max-model-len-does-not-fits", Some("did you mean `max-model-len-does-not-fit`?")),
+        (
+            "--ignore",
+            "max-model-len-does-not-fits",
+            Some("did you mean `max-model-len-does-not-fit`?"),
+        ),
         ("--ignore", "SCH001", None),
         ("--select", "MEM000", None),
         ("--ignore", "CAT001", None),
@@ -170,7 +194,10 @@ fn cat010_spec(dir: &std::path::Path) -> std::path::PathBuf {
     let text = std::fs::read_to_string(format!("{}/{MEM001}", env!("CARGO_MANIFEST_DIR")))
         .expect("fixture")
         .replace("    compute_capability: \"9.0\"\n", "")
-        .replace("name: NVIDIA H100 80GB HBM3", "name: Mystery Accelerator 80GB");
+        .replace(
+            "name: NVIDIA H100 80GB HBM3",
+            "name: Mystery Accelerator 80GB",
+        );
     let path = dir.join("spec.yaml");
     std::fs::write(&path, text).expect("write spec");
     path
@@ -187,7 +214,11 @@ fn cat010_is_configurable_from_the_cli_and_memmath_toml() {
     assert!(!text(&ignored).contains("CAT010"), "{}", text(&ignored));
     assert_eq!(ignored.status.code(), Some(0), "{}", text(&ignored));
 
-    std::fs::write(dir.path().join("memmath.toml"), "[severity]\nCAT010 = \"off\"\n").expect("toml");
+    std::fs::write(
+        dir.path().join("memmath.toml"),
+        "[severity]\nCAT010 = \"off\"\n",
+    )
+    .expect("toml");
     let off = check(&[spec]);
     assert!(!text(&off).contains("CAT010"), "{}", text(&off));
     assert!(text(&off).contains("MEM001"), "{}", text(&off));
@@ -200,7 +231,10 @@ fn bad_selectors_in_memmath_toml_are_configuration_errors() {
         ("ignore = [\"nonsense\"]\n", "`nonsense`"),
         ("[severity]\nSYN001 = \"off\"\n", "SYN001"),
         ("[severity]\nMEM000 = \"off\"\n", "MEM000"),
-        ("[per-file-ignores]\n\"*.yaml\" = [\"TRF03\"]\n", "did you mean `TRF003`?"),
+        (
+            "[per-file-ignores]\n\"*.yaml\" = [\"TRF03\"]\n",
+            "did you mean `TRF003`?",
+        ),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = cat010_spec(dir.path());

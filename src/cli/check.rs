@@ -60,6 +60,8 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     Ok(findings_status(
         Some(args.fail_on),
         args.exit_zero,
-        files.iter().flat_map(|f| f.findings.iter().map(|f| f.severity)),
+        files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(|f| f.severity)),
     ))
 }

@@ -77,11 +77,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
 impl Code {
     /// The category prefix (`MEM`, `HW`).
     pub fn category(&self) -> &'static str {
-        let letters = self
-            .code
-            .bytes()
-            .take_while(u8::is_ascii_uppercase)
-            .count();
+        let letters = self.code.bytes().take_while(u8::is_ascii_uppercase).count();
         &self.code[..letters]
     }
 
@@ -167,7 +163,10 @@ mod tests {
     fn lookup_by_code_any_case_or_name() {
         assert_eq!(find("mem000").map(|c| c.code), Some("MEM000"));
         assert_eq!(find("unmatched-gpu-name").map(|c| c.code), Some("CAT010"));
-        assert_eq!(find("HW003").map(|c| c.name), Some("free-memory-below-plan"));
+        assert_eq!(
+            find("HW003").map(|c| c.name),
+            Some("free-memory-below-plan")
+        );
         assert_eq!(find("MEM01"), None);
         assert_eq!(MEM003.category(), "MEM");
         assert_eq!(HW001.category(), "HW");

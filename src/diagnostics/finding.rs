@@ -2,9 +2,9 @@
 //! [`crate::codes`] and is re-exported here.
 
 use super::safe_text::terminal_safe;
-use crate::source::{SourceFile, Span};
-pub use crate::codes::Severity;
 use crate::codes::Code;
+pub use crate::codes::Severity;
+use crate::source::{SourceFile, Span};
 use serde::Serialize;
 
 /// One problem found in a spec. `pointer` is the JSON pointer of the field a user

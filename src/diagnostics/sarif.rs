@@ -140,7 +140,10 @@ mod tests {
         let base = Path::new("/work/repo");
         assert_eq!(uri("/work/repo/specs/a.yaml", Some(base)), "specs/a.yaml");
         assert_eq!(uri("specs/a.yaml", Some(base)), "specs/a.yaml");
-        assert_eq!(uri("/elsewhere/a b.yaml", Some(base)), "file:///elsewhere/a%20b.yaml");
+        assert_eq!(
+            uri("/elsewhere/a b.yaml", Some(base)),
+            "file:///elsewhere/a%20b.yaml"
+        );
         assert_eq!(uri("/elsewhere/a.yaml", None), "file:///elsewhere/a.yaml");
     }
 

@@ -193,7 +193,10 @@ fn check_thresholds(t: &Thresholds) -> Result<(), String> {
 fn is_prefix(code: &Code, s: &str) -> bool {
     s.len() >= code.category().len()
         && s.len() < code.code.len()
-        && code.code.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s))
+        && code
+            .code
+            .get(..s.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(s))
 }
 
 /// Does selector `s` pick `code`? Code (any case), name, category prefix,
@@ -383,15 +386,24 @@ min-headroom = 0.05
         assert!(e.contains("did you mean `MEM001`?"), "{e}");
         let e = check_selector("SYN001").unwrap_err();
         assert!(e.contains("cannot be selected"), "{e}");
-        for ok in ["MEM", "TRF", "HW", "SUP", "ALL", "TRF00", "no-burst-margin", "cat010"] {
+        for ok in [
+            "MEM",
+            "TRF",
+            "HW",
+            "SUP",
+            "ALL",
+            "TRF00",
+            "no-burst-margin",
+            "cat010",
+        ] {
             assert!(check_selector(ok).is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn apply_configures_codes_of_every_stage() {
-        let cfg = load_config("ignore = [\"CAT010\"]\n[severity]\nHW004 = \"error\"")
-            .expect("valid");
+        let cfg =
+            load_config("ignore = [\"CAT010\"]\n[severity]\nHW004 = \"error\"").expect("valid");
         let f = |code: &str, name: &str| Finding::new(code, name, Severity::Info, "", "m");
         let out = cfg.apply(
             vec![
@@ -401,7 +413,8 @@ min-headroom = 0.05
             ],
             Some("a.yaml"),
         );
-        let got: Vec<(&str, Severity)> = out.iter().map(|f| (f.code.as_str(), f.severity)).collect();
+        let got: Vec<(&str, Severity)> =
+            out.iter().map(|f| (f.code.as_str(), f.severity)).collect();
         assert_eq!(
             got,
             vec![("HW004", Severity::Error), ("SCH001", Severity::Info)]

@@ -50,7 +50,9 @@ mod trn002_activations_without_checkpointing;
 mod trn003_training_exceeds_memory;
 mod trn004_zero_without_data_parallelism;
 
-pub use config::{check_selector, check_selectors, load_config, load_config_at, RulesConfig, Thresholds};
+pub use config::{
+    check_selector, check_selectors, load_config, load_config_at, RulesConfig, Thresholds,
+};
 pub use registry::{all_rules, find_rule, run_all};
 
 use crate::catalog::Resolved;

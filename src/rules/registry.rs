@@ -82,7 +82,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} is not in the code registry", r.code()));
             assert_eq!(
                 (row.code, row.name, row.severity, row.kind),
-                (r.code(), r.name(), r.default_severity(), crate::codes::Kind::Rule),
+                (
+                    r.code(),
+                    r.name(),
+                    r.default_severity(),
+                    crate::codes::Kind::Rule
+                ),
                 "{} differs from its registry row",
                 r.code()
             );
