@@ -407,24 +407,26 @@ fn sarif_uris_are_relative_to_the_working_directory() {
 /// needs it, never as HTML entities; the HTML report still escapes.
 #[test]
 fn markdown_reports_show_comparisons_without_html_entities() {
-    let spec = "specs/llama-3.1-70b-fp8-4xh100.yaml";
-    let md = memmath()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["report", spec, "--format", "md"])
-        .output()
-        .expect("runs");
-    let md = String::from_utf8_lossy(&md.stdout);
+    let report = |format: &str| {
+        let out = memmath()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "report",
+                "specs/llama-3.1-70b-fp8-4xh100.yaml",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let md = report("md");
     assert!(md.contains("TP>=2"), "{md}");
     assert!(
         !md.contains("&gt;") && !md.contains("&lt;") && !md.contains("&amp;"),
         "{md}"
     );
-    let html = memmath()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["report", spec, "--format", "html"])
-        .output()
-        .expect("runs");
-    let html = String::from_utf8_lossy(&html.stdout);
+    let html = report("html");
     assert!(
         html.contains("TP&gt;=2") && !html.contains("TP>=2"),
         "HTML must escape"
@@ -435,34 +437,42 @@ fn markdown_reports_show_comparisons_without_html_entities() {
 /// `--exit-zero` turns 1 into 0.
 #[test]
 fn verify_takes_fail_on_and_exit_zero() {
-    let run = |extra: &[&str]| {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = root.join("specs/llama-3.1-8b-h100.yaml");
+    let run = |spec: &Path, snapshot: &str, extra: &[&str]| {
         memmath()
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(root)
             .env_remove("MEMMATH_NVML_LIBRARY")
-            .args([
-                "verify",
-                "specs/llama-3.1-8b-h100.yaml",
-                "--probe-snapshot",
-                "tests/fixtures/snapshots/h100x1-busy.json",
-            ])
+            .arg("verify")
+            .arg(spec)
+            .args(["--probe-snapshot", snapshot])
             .args(extra)
             .output()
             .expect("runs")
             .status
             .code()
     };
-    assert_eq!(run(&[]), Some(1), "HW003 is an error");
-    assert_eq!(run(&["--exit-zero"]), Some(0));
-    assert_eq!(run(&["--fail-on", "warning", "--exit-zero"]), Some(0));
-    let idle = memmath()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "verify",
-            "specs/llama-3.1-8b-h100.yaml",
-            "--probe-snapshot",
-            "tests/fixtures/snapshots/h100x8-idle.json",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(idle.status.code(), Some(0));
+    let busy = "tests/fixtures/snapshots/h100x1-busy.json";
+    assert_eq!(run(&spec, busy, &[]), Some(1), "HW002, HW003 are errors");
+    assert_eq!(run(&spec, busy, &["--exit-zero"]), Some(0));
+    let idle = "tests/fixtures/snapshots/h100x8-idle.json";
+    assert_eq!(run(&spec, idle, &["--fail-on", "info"]), Some(0));
+    // The same findings as warnings: 0 by default, 1 with --fail-on warning.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warn = write(
+        dir.path(),
+        "spec.yaml",
+        &std::fs::read(&spec).expect("spec"),
+    );
+    write(
+        dir.path(),
+        "memmath.toml",
+        b"[severity]\nHW002 = \"warning\"\nHW003 = \"warning\"\n",
+    );
+    assert_eq!(run(&warn, busy, &[]), Some(0));
+    assert_eq!(run(&warn, busy, &["--fail-on", "warning"]), Some(1));
+    assert_eq!(
+        run(&warn, busy, &["--fail-on", "warning", "--exit-zero"]),
+        Some(0)
+    );
 }

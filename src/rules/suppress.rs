@@ -171,40 +171,33 @@ fn check_one(
     pointer: &str,
     span: Option<Span>,
 ) {
+    let mut report = |sup: &str, message: String, fix: String| {
+        emit(out, sup, cfg, file, pointer, span, message, Some(fix));
+    };
     let Some(row) = codes::find(code) else {
         let candidates = codes::all()
             .iter()
             .filter(|c| c.suppressible)
             .flat_map(|c| [c.code, c.name]);
-        let hint = crate::text::did_you_mean(code, candidates);
-        emit(
-            out,
+        let fix = match crate::text::did_you_mean(code, candidates) {
+            Some(h) => format!("did you mean `{h}`? (`memmath rule --all` lists every rule)"),
+            None => "use a code or name from `memmath rule --all`".to_string(),
+        };
+        report(
             "SUP002",
-            cfg,
-            file,
-            pointer,
-            span,
             format!("suppression names `{code}`, which is no rule"),
-            Some(match hint {
-                Some(h) => format!("did you mean `{h}`? (`memmath rule --all` lists every rule)"),
-                None => "use a code or name from `memmath rule --all`".to_string(),
-            }),
+            fix,
         );
         return;
     };
     if !row.suppressible {
-        emit(
-            out,
+        report(
             "SUP001",
-            cfg,
-            file,
-            pointer,
-            span,
             format!(
                 "suppression of {code} suppresses nothing: {} findings cannot be suppressed (see {})",
                 row.code, row.docs
             ),
-            Some("remove it and fix the spec".to_string()),
+            "remove it and fix the spec".to_string(),
         );
         return;
     }
@@ -212,17 +205,10 @@ fn check_one(
     // the configuration turned off, or a code of another command (HW001 from
     // `memmath verify`), may fire elsewhere.
     if row.kind == Kind::Rule && !used && rules_ran && cfg.is_enabled(row.code, Some(file)) {
-        emit(
-            out,
+        report(
             "SUP001",
-            cfg,
-            file,
-            pointer,
-            span,
             format!("suppression of {code} suppresses nothing here"),
-            Some(
-                "remove the suppression, or move it to the line the finding points at".to_string(),
-            ),
+            "remove the suppression, or move it to the line the finding points at".to_string(),
         );
     }
 }
