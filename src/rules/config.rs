@@ -144,7 +144,7 @@ pub fn check_selector(s: &str) -> Result<(), String> {
         };
         return Err(format!(
             "rule selector `{s}`: {what} cannot be selected, ignored or given a severity \
-             (they report a spec that cannot be planned; see docs/rules.md#configuration-memmathtoml)"
+             (they report a spec that cannot be planned; see docs/rules.md#which-codes-the-configuration-and-suppressions-may-name)"
         ));
     }
     let candidates = codes::all()
