@@ -6,6 +6,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod catalog;
+pub mod codes;
 pub mod diagnostics;
 pub mod hardware;
 pub mod pipeline;
@@ -15,4 +16,5 @@ pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod text;
 pub mod units;

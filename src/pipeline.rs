@@ -7,6 +7,7 @@
 
 use crate::catalog::{self, FileAccess, Resolved};
 use crate::diagnostics::{Finding, Severity};
+use crate::hardware;
 use crate::plan::{self, Plan};
 use crate::rules::{self, RuleContext, RulesConfig};
 use crate::schema;
@@ -38,6 +39,31 @@ impl Analysis {
     fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
+
+    /// An analysis of a spec that never reached the parser (too large, not
+    /// UTF-8): its source and the one finding that says why.
+    pub fn rejected(source: SourceFile, finding: Finding) -> Analysis {
+        Analysis {
+            source,
+            doc: None,
+            spec: None,
+            resolved: None,
+            plan: None,
+            findings: vec![finding],
+        }
+    }
+
+    /// The live-hardware findings and report section against `snapshot`, or
+    /// None when the spec could not be typed and resolved (its own findings
+    /// already say why).
+    pub fn live_report(&self, snapshot: &hardware::Snapshot) -> Option<hardware::LiveReport> {
+        let inputs = hardware::LiveInputs {
+            spec: self.spec.as_ref()?,
+            resolved: self.resolved.as_ref()?,
+            plan: self.plan.as_ref(),
+        };
+        Some(hardware::live_report(inputs, self.doc.as_ref(), snapshot))
+    }
 }
 
 /// Analyze one spec end to end.
@@ -47,11 +73,12 @@ pub fn analyze(source: SourceFile, opts: &AnalyzeOptions<'_>) -> Analysis {
 
 /// Analyze one spec and, given a GPU snapshot, compare it with the machine
 /// (HW001-HW006, `hardware/`). The live checks run before the suppression pass,
-/// so `# memmath: ignore[HW005]` and `lint.ignore` apply to them as to rules.
+/// so the configuration, `# memmath: ignore[HW005]` and `lint.ignore` apply to
+/// them as to rules.
 pub fn analyze_with_hardware(
     source: SourceFile,
     opts: &AnalyzeOptions<'_>,
-    snapshot: Option<&crate::hardware::Snapshot>,
+    snapshot: Option<&hardware::Snapshot>,
 ) -> Analysis {
     let mut a = Analysis {
         source,
@@ -67,10 +94,8 @@ pub fn analyze_with_hardware(
             f.span = doc.span_of(&f.pointer);
         }
     }
-    if let Some(snapshot) = snapshot {
-        let live = crate::hardware::live_findings(&a, snapshot);
-        let live = crate::hardware::apply_config(live, opts.rules, &a.source.name);
-        a.findings.extend(live);
+    if let Some(report) = snapshot.and_then(|s| a.live_report(s)) {
+        a.findings.extend(report.findings);
     }
     // Suppressions match by line, so they apply once spans are known.
     a.findings = rules::suppress::apply(

@@ -375,3 +375,104 @@ fn select_ignore_and_inline_flags_parse() {
         .code(1)
         .stdout(predicate::str::contains("SCH001"));
 }
+
+/// SARIF artifact URIs are relative to the working directory even when the
+/// spec was named by its absolute path (code scanning resolves them against
+/// the checkout).
+#[test]
+fn sarif_uris_are_relative_to_the_working_directory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let abs = root.join("tests/fixtures/sch001_unknown_field.yaml");
+    let out = memmath()
+        .current_dir(root)
+        .args(["check", "--output-format", "sarif"])
+        .arg(&abs)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"];
+    assert_eq!(uri, "tests/fixtures/sch001_unknown_field.yaml");
+    let ids: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["id"].as_str()).collect())
+        .unwrap_or_default();
+    for code in ["MEM000", "CAT001", "CAT010", "HW003", "SYN001", "MEM003"] {
+        assert!(ids.contains(&code), "no SARIF rule metadata for {code}");
+    }
+}
+
+/// Markdown shows `TP>=2` as written: escaped with backslashes where Markdown
+/// needs it, never as HTML entities; the HTML report still escapes.
+#[test]
+fn markdown_reports_show_comparisons_without_html_entities() {
+    let report = |format: &str| {
+        let out = memmath()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "report",
+                "specs/llama-3.1-70b-fp8-4xh100.yaml",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let md = report("md");
+    assert!(md.contains("TP>=2"), "{md}");
+    assert!(
+        !md.contains("&gt;") && !md.contains("&lt;") && !md.contains("&amp;"),
+        "{md}"
+    );
+    let html = report("html");
+    assert!(
+        html.contains("TP&gt;=2") && !html.contains("TP>=2"),
+        "HTML must escape"
+    );
+}
+
+/// `verify` exits like `check`: `--fail-on` picks the threshold and
+/// `--exit-zero` turns 1 into 0.
+#[test]
+fn verify_takes_fail_on_and_exit_zero() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = root.join("specs/llama-3.1-8b-h100.yaml");
+    let run = |spec: &Path, snapshot: &str, extra: &[&str]| {
+        memmath()
+            .current_dir(root)
+            .env_remove("MEMMATH_NVML_LIBRARY")
+            .arg("verify")
+            .arg(spec)
+            .args(["--probe-snapshot", snapshot])
+            .args(extra)
+            .output()
+            .expect("runs")
+            .status
+            .code()
+    };
+    let busy = "tests/fixtures/snapshots/h100x1-busy.json";
+    assert_eq!(run(&spec, busy, &[]), Some(1), "HW002, HW003 are errors");
+    assert_eq!(run(&spec, busy, &["--exit-zero"]), Some(0));
+    let idle = "tests/fixtures/snapshots/h100x8-idle.json";
+    assert_eq!(run(&spec, idle, &["--fail-on", "info"]), Some(0));
+    // The same findings as warnings: 0 by default, 1 with --fail-on warning.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warn = write(
+        dir.path(),
+        "spec.yaml",
+        &std::fs::read(&spec).expect("spec"),
+    );
+    write(
+        dir.path(),
+        "memmath.toml",
+        b"[severity]\nHW002 = \"warning\"\nHW003 = \"warning\"\n",
+    );
+    assert_eq!(run(&warn, busy, &[]), Some(0));
+    assert_eq!(run(&warn, busy, &["--fail-on", "warning"]), Some(1));
+    assert_eq!(
+        run(&warn, busy, &["--fail-on", "warning", "--exit-zero"]),
+        Some(0)
+    );
+}

@@ -57,6 +57,7 @@ fn full_diagnostics_snapshots() {
     let opts = RenderOptions {
         color: false,
         width: 100,
+        ..RenderOptions::default()
     };
     for &(name, ..) in CASES {
         let (source, findings) = analyze_text(&format!("fixtures/{name}"), &fixture(name));

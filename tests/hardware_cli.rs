@@ -385,12 +385,14 @@ fn report_hardware_puts_each_live_section_in_its_own_spec_and_escapes_names() {
         let findings = md[range.clone()].find("### Findings").expect("findings");
         assert!(at < range.start + findings, "{title} before the findings");
     }
-    assert!(!md.contains("<script") && !md.contains("<img src=x onerror=alert(1)>|"));
+    // `\<` is a literal `<` in Markdown: only an unescaped one starts a tag.
+    let tags = md.replace("\\<", "");
+    assert!(!tags.contains("<script") && !md.contains("<img src=x onerror=alert(1)>|"));
     // The device name is a code span (GFM prints its `<` literally; `|` cannot
     // split the table row); the process name is escaped text.
     assert!(md.contains("| 0 | `<img src=x onerror=alert(1)>\\|[x](javascript:alert(1))` | yes |"));
     assert!(md.contains(
-        "- GPU 0 memory held by: pid 4242 &lt;script&gt;alert(1)&lt;/script&gt;\\|\\*x\\* (38,912 MiB)"
+        "- GPU 0 memory held by: pid 4242 \\<script>alert(1)\\</script>\\|\\*x\\* (38,912 MiB)"
     ));
 
     let html = report_two_specs(&snap, "html");

@@ -144,7 +144,7 @@ fn an_engine_that_cannot_start_says_so() {
     assert!(md.contains("exceed the engine budget of"), "{md}");
     assert!(md.contains(&format!("by {short}")), "{md}");
     assert!(md.contains(&format!("| KV cache | -{short} |")), "{md}");
-    assert!(md.contains("| never | &gt;9999% |"), "{md}");
+    assert!(md.contains("| never | \\>9999% |"), "{md}");
     let html = render(&set, Format::Html, None).unwrap();
     assert!(html.contains("verdict bad"));
 }

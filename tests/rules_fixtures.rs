@@ -183,6 +183,7 @@ fn full_diagnostics_snapshot() {
     let opts = RenderOptions {
         color: false,
         width: 100,
+        ..RenderOptions::default()
     };
     let mut out = String::new();
     for (name, text) in fixtures() {

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         inline_ignores: true,
     };
     let a = analyze(SourceFile::new("spec.yaml", SPEC), &opts);
-    let _ = hardware::live_report(&a, &snap);
+    let _ = a.live_report(&snap);
     if let Some(plan) = &a.plan {
         let pids: Vec<u32> = snap
             .devices

@@ -29,7 +29,7 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Check a spec against this machine's GPUs (NVML) or a saved snapshot.
     Verify(VerifyArgs),
-    /// Show a lint rule's documentation: `memmath rule MEM003`, `memmath rule --all`.
+    /// Show a code's documentation: `memmath rule MEM003`, `memmath rule --all`.
     Rule(RuleArgs),
 }
 
@@ -86,10 +86,12 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
-    /// Run only these rules (codes or names, comma-separated); replaces the config's `select`.
+    /// Run only these codes (codes, names or category prefixes, comma-separated);
+    /// replaces the config's `select`. An unknown code is an error (docs/rules.md).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,
-    /// Skip these rules (codes or names, comma-separated); added to the config's `ignore`.
+    /// Skip these codes (codes, names or category prefixes, comma-separated); they win
+    /// over the config. An unknown code is an error (docs/rules.md).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
     /// Rule configuration file (default: the nearest memmath.toml above each spec).
@@ -119,7 +121,7 @@ pub enum ReportFormat {
     Md,
     /// One self-contained HTML file (inline CSS and SVG, no script).
     Html,
-    /// The JSON plan of design.md section 4 (an array when several specs).
+    /// The JSON plan (docs/reports.md; an array when several specs).
     Json,
 }
 
@@ -231,6 +233,12 @@ pub struct VerifyArgs {
     /// Write the probed snapshot to FILE (to reproduce this machine elsewhere).
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Exit 0 even when findings are reported (a tool failure still exits 2).
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Report the GPU memory a running engine holds (this pid and, when probing
     /// NVML, its child processes) against the plan. Repeatable.
     #[arg(long, value_name = "PID")]
@@ -245,10 +253,10 @@ pub enum RuleFormat {
 
 #[derive(Args, Debug)]
 pub struct RuleArgs {
-    /// A rule code (`MEM003`) or name (`max-model-len-does-not-fit`).
+    /// A code (`MEM003`, `HW003`, `CAT001`, `SCH001`) or name (`max-model-len-does-not-fit`).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub rule: Option<String>,
-    /// Every rule, in code order.
+    /// Every code, in code order.
     #[arg(long)]
     pub all: bool,
     #[arg(

@@ -4,18 +4,18 @@
 //! unparsable or schema-invalid spec is a finding), 2 when the tool failed (bad
 //! flags, a missing path, an unreadable file, a bad memmath.toml).
 
-use super::args::{CheckArgs, FailOn};
+use super::analyze::{analyze_file, Analyze};
+use super::args::CheckArgs;
 use super::config::ConfigCache;
-use super::files::RealFiles;
-use super::load::{load_spec, spec_dir, Loaded};
+use super::exit::findings_status;
+use super::probe::hardware_snapshot;
 use super::walk::collect_specs;
 use super::ExitStatus;
-use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
-use memmath::pipeline::{analyze_with_hardware, AnalyzeOptions};
-use memmath::rules::RulesConfig;
-use std::path::Path;
+use memmath::diagnostics::{self, FileFindings, RenderOptions};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
+    // Bad selectors are a configuration error (exit 2) before anything runs.
+    let mut configs = ConfigCache::new(args.config.as_deref(), &args.select, &args.ignore)?;
     let specs = collect_specs(&args.paths)?;
     let format: diagnostics::Format = args.output_format.into();
     let text_format = matches!(
@@ -31,21 +31,23 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     }
 
     // Probed once for all specs; without NVML this fails (exit 2), never skips.
-    let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
-    let mut configs = ConfigCache::new(args.config.as_deref(), &args.select, &args.ignore)?;
+    let snapshot = hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let mut files = Vec::with_capacity(specs.len());
     for path in &specs {
         let rules = configs.for_spec(path)?;
-        files.push(check_one(
-            path,
-            &rules,
-            !args.no_inline_ignores,
-            snapshot.as_ref(),
-        )?);
+        let how = Analyze {
+            rules: &rules,
+            inline_ignores: !args.no_inline_ignores,
+            snapshot: snapshot.as_ref(),
+        };
+        let a = analyze_file(path, &how)?;
+        files.push(FileFindings::new(a.source, &a.findings));
     }
 
     let opts = RenderOptions {
         color: super::output::use_color(),
+        // SARIF URIs are relative to the working directory.
+        base_dir: std::env::current_dir().ok(),
         ..RenderOptions::default()
     };
     let out = if args.statistics {
@@ -55,83 +57,11 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
     };
     super::output::stdout(&out)?;
 
-    Ok(exit_status(&files, args.fail_on, args.exit_zero))
-}
-
-/// 1 when a finding reaches `fail_on` (unless `--exit-zero`), else 0.
-fn exit_status(files: &[FileFindings], fail_on: FailOn, exit_zero: bool) -> ExitStatus {
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    let failed = files
-        .iter()
-        .flat_map(|f| &f.findings)
-        .any(|f| f.severity >= threshold);
-    if failed && !exit_zero {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    }
-}
-
-/// Read and analyze one spec. Too large or not UTF-8 are findings; a file that
-/// cannot be read at all is a tool failure.
-fn check_one(
-    path: &Path,
-    rules: &RulesConfig,
-    inline_ignores: bool,
-    snapshot: Option<&memmath::hardware::Snapshot>,
-) -> Result<FileFindings, String> {
-    let source = match load_spec(path)? {
-        Loaded::Text(source) => source,
-        Loaded::Rejected(source, finding) => return Ok(FileFindings::new(source, &[finding])),
-    };
-    let opts = AnalyzeOptions {
-        files: &RealFiles,
-        spec_dir: spec_dir(path),
-        rules,
-        inline_ignores,
-    };
-    let a = analyze_with_hardware(source, &opts, snapshot);
-    Ok(FileFindings::new(a.source, &a.findings))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use memmath::diagnostics::Finding;
-    use memmath::source::SourceFile;
-
-    fn with(severity: Severity) -> Vec<FileFindings> {
-        let f = Finding::new("TST001", "test", severity, "", "m");
-        vec![FileFindings::new(SourceFile::new("a.yaml", "a: 1\n"), &[f])]
-    }
-
-    #[test]
-    fn fail_on_thresholds() {
-        use ExitStatus::{Findings, Success};
-        let cases = [
-            (Severity::Info, FailOn::Error, Success),
-            (Severity::Info, FailOn::Warning, Success),
-            (Severity::Info, FailOn::Info, Findings),
-            (Severity::Warning, FailOn::Error, Success),
-            (Severity::Warning, FailOn::Warning, Findings),
-            (Severity::Error, FailOn::Error, Findings),
-            (Severity::Error, FailOn::Info, Findings),
-        ];
-        for (sev, fail_on, want) in cases {
-            assert_eq!(
-                exit_status(&with(sev), fail_on, false),
-                want,
-                "{sev:?} {fail_on:?}"
-            );
-        }
-        assert_eq!(
-            exit_status(&with(Severity::Error), FailOn::Error, true),
-            Success
-        );
-        assert_eq!(exit_status(&[], FailOn::Info, false), Success);
-    }
+    Ok(findings_status(
+        Some(args.fail_on),
+        args.exit_zero,
+        files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(|f| f.severity)),
+    ))
 }

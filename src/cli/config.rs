@@ -4,7 +4,7 @@
 
 use super::files::{read_text, CONFIG_LIMIT};
 use super::load::spec_dir;
-use memmath::rules::{load_config_at, RulesConfig};
+use memmath::rules::{check_selectors, load_config_at, RulesConfig};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,8 @@ impl ConfigCache {
         select: &[String],
         ignore: &[String],
     ) -> Result<ConfigCache, String> {
+        check_selectors(select).map_err(|e| format!("--select: {e}"))?;
+        check_selectors(ignore).map_err(|e| format!("--ignore: {e}"))?;
         let explicit = match explicit {
             Some(p) => Some(read_config(p)?),
             None => None,

@@ -2,11 +2,12 @@
 //! `report --format json`, told apart by content (a JSON plan is an object or a
 //! one-element array). Exit 0 once written unless `--fail-on` is given.
 
+use super::analyze::{analyze_file, Analyze};
 use super::args::{DiffArgs, DiffFormat};
 use super::config::ConfigCache;
+use super::exit::findings_status;
 use super::files::read_bounded;
 use super::output::write_output;
-use super::report::{analyze_file, exit_for};
 use super::ExitStatus;
 use memmath::diagnostics::Severity;
 use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};
@@ -26,8 +27,9 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, String> {
         }
     };
     write_output(args.output.as_deref(), &out)?;
-    Ok(exit_for(
+    Ok(findings_status(
         args.fail_on,
+        false,
         head.findings
             .iter()
             .filter_map(|f| Severity::parse(&f.severity)),
@@ -58,6 +60,11 @@ fn side(path: &Path, configs: &mut ConfigCache) -> Result<DiffSide, String> {
             }
         }
     }
-    let a = analyze_file(path, &configs.for_spec(path)?)?;
+    let how = Analyze {
+        rules: &configs.for_spec(path)?,
+        inline_ignores: true,
+        snapshot: None,
+    };
+    let a = analyze_file(path, &how)?;
     Ok(DiffSide::from_analysis(&a))
 }

@@ -2,6 +2,7 @@
 //! stdout/stderr and exit codes (design.md section 1). Each command lives in its
 //! own file and returns an [`ExitStatus`].
 
+mod analyze;
 mod args;
 mod catalog;
 mod check;
@@ -11,6 +12,7 @@ mod exit;
 mod files;
 pub(crate) mod load;
 mod output;
+mod probe;
 mod proctree;
 mod report;
 mod rule;

@@ -2,18 +2,18 @@
 //! or the JSON plan. Exit 0 once written (findings are content here) unless
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
-use super::args::{FailOn, ReportArgs, ReportFormat};
+use super::analyze::{analyze_file, Analyze};
+use super::args::{ReportArgs, ReportFormat};
 use super::config::ConfigCache;
-use super::files::{read_text, RealFiles};
-use super::load::{load_spec, spec_dir, Loaded};
+use super::exit::findings_status;
+use super::files::read_text;
 use super::output::write_output;
+use super::probe::hardware_snapshot;
 use super::walk::collect_specs;
 use super::ExitStatus;
-use memmath::diagnostics::Severity;
-use memmath::hardware::{self, LiveSection};
-use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
+use memmath::hardware::LiveSection;
+use memmath::pipeline::Analysis;
 use memmath::report::{build_set_with_live, render, Format};
-use memmath::rules::RulesConfig;
 use std::path::Path;
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
@@ -23,19 +23,24 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         return Ok(ExitStatus::Success);
     }
     // Probed before any analysis: without NVML this fails (exit 2), never skips.
-    let snapshot = super::verify::hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
+    let snapshot = hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let mut configs = ConfigCache::new(None, &[], &[])?;
     let mut analyses = Vec::with_capacity(files.len());
     for path in &files {
         let rules = configs.for_spec(path)?;
-        analyses.push(analyze_file_with(path, &rules, snapshot.as_ref())?);
+        let how = Analyze {
+            rules: &rules,
+            inline_ignores: true,
+            snapshot: snapshot.as_ref(),
+        };
+        analyses.push(analyze_file(path, &how)?);
     }
     // Each spec's live section (None for a spec that could not be resolved);
     // the HW findings themselves came through the suppression pass above.
     let live: Option<Vec<Option<LiveSection>>> = snapshot.as_ref().map(|snap| {
         analyses
             .iter()
-            .map(|a| hardware::live_report(a, snap).map(|r| r.section))
+            .map(|a| a.live_report(snap).map(|r| r.section))
             .collect()
     });
     let live = live.as_deref().unwrap_or_default();
@@ -46,46 +51,13 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         ReportFormat::Html => rendered(&analyses, live, Format::Html, dir)?,
     };
     write_output(args.output.as_deref(), &out)?;
-    Ok(exit_for(
+    Ok(findings_status(
         args.fail_on,
+        false,
         analyses
             .iter()
             .flat_map(|a| a.findings.iter().map(|f| f.severity)),
     ))
-}
-
-/// Read and analyze one spec file through `cli/load.rs`, as `check` does: a
-/// file over the size limit or not UTF-8 is a finding; one that cannot be read
-/// is a tool failure.
-pub(super) fn analyze_file(path: &Path, rules: &RulesConfig) -> Result<Analysis, String> {
-    analyze_file_with(path, rules, None)
-}
-
-/// [`analyze_file`], plus the live hardware checks when a snapshot is given.
-pub(super) fn analyze_file_with(
-    path: &Path,
-    rules: &RulesConfig,
-    snapshot: Option<&hardware::Snapshot>,
-) -> Result<Analysis, String> {
-    Ok(match load_spec(path)? {
-        Loaded::Rejected(source, finding) => Analysis {
-            source,
-            doc: None,
-            spec: None,
-            resolved: None,
-            plan: None,
-            findings: vec![finding],
-        },
-        Loaded::Text(source) => {
-            let opts = AnalyzeOptions {
-                files: &RealFiles,
-                spec_dir: spec_dir(path),
-                rules,
-                inline_ignores: true,
-            };
-            analyze_with_hardware(source, &opts, snapshot)
-        }
-    })
 }
 
 /// The JSON plan of each spec, with its live section under `hardware` when
@@ -129,25 +101,4 @@ fn rendered(
     let refs: Vec<&Analysis> = analyses.iter().collect();
     let set = build_set_with_live(&refs, live, env!("CARGO_PKG_VERSION"));
     render(&set, format, template.as_deref()).map_err(|e| e.to_string())
-}
-
-/// 0 unless `--fail-on` is given and a finding reaches it.
-pub(super) fn exit_for(
-    fail_on: Option<FailOn>,
-    severities: impl Iterator<Item = Severity>,
-) -> ExitStatus {
-    let Some(fail_on) = fail_on else {
-        return ExitStatus::Success;
-    };
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    let mut severities = severities;
-    if severities.any(|s| s >= threshold) {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    }
 }

@@ -1,105 +1,81 @@
-//! `memmath rule CODE|NAME | --all [--output-format full|json]`: a rule's
-//! documentation (its doc comment), default severity and summary. The input
-//! codes (SYN, SCH) are listed alike, marked as not suppressible.
+//! `memmath rule CODE|NAME | --all [--output-format full|json]`: the
+//! documentation of any code in the registry (`memmath::codes`): a lint rule's
+//! doc comment, a HW code's doc, or, for input, catalogue and plan codes, the
+//! summary and the docs section that explains them.
 
 use super::args::{RuleArgs, RuleFormat};
 use super::ExitStatus;
-use memmath::diagnostics::{find_input_code, CodeInfo, INPUT_CODES};
-use memmath::rules::{all_rules, did_you_mean, find_rule, Rule};
+use memmath::codes::{self, Code, Kind};
+use memmath::rules::find_rule;
 use serde_json::{json, Value};
 
-/// A lint rule or an input code, as `memmath rule` shows it.
-enum Entry {
-    Rule(&'static dyn Rule),
-    Input(&'static CodeInfo),
+/// The long user doc of a code.
+fn doc(c: &Code) -> String {
+    if let Some(rule) = find_rule(c.code) {
+        return rule.doc().to_string();
+    }
+    if let Some(doc) = memmath::hardware::hardware_doc(c.code) {
+        return doc.to_string();
+    }
+    let stage = match c.kind {
+        Kind::Input => "Reported by the parser or the schema, before any memory math",
+        Kind::Catalog => "Reported while resolving the model and the GPU, before any memory math",
+        Kind::Plan => "Reported by the memory math when it cannot compute a plan",
+        Kind::Rule | Kind::Hardware => "Reported",
+    };
+    let policy = match (c.configurable, c.suppressible) {
+        (false, false) => ": it cannot be turned off or suppressed",
+        (true, true) => "; it can be configured and suppressed like a rule",
+        (true, false) => "; it can be configured but not suppressed",
+        (false, true) => "; it can be suppressed but not configured",
+    };
+    format!("{}\n\n{stage}{policy}. See {}.", c.summary, c.docs)
 }
 
-impl Entry {
-    fn code(&self) -> &'static str {
-        match self {
-            Entry::Rule(r) => r.code(),
-            Entry::Input(c) => c.code,
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        match self {
-            Entry::Rule(r) => json!({
-                "code": r.code(),
-                "name": r.name(),
-                "default_severity": r.default_severity().as_str(),
-                "suppressible": true,
-                "summary": r.summary(),
-                "doc": r.doc(),
-            }),
-            Entry::Input(c) => json!({
-                "code": c.code,
-                "name": c.name,
-                "default_severity": "error",
-                "suppressible": false,
-                "summary": c.summary,
-                "doc": input_doc(c),
-            }),
-        }
-    }
-
-    fn full(&self) -> String {
-        match self {
-            Entry::Rule(r) => format!(
-                "# {} {}\n\nDefault severity: {}\n\n{}",
-                r.code(),
-                r.name(),
-                r.default_severity(),
-                r.doc()
-            ),
-            Entry::Input(c) => format!(
-                "# {} {}\n\nDefault severity: error\n\n{}",
-                c.code,
-                c.name,
-                input_doc(c)
-            ),
-        }
-    }
+fn to_json(c: &Code) -> Value {
+    json!({
+        "code": c.code,
+        "name": c.name,
+        "category": c.category(),
+        "default_severity": c.severity.as_str(),
+        "suppressible": c.suppressible,
+        "configurable": c.configurable,
+        "summary": c.summary,
+        "docs": c.docs,
+        "doc": doc(c),
+    })
 }
 
-fn input_doc(c: &CodeInfo) -> String {
+fn full(c: &Code) -> String {
     format!(
-        "{}\n\nReported by the parser or the schema, before any memory math: it cannot be turned off or suppressed. See docs/diagnostics.md.",
-        c.summary
+        "# {} {}\n\nDefault severity: {}\n\n{}",
+        c.code,
+        c.name,
+        c.severity,
+        doc(c)
     )
 }
 
 pub fn run(args: RuleArgs) -> Result<ExitStatus, String> {
-    let entries: Vec<Entry> = if args.all {
-        let mut v: Vec<Entry> = INPUT_CODES.iter().map(Entry::Input).collect();
-        v.extend(all_rules().into_iter().map(Entry::Rule));
-        // HW codes (hardware/codes.rs) are documented like rules.
-        v.extend(
-            memmath::hardware::hardware_codes()
-                .iter()
-                .map(|c| Entry::Rule(c as &'static dyn Rule)),
-        );
-        v.sort_by_key(Entry::code);
-        v
+    let entries: Vec<&Code> = if args.all {
+        codes::all().iter().collect()
     } else {
         let q = args.rule.as_deref().unwrap_or_default();
-        let hw = memmath::hardware::hardware_code(q).map(|c| c as &'static dyn Rule);
-        match (find_rule(q).or(hw), find_input_code(q)) {
-            (Some(r), _) => vec![Entry::Rule(r)],
-            (None, Some(c)) => vec![Entry::Input(c)],
-            (None, None) => {
-                let hint = did_you_mean(q)
+        match codes::find(q) {
+            Some(c) => vec![c],
+            None => {
+                let hint = memmath::text::did_you_mean(q, codes::codes_and_names())
                     .map(|h| format!(" (did you mean `{h}`?)"))
                     .unwrap_or_default();
                 return Err(format!(
-                    "unknown rule `{q}`{hint}; `memmath rule --all` lists every rule"
+                    "unknown code `{q}`{hint}; `memmath rule --all` lists every code"
                 ));
             }
         }
     };
     match args.output_format {
         RuleFormat::Json => {
-            let items: Vec<Value> = entries.iter().map(Entry::to_json).collect();
+            let items: Vec<Value> = entries.iter().map(|c| to_json(c)).collect();
             let value = if args.all {
                 Value::Array(items)
             } else {
@@ -109,7 +85,7 @@ pub fn run(args: RuleArgs) -> Result<ExitStatus, String> {
             super::output::stdout(&format!("{text}\n"))?;
         }
         RuleFormat::Full => {
-            let texts: Vec<String> = entries.iter().map(Entry::full).collect();
+            let texts: Vec<String> = entries.iter().map(|c| full(c)).collect();
             super::output::stdout(&format!("{}\n", texts.join("\n\n")))?;
         }
     }

@@ -1,71 +1,19 @@
 //! `memmath verify SPEC`: analyze a spec, probe the GPUs (NVML, or a snapshot
-//! file with `--probe-snapshot`), print spec and HW findings, exit like `check`.
-//!
-//! [`hardware_snapshot`] is shared with `check --hardware` and
-//! `report --hardware`: all three fail the same way without NVML (exit 2 with a
-//! message naming libnvidia-ml), never silently skipping the hardware.
+//! file with `--probe-snapshot`, see `cli/probe.rs`), print spec and HW
+//! findings, and exit like `check` (`--fail-on`, `--exit-zero`).
 
+use super::analyze::{analyze_file, Analyze};
 use super::args::{VerifyArgs, VerifyFormat};
 use super::config::ConfigCache;
-use super::files::read_text;
+use super::exit::findings_status;
+use super::probe::acquire_snapshot;
 use super::proctree;
 use super::ExitStatus;
-use memmath::diagnostics::{self, FileFindings, RenderOptions, Severity};
-use memmath::hardware::{
-    self, GpuProbe, LiveSection, NvmlProbe, Observation, Snapshot, SnapshotProbe,
-};
+use memmath::diagnostics::{self, FileFindings, RenderOptions};
+use memmath::hardware::{self, LiveSection, Observation, Snapshot};
 use memmath::pipeline::Analysis;
 use memmath::units::{Bytes, MIB};
 use serde_json::json;
-use std::path::Path;
-
-/// Environment variable naming the NVML library file to load instead of the
-/// loader's `libnvidia-ml.so.1` (unusual driver installs; tests).
-pub const NVML_LIBRARY_ENV: &str = "MEMMATH_NVML_LIBRARY";
-
-/// A snapshot of even a 64-GPU machine is a few hundred KiB.
-const SNAPSHOT_LIMIT: u64 = 16 << 20;
-
-/// The GPUs to compare with: a snapshot file's, or NVML's. Errors are the
-/// tool failing (exit 2) and name the file or libnvidia-ml.
-pub fn acquire_snapshot(probe_snapshot: Option<&Path>) -> Result<Snapshot, String> {
-    let probe_result = match probe_snapshot {
-        Some(path) => {
-            let text = read_text(path, SNAPSHOT_LIMIT)
-                .map_err(|e| format!("cannot read snapshot: {e}"))?;
-            let probe = SnapshotProbe::from_json(&text)
-                .map_err(|e| format!("{}: invalid GPU snapshot: {e}", path.display()))?;
-            probe.snapshot()
-        }
-        None => {
-            let probed = match std::env::var_os(NVML_LIBRARY_ENV) {
-                Some(lib) => NvmlProbe::with_library(lib).snapshot(),
-                None => NvmlProbe::new().snapshot(),
-            };
-            // An engine started from this shell sees only these GPUs. A
-            // replayed snapshot is another machine's: the variable is not
-            // applied to it.
-            match std::env::var("CUDA_VISIBLE_DEVICES") {
-                Ok(v) => probed.map(|s| hardware::apply_cuda_visible_devices(s, &v)),
-                Err(_) => probed,
-            }
-        }
-    };
-    probe_result.map_err(|e| e.to_string())
-}
-
-/// For `check` and `report`: a snapshot when `--hardware` or
-/// `--probe-snapshot` was given (the latter implies the former), else None.
-pub fn hardware_snapshot(
-    hardware: bool,
-    probe_snapshot: Option<&Path>,
-) -> Result<Option<Snapshot>, String> {
-    if hardware || probe_snapshot.is_some() {
-        acquire_snapshot(probe_snapshot).map(Some)
-    } else {
-        Ok(None)
-    }
-}
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     // A spec that cannot be read is the first thing to report (exit 2).
@@ -79,11 +27,16 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     }
     // The nearest memmath.toml applies, as in `check`.
     let rules = ConfigCache::new(None, &[], &[])?.for_spec(&args.spec)?;
-    let analysis = super::report::analyze_file_with(&args.spec, &rules, Some(&snapshot))?;
+    let how = Analyze {
+        rules: &rules,
+        inline_ignores: true,
+        snapshot: Some(&snapshot),
+    };
+    let analysis = analyze_file(&args.spec, &how)?;
     // The findings (HW ones included, suppressions applied) come from the
     // pipeline; the live report adds the measured-vs-planned section.
     let findings = &analysis.findings;
-    let section = hardware::live_report(&analysis, &snapshot).map(|l| l.section);
+    let section = analysis.live_report(&snapshot).map(|l| l.section);
     let observed = observation(&args, &snapshot, &analysis);
     let files = [FileFindings::new(analysis.source.clone(), findings)];
     match args.format {
@@ -112,15 +65,11 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
             super::output::stdout(&text)?;
         }
     }
-    let failed = files[0]
-        .findings
-        .iter()
-        .any(|f| f.severity >= Severity::Error);
-    Ok(if failed {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    })
+    Ok(findings_status(
+        Some(args.fail_on),
+        args.exit_zero,
+        files[0].findings.iter().map(|f| f.severity),
+    ))
 }
 
 /// `--observe`: the pids and, when probing NVML live, their descendants (a

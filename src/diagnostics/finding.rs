@@ -1,46 +1,11 @@
-//! The finding type and its severity (keys of design.md section 4).
+//! The finding type (keys of design.md section 4); its severity lives in
+//! [`crate::codes`] and is re-exported here.
 
 use super::safe_text::terminal_safe;
+use crate::codes::Code;
+pub use crate::codes::Severity;
 use crate::source::{SourceFile, Span};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// How serious a finding is. `Off` exists for configuration only; a finding is
-/// never emitted with it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Off,
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Off => "off",
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s {
-            "off" => Severity::Off,
-            "info" => Severity::Info,
-            "warning" => Severity::Warning,
-            "error" => Severity::Error,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use serde::Serialize;
 
 /// One problem found in a spec. `pointer` is the JSON pointer of the field a user
 /// would change (design.md section 4b); `span` is filled in from it by the
@@ -99,6 +64,13 @@ impl Finding {
             self.code.clone(),
             self.message.clone(),
         )
+    }
+}
+
+impl Code {
+    /// A finding of this code at its default severity.
+    pub fn finding(&self, pointer: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding::new(self.code, self.name, self.severity, pointer, message)
     }
 }
 

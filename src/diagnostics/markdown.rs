@@ -1,10 +1,10 @@
 //! `markdown`: a findings table for a PR comment or a job summary. User text is
-//! escaped with the report's Markdown escaper (`report::markdown_text`): `|`
-//! would split a cell, HTML would be rendered by GitHub, and `[x](...)` would
-//! become a link.
+//! escaped with the shared Markdown escaper ([`crate::text::markdown_text`]):
+//! `|` would split a cell, HTML would be rendered by GitHub, and `[x](...)`
+//! would become a link.
 
 use super::{ordered, summary_line, terminal_safe, FileFindings};
-use crate::report::{markdown_code, markdown_text as cell};
+use crate::text::{markdown_code, markdown_text as cell};
 
 pub(super) fn render(files: &[FileFindings]) -> String {
     let mut out = String::from("## memmath check\n\n");
@@ -41,7 +41,8 @@ mod tests {
 
     #[test]
     fn cells_are_escaped() {
-        assert_eq!(cell("a|b <script>\nx"), "a\\|b &lt;script&gt; x");
+        assert_eq!(cell("a|b <script>\nx"), "a\\|b \\<script> x");
+        assert_eq!(cell("TP>=2"), "TP>=2");
     }
 
     #[test]

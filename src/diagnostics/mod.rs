@@ -5,7 +5,6 @@
 //! output format) turn located findings into text; miette lives only here.
 //! Adding a format is one file plus one arm in [`render`].
 
-mod codes;
 mod concise;
 mod finding;
 mod full;
@@ -16,12 +15,12 @@ mod safe_text;
 mod sarif;
 mod summary;
 
-pub use codes::{find_input_code, CodeInfo, INPUT_CODES};
 pub use finding::{Finding, LocatedFinding, Severity};
 pub use safe_text::terminal_safe;
 pub use summary::{statistics, summary_line, Counts};
 
 use crate::source::SourceFile;
+use std::path::PathBuf;
 
 /// One checked file: its source (for code frames) and its located findings.
 #[derive(Clone, Debug)]
@@ -53,12 +52,15 @@ pub enum Format {
 }
 
 /// How to render; the CLI decides (terminal, `NO_COLOR`), the library obeys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenderOptions {
     /// ANSI colours in `full` output.
     pub color: bool,
     /// Line width for `full` output.
     pub width: usize,
+    /// The folder SARIF artifact URIs are relative to (the CLI passes the
+    /// working directory): an absolute spec path under it becomes relative.
+    pub base_dir: Option<PathBuf>,
 }
 
 impl Default for RenderOptions {
@@ -66,6 +68,7 @@ impl Default for RenderOptions {
         RenderOptions {
             color: false,
             width: 100,
+            base_dir: None,
         }
     }
 }
@@ -77,7 +80,7 @@ pub fn render(format: Format, files: &[FileFindings], opts: &RenderOptions) -> S
         Format::Full => full::render(files, opts),
         Format::Concise => concise::render(files),
         Format::Json => json::render(files),
-        Format::Sarif => sarif::render(files),
+        Format::Sarif => sarif::render(files, opts.base_dir.as_deref()),
         Format::Github => github::render(files),
         Format::Markdown => markdown::render(files),
     }

@@ -1,53 +1,21 @@
-//! `sarif`: SARIF 2.1.0 for GitHub code scanning. `tool.driver.rules` lists the
-//! input codes (SYN, SCH) and every lint rule; results point at a relative URI
-//! with a 1-based region (columns in Unicode code points, as we count them).
+//! `sarif`: SARIF 2.1.0 for GitHub code scanning. `tool.driver.rules` lists
+//! every code of the registry ([`crate::codes`]): input, catalogue, plan, rule
+//! and hardware codes alike. Results point at a relative URI (an absolute spec
+//! path under the base folder is made relative to it) with a 1-based region
+//! (columns in Unicode code points, as we count them).
 
-use super::codes::INPUT_CODES;
 use super::{ordered, FileFindings, Severity};
+use crate::codes::{self, Code};
 use serde_json::{json, Value};
+use std::path::{Component, Path};
 
-pub(super) fn render(files: &[FileFindings]) -> String {
-    // (code, name, one-line summary, full help text, default severity)
-    let mut rules: Vec<(String, String, String, String, Severity)> = INPUT_CODES
-        .iter()
-        .map(|c| {
-            (
-                c.code.to_string(),
-                c.name.to_string(),
-                c.summary.to_string(),
-                c.summary.to_string(),
-                Severity::Error,
-            )
-        })
-        .collect();
-    rules.extend(crate::rules::all_rules().iter().map(|r| {
-        (
-            r.code().to_string(),
-            r.name().to_string(),
-            first_paragraph(r.doc()),
-            r.doc().trim().to_string(),
-            r.default_severity(),
-        )
-    }));
-    rules.sort_by(|a, b| a.0.cmp(&b.0));
-    rules.dedup_by(|a, b| a.0 == b.0);
-
-    let rule_values: Vec<Value> = rules
-        .iter()
-        .map(|(code, name, summary, help, sev)| {
-            json!({
-                "id": code,
-                "name": name,
-                "shortDescription": {"text": summary},
-                "help": {"text": help, "markdown": help},
-                "defaultConfiguration": {"level": level(*sev)},
-            })
-        })
-        .collect();
+pub(super) fn render(files: &[FileFindings], base_dir: Option<&Path>) -> String {
+    let rules = codes::all();
+    let rule_values: Vec<Value> = rules.iter().map(rule_metadata).collect();
 
     let mut results = Vec::new();
     for f in ordered(files) {
-        let index = rules.iter().position(|r| r.0 == f.code);
+        let index = rules.iter().position(|r| r.code == f.code);
         let mut message = f.message.clone();
         if let Some(fix) = &f.fix {
             message.push_str(&format!(" (fix: {fix})"));
@@ -58,7 +26,7 @@ pub(super) fn render(files: &[FileFindings]) -> String {
             "message": {"text": message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": uri(&f.file)},
+                    "artifactLocation": {"uri": uri(&f.file, base_dir)},
                     "region": {"startLine": f.line, "startColumn": f.column},
                 },
                 "logicalLocations": [{"fullyQualifiedName": f.pointer, "kind": "member"}],
@@ -88,6 +56,26 @@ pub(super) fn render(files: &[FileFindings]) -> String {
     s
 }
 
+/// One `reportingDescriptor`: the registry row of a code.
+fn rule_metadata(c: &Code) -> Value {
+    let help = format!(
+        "{}\n\nDocumented in {}; `memmath rule {}` prints the full documentation.",
+        c.summary, c.docs, c.code
+    );
+    json!({
+        "id": c.code,
+        "name": c.name,
+        "shortDescription": {"text": c.summary},
+        "help": {"text": help, "markdown": help},
+        "defaultConfiguration": {"level": level(c.severity)},
+        "properties": {
+            "category": c.category(),
+            "suppressible": c.suppressible,
+            "configurable": c.configurable,
+        },
+    })
+}
+
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -96,9 +84,32 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A relative URI reference for a file path: forward slashes, no `./`, and the
-/// characters URIs reserve percent-encoded.
-fn uri(path: &str) -> String {
+/// A URI reference for a file path: relative to `base_dir` when the path is
+/// absolute and under it, forward slashes, no `./`, and the characters URIs
+/// reserve percent-encoded. An absolute path elsewhere becomes a `file://` URI.
+fn uri(path: &str, base_dir: Option<&Path>) -> String {
+    let p = Path::new(path);
+    let relative = match base_dir {
+        Some(base) if p.is_absolute() => p.strip_prefix(base).ok(),
+        _ => None,
+    };
+    match relative {
+        Some(rel) => encode(&rel.to_string_lossy()),
+        None if p.is_absolute() => {
+            let parts: Vec<String> = p
+                .components()
+                .filter_map(|c| match c {
+                    Component::Normal(s) => Some(encode(&s.to_string_lossy())),
+                    _ => None,
+                })
+                .collect();
+            format!("file:///{}", parts.join("/"))
+        }
+        None => encode(path),
+    }
+}
+
+fn encode(path: &str) -> String {
     let p = path.replace('\\', "/");
     let p = p.trim_start_matches("./");
     let mut out = String::with_capacity(p.len());
@@ -113,24 +124,44 @@ fn uri(path: &str) -> String {
     out
 }
 
-/// The first paragraph of a rule's doc comment, as one line.
-fn first_paragraph(doc: &str) -> String {
-    doc.trim()
-        .split("\n\n")
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn uris_are_relative_and_encoded() {
-        assert_eq!(uri("./specs/a b.yaml"), "specs/a%20b.yaml");
-        assert_eq!(uri("specs\\x.yaml"), "specs/x.yaml");
+        assert_eq!(uri("./specs/a b.yaml", None), "specs/a%20b.yaml");
+        assert_eq!(uri("specs\\x.yaml", None), "specs/x.yaml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn absolute_paths_under_the_base_become_relative() {
+        let base = Path::new("/work/repo");
+        assert_eq!(uri("/work/repo/specs/a.yaml", Some(base)), "specs/a.yaml");
+        assert_eq!(uri("specs/a.yaml", Some(base)), "specs/a.yaml");
+        assert_eq!(
+            uri("/elsewhere/a b.yaml", Some(base)),
+            "file:///elsewhere/a%20b.yaml"
+        );
+        assert_eq!(uri("/elsewhere/a.yaml", None), "file:///elsewhere/a.yaml");
+    }
+
+    #[test]
+    fn every_registry_code_has_rule_metadata() {
+        let out = render(&[], None);
+        let v: Value = serde_json::from_str(&out).expect("json");
+        let ids: Vec<&str> = v["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .collect();
+        for c in codes::all() {
+            assert!(ids.contains(&c.code), "{} has no SARIF metadata", c.code);
+        }
+        for code in ["MEM000", "CAT001", "HW003", "SYN001", "TRF003"] {
+            assert!(ids.contains(&code), "{code}");
+        }
     }
 }

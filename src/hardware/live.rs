@@ -1,12 +1,13 @@
 //! The "Live hardware" data for reports (measured vs planned per GPU) and the
-//! entry points that take a whole [`Analysis`]: `verify`, `check --hardware`
-//! and `report --hardware` call these.
+//! entry point that takes an analyzed spec's parts (spec, resolved model and
+//! GPU, plan, spanned document): `verify`, `check --hardware` and
+//! `report --hardware` reach it through `pipeline::Analysis::live_report`.
 
 use super::checks::{check, needed_per_gpu, Ctx, LiveInputs, LiveReport};
 use super::replan::cuda_visible_estimate;
 use super::{ProcessSnapshot, Snapshot};
 use crate::diagnostics::Finding;
-use crate::pipeline::Analysis;
+use crate::spec::SpannedDoc;
 use crate::units::Bytes;
 use serde::Serialize;
 
@@ -73,29 +74,21 @@ pub struct ReplanSummary {
     pub error: Option<String>,
 }
 
-/// HW findings for an analyzed spec, with spans from its document, sorted like
-/// the pipeline's. Empty when the spec could not be typed and resolved (its own
-/// findings already say why).
-pub fn live_findings(analysis: &Analysis, snapshot: &Snapshot) -> Vec<Finding> {
-    live_report(analysis, snapshot).map_or_else(Vec::new, |r| r.findings)
-}
-
-/// Findings (with spans) and the report section, or None when the spec could
-/// not be typed and resolved.
-pub fn live_report(analysis: &Analysis, snapshot: &Snapshot) -> Option<LiveReport> {
-    let inputs = LiveInputs {
-        spec: analysis.spec.as_ref()?,
-        resolved: analysis.resolved.as_ref()?,
-        plan: analysis.plan.as_ref(),
-    };
+/// Findings (with spans from `doc`, sorted like the pipeline's) and the
+/// report section for a typed and resolved spec.
+pub fn live_report(
+    inputs: LiveInputs<'_>,
+    doc: Option<&SpannedDoc>,
+    snapshot: &Snapshot,
+) -> LiveReport {
     let mut report = check(inputs, snapshot);
-    if let Some(doc) = &analysis.doc {
+    if let Some(doc) = doc {
         for f in report.findings.iter_mut().filter(|f| f.span.is_none()) {
             f.span = doc.span_of(&f.pointer);
         }
     }
     report.findings.sort_by_key(Finding::sort_key);
-    Some(report)
+    report
 }
 
 pub(crate) fn build_section(ctx: &Ctx<'_>, memory_differs: bool) -> LiveSection {

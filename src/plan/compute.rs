@@ -4,7 +4,7 @@
 //! An arithmetic overflow (absurd input such as 10^15 parameters or 10^9
 //! layers) is returned as finding MEM000 `arithmetic-overflow`, never a panic;
 //! a Training spec without its `training` section (which the schema rejects
-//! first) as MEM000 `plan-unavailable`.
+//! first) as SCH002 `missing-field`.
 
 use super::engine::{self, EngineSettings};
 use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathResult};
@@ -35,8 +35,8 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
             // The schema requires `training` for kind Training; reaching this
             // means a caller skipped validation.
             PlanError::MissingTraining => Finding::new(
-                "MEM000",
-                "plan-unavailable",
+                "SCH002",
+                "missing-field",
                 Severity::Error,
                 "/training",
                 "kind Training needs a `training` section to plan",

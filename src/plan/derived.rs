@@ -307,8 +307,21 @@ fn classes(plan: &Plan) -> Vec<ClassDerived> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testutil::base_plan;
     use crate::units::Bytes;
+
+    /// The committed Llama-3.1-70B FP8 example (TP 4, two traffic classes),
+    /// planned by `plan::compute` as `memmath report` plans it.
+    fn base_plan() -> Plan {
+        let source = crate::source::SourceFile::new(
+            "llama-3.1-70b-fp8-4xh100.yaml",
+            include_str!("../../specs/llama-3.1-70b-fp8-4xh100.yaml"),
+        );
+        let doc = crate::spec::parse(&source).expect("the example parses");
+        let spec = crate::spec::to_typed(&doc).expect("the example is typed");
+        let files = crate::catalog::MemoryFiles::new();
+        let (resolved, _) = crate::catalog::resolve(&spec, std::path::Path::new("specs"), &files);
+        super::super::compute(&spec, &resolved.expect("the preset resolves")).expect("it plans")
+    }
 
     #[test]
     fn the_components_partition_the_gpu() {

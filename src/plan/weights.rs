@@ -1,176 +1,19 @@
-//! Parameter counts from the architecture and weight bytes per dtype and
-//! quantization format (issue 3 item 1).
+//! Weight bytes per dtype and quantization format, and the vocabulary rows
+//! each TP rank holds.
 //!
-//! Parameters are counted per component so that sharding (sharding.rs) can put
-//! each on the right GPUs and so that formats which keep some tensors at 16-bit
-//! (embeddings, lm_head, norms, biases, MoE router) are priced correctly.
-//! Published exact counts these formulas reproduce (tests/plan_params.rs):
-//! Llama-3.1-8B 8,030,261,248; Llama-3.1-70B 70,553,706,496; Mistral-7B
-//! 7,241,732,096; Qwen2.5-7B 7,615,616,512; Mixtral-8x7B 46,702,792,704.
+//! Parameters are counted per component in `catalog::params` (re-exported
+//! here) so that sharding (sharding.rs) can put each on the right GPUs and so
+//! that formats which keep some tensors at 16-bit (embeddings, lm_head, norms,
+//! biases, MoE router) are priced correctly.
 
-use super::math::{add, ceil_div, mul, mul_ratio_ceil, sum, MathResult};
+use super::math::{ceil_div, mul, mul_ratio_ceil, sum, MathResult};
 use crate::catalog::Architecture;
 use crate::spec::{Quantization, WeightDtype};
 
-/// Parameters held by one rank, split by how a format stores them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Params {
-    /// Linear-layer matrices: what a quantization format quantizes.
-    pub linear: u64,
-    /// Norms, biases, MoE router: kept at 16-bit (32-bit in GGUF) by every format.
-    pub kept: u64,
-}
-
-impl Params {
-    pub fn plus(self, o: Params) -> MathResult<Params> {
-        Ok(Params {
-            linear: add(self.linear, o.linear)?,
-            kept: add(self.kept, o.kept)?,
-        })
-    }
-    pub fn times(self, n: u64) -> MathResult<Params> {
-        Ok(Params {
-            linear: mul(self.linear, n)?,
-            kept: mul(self.kept, n)?,
-        })
-    }
-    pub fn total(self) -> MathResult<u64> {
-        add(self.linear, self.kept)
-    }
-}
-
-/// How a rank shares the model: tensor-parallel size and expert-parallel size
-/// (1 = experts split along their intermediate dimension by TP, vLLM's default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    pub tp: u64,
-    pub ep: u64,
-}
-
-impl Shard {
-    pub const WHOLE: Shard = Shard { tp: 1, ep: 1 };
-}
-
-/// Attention projections of one layer on one rank.
-///
-/// Standard/GQA (Llama `LlamaAttention`): q = h x (H d), k = v = h x (K d),
-/// o = (H d) x h; with `attention_bias` (Qwen2) q/k/v carry biases of their
-/// output width. Under TP vLLM's `QKVParallelLinear` gives each rank H/tp query
-/// heads and max(1, K/tp) KV heads (KV heads replicated when K < tp).
-///
-/// MLA (DeepSeek-V2/V3 `DeepseekV2MLAAttention`): q_a = h x r_q, q_a_norm = r_q,
-/// q_b = r_q x H (d_nope + d_rope) (or q = h x H (d_nope + d_rope) without
-/// q_lora_rank), kv_a = h x (r_kv + d_rope), kv_a_norm = r_kv,
-/// kv_b = r_kv x H (d_nope + d_v), o = H d_v x h. Under TP q_a and kv_a are
-/// `ReplicatedLinear` (whole on every rank); q_b, kv_b and o split by heads.
-pub fn attention(a: &Architecture, tp: u64) -> MathResult<Params> {
-    let heads = ceil_div(a.attention_heads, tp)?;
-    if let Some(m) = &a.mla {
-        let qk = add(m.qk_nope_head_dim, m.qk_rope_head_dim)?;
-        let (q_linear, q_norm) = match m.q_lora_rank {
-            Some(rq) => (add(mul(a.hidden_size, rq)?, mul(rq, mul(heads, qk)?)?)?, rq),
-            None => (mul(a.hidden_size, mul(heads, qk)?)?, 0),
-        };
-        let kv_a = mul(a.hidden_size, add(m.kv_lora_rank, m.qk_rope_head_dim)?)?;
-        let kv_b = mul(
-            m.kv_lora_rank,
-            mul(heads, add(m.qk_nope_head_dim, m.v_head_dim)?)?,
-        )?;
-        let o = mul(mul(heads, m.v_head_dim)?, a.hidden_size)?;
-        return Ok(Params {
-            linear: sum([q_linear, kv_a, kv_b, o])?,
-            kept: add(q_norm, m.kv_lora_rank)?,
-        });
-    }
-    let kv_heads = ceil_div(a.kv_heads, tp)?;
-    let q_width = mul(heads, a.head_dim)?;
-    let kv_width = mul(kv_heads, a.head_dim)?;
-    let linear = sum([
-        mul(a.hidden_size, q_width)?,
-        mul(2, mul(a.hidden_size, kv_width)?)?,
-        mul(q_width, a.hidden_size)?,
-    ])?;
-    let kept = if a.attention_bias {
-        add(q_width, mul(2, kv_width)?)?
-    } else {
-        0
-    };
-    Ok(Params { linear, kept })
-}
-
-/// Matrices of one MLP of intermediate width `inter`: gated (SwiGLU/GeGLU:
-/// gate, up, down = 3 h I) or plain (up, down = 2 h I).
-fn mlp_matrices(a: &Architecture, inter: u64) -> MathResult<u64> {
-    let n = if a.gated_mlp { 3 } else { 2 };
-    mul(n, mul(a.hidden_size, inter)?)
-}
-
-/// Dense MLP on one rank: vLLM's `MergedColumnParallelLinear` + `RowParallelLinear`
-/// split the intermediate dimension by TP.
-pub fn dense_mlp(a: &Architecture, tp: u64) -> MathResult<Params> {
-    Ok(Params {
-        linear: mlp_matrices(a, ceil_div(a.intermediate_size, tp)?)?,
-        kept: 0,
-    })
-}
-
-/// MoE MLP on one rank (Mixtral `MixtralSparseMoeBlock`, DeepSeek `DeepseekV2MoE`,
-/// Qwen2-MoE): E routed experts of `3 h I_e`, router `h x E` (replicated, kept
-/// 16-bit), shared experts of total width `shared_expert_intermediate_size` (or
-/// `shared_experts x I_e`). Without EP vLLM's `FusedMoE` splits every expert's
-/// intermediate dimension by TP; with EP each rank holds E/ep whole experts.
-/// `active` counts only `experts_per_token` routed experts (per-token compute).
-pub fn moe_mlp(a: &Architecture, shard: Shard, active: bool) -> MathResult<Params> {
-    let Some(m) = &a.moe else {
-        return dense_mlp(a, shard.tp);
-    };
-    let (experts, width) = if shard.ep > 1 {
-        (ceil_div(m.experts, shard.ep)?, m.expert_intermediate_size)
-    } else {
-        (m.experts, ceil_div(m.expert_intermediate_size, shard.tp)?)
-    };
-    let experts = if active {
-        m.experts_per_token.min(experts)
-    } else {
-        experts
-    };
-    let shared_width = match m.shared_expert_intermediate_size {
-        Some(w) => w,
-        None => mul(m.shared_experts, m.expert_intermediate_size)?,
-    };
-    let routed = mul(experts, mlp_matrices(a, width)?)?;
-    let shared = mlp_matrices(a, ceil_div(shared_width, shard.tp)?)?;
-    Ok(Params {
-        linear: add(routed, shared)?,
-        kept: mul(a.hidden_size, m.experts)?,
-    })
-}
-
-/// RMSNorm/LayerNorm weights of one layer: input and post-attention norms, 2 h
-/// (replicated under TP).
-pub fn layer_norms(a: &Architecture) -> MathResult<u64> {
-    mul(2, a.hidden_size)
-}
-
-/// Whether layer `i` has a dense MLP: every layer without MoE, the first
-/// `dense_layers` with it (DeepSeek-V3 `first_k_dense_replace` = 3).
-pub fn is_dense_layer(a: &Architecture, i: u64) -> bool {
-    a.moe.as_ref().is_none_or(|m| i < m.dense_layers)
-}
-
-/// One decoder layer on one rank.
-pub fn layer(a: &Architecture, shard: Shard, dense: bool, active: bool) -> MathResult<Params> {
-    let attn = attention(a, shard.tp)?;
-    let mlp = if dense {
-        dense_mlp(a, shard.tp)?
-    } else {
-        moe_mlp(a, shard, active)?
-    };
-    attn.plus(mlp)?.plus(Params {
-        linear: 0,
-        kept: layer_norms(a)?,
-    })
-}
+pub use crate::catalog::params::{
+    attention, count, dense_mlp, is_dense_layer, layer, layer_norms, moe_mlp, ParamCount, Params,
+    Shard,
+};
 
 /// vLLM pads the vocabulary to a multiple of 64 (`DEFAULT_VOCAB_PADDING_SIZE`,
 /// vllm/model_executor/layers/vocab_parallel_embedding.py) and gives each TP
@@ -178,58 +21,6 @@ pub fn layer(a: &Architecture, shard: Shard, dense: bool, active: bool) -> MathR
 pub fn vocab_rows_per_rank(a: &Architecture, tp: u64) -> MathResult<u64> {
     let padded = mul(ceil_div(a.vocab_size, 64)?, 64)?;
     ceil_div(padded, tp)
-}
-
-/// The whole model's parameter count from its architecture.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParamCount {
-    pub total: u64,
-    /// Touched per token (MoE: dense parts + `experts_per_token` experts).
-    pub active: u64,
-    /// `V x h`.
-    pub embedding: u64,
-    /// `V x h` when untied, else 0.
-    pub lm_head: u64,
-    /// Linear matrices of all layers.
-    pub linear: u64,
-    /// Norms (incl. the final norm), biases, routers.
-    pub kept: u64,
-}
-
-/// Count parameters: embeddings V h + untied lm_head V h + per layer (attention +
-/// MLP or MoE + 2 h norms) + final norm h.
-pub fn count(a: &Architecture) -> MathResult<ParamCount> {
-    let dense_layers = match &a.moe {
-        Some(m) => m.dense_layers.min(a.layers),
-        None => a.layers,
-    };
-    let moe_layers = a.layers - dense_layers;
-    let whole = Shard::WHOLE;
-    let layers = layer(a, whole, true, false)?
-        .times(dense_layers)?
-        .plus(layer(a, whole, false, false)?.times(moe_layers)?)?;
-    let active_layers = layer(a, whole, true, true)?
-        .times(dense_layers)?
-        .plus(layer(a, whole, false, true)?.times(moe_layers)?)?;
-    let embedding = mul(a.vocab_size, a.hidden_size)?;
-    let lm_head = if a.tie_word_embeddings { 0 } else { embedding };
-    let kept = add(layers.kept, a.hidden_size)?;
-    let total = sum([embedding, lm_head, layers.linear, kept])?;
-    let active = sum([
-        embedding,
-        lm_head,
-        active_layers.linear,
-        active_layers.kept,
-        a.hidden_size,
-    ])?;
-    Ok(ParamCount {
-        total,
-        active,
-        embedding,
-        lm_head,
-        linear: layers.linear,
-        kept,
-    })
 }
 
 /// Bits per stored element as an exact fraction `num / den`.

@@ -1,15 +1,17 @@
 //! Rule configuration: which rules run, at which severity, with which thresholds.
 //! Loaded from `memmath.toml` (found by the CLI) and overridden by CLI flags.
 //!
-//! Selectors are a rule code (`MEM003`), a rule name
-//! (`max-model-len-does-not-fit`), a category prefix (`MEM`) or `ALL`.
+//! Selectors are a code (`MEM003`), a name (`max-model-len-does-not-fit`), a
+//! category prefix (`MEM`) or `ALL`, of any code the registry ([`crate::codes`])
+//! marks configurable; anything else is a configuration error.
 //! Precedence: `--ignore` on the command line, then `--select` on the command
 //! line (which replaces the file's `select`, `ignore` and per-file ignores), then
 //! the file's per-file ignores, `ignore` and `select`.
 
 use super::glob;
-use super::Rule;
-use crate::diagnostics::Severity;
+use crate::codes::{self, Code};
+use crate::diagnostics::{Finding, Severity};
+use crate::text;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -122,29 +124,44 @@ pub fn load_config_at(text: &str, root: &Path) -> Result<RulesConfig, String> {
     Ok(cfg)
 }
 
-/// A selector must name something: a rule code or name, a category, or `ALL`.
-fn check_selector(s: &str) -> Result<(), String> {
-    let known = s == "ALL"
-        || super::all_rules()
-            .iter()
-            .any(|r| matches_selector(*r, s) || r.code().starts_with(s) && s.len() >= 3);
-    let foreign = looks_like_code(s);
-    if known || foreign {
-        Ok(())
-    } else {
-        let hint = super::registry::did_you_mean(s)
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
-        Err(format!("unknown rule selector `{s}`{hint}"))
+/// A selector must name a configurable code: a code or name, a category
+/// prefix (`MEM`, `HW`) or `ALL`. A typo, or a code the configuration cannot
+/// touch (SYN, SCH, MEM000, most CAT codes: see docs/rules.md), is an error so
+/// that `--select MEM01` never silently disables every rule.
+pub fn check_selector(s: &str) -> Result<(), String> {
+    if s == "ALL" || codes::all().iter().any(|c| matches_selector(c, s)) {
+        return Ok(());
     }
+    let locked: Vec<&Code> = codes::all()
+        .iter()
+        .filter(|c| c.is(s) || is_prefix(c, s))
+        .collect();
+    if let Some(first) = locked.first() {
+        let what = if locked.len() == 1 {
+            format!("{} {}", first.code, first.name)
+        } else {
+            format!("the {} codes", s.to_ascii_uppercase())
+        };
+        return Err(format!(
+            "rule selector `{s}`: {what} cannot be selected, ignored or given a severity \
+             (they report a spec that cannot be planned; see docs/rules.md#which-codes-the-configuration-and-suppressions-may-name)"
+        ));
+    }
+    let candidates = codes::all()
+        .iter()
+        .filter(|c| c.configurable)
+        .flat_map(|c| [c.code, c.name]);
+    let hint = text::did_you_mean(s, candidates)
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "unknown rule selector `{s}`{hint}; `memmath rule --all` lists every code"
+    ))
 }
 
-/// Codes of other stages (`SYN001`, `HW003`, `CAT002`) are accepted as
-/// selectors for severity tables; they simply match no lint rule.
-pub(crate) fn looks_like_code(s: &str) -> bool {
-    let letters = s.chars().take_while(|c| c.is_ascii_uppercase()).count();
-    let digits = &s[letters..];
-    (2..=3).contains(&letters) && digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit())
+/// Check every selector of a list (the CLI's `--select` / `--ignore`).
+pub fn check_selectors(selectors: &[String]) -> Result<(), String> {
+    selectors.iter().try_for_each(|s| check_selector(s))
 }
 
 fn check_thresholds(t: &Thresholds) -> Result<(), String> {
@@ -172,21 +189,29 @@ fn check_thresholds(t: &Thresholds) -> Result<(), String> {
     Ok(())
 }
 
-/// Does selector `s` pick `rule`? Code (any case), name, category prefix, `ALL`.
-pub(crate) fn matches_selector(rule: &dyn Rule, s: &str) -> bool {
-    s == "ALL"
-        || rule.code().eq_ignore_ascii_case(s)
-        || rule.name() == s
-        || (s.len() >= 3 && s.len() < rule.code().len() && rule.code().starts_with(s))
+/// Is `s` a category or partial-code prefix of `code` (`MEM`, `HW`, `TRF00`)?
+fn is_prefix(code: &Code, s: &str) -> bool {
+    s.len() >= code.category().len()
+        && s.len() < code.code.len()
+        && code
+            .code
+            .get(..s.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(s))
 }
 
-/// How specific a selector is for a rule (higher wins): exact > prefix > ALL.
-fn specificity(rule: &dyn Rule, s: &str) -> Option<usize> {
-    if !matches_selector(rule, s) {
+/// Does selector `s` pick `code`? Code (any case), name, category prefix,
+/// `ALL`; only configurable codes are ever picked.
+pub(crate) fn matches_selector(code: &Code, s: &str) -> bool {
+    code.configurable && (s == "ALL" || code.is(s) || is_prefix(code, s))
+}
+
+/// How specific a selector is for a code (higher wins): exact > prefix > ALL.
+fn specificity(code: &Code, s: &str) -> Option<usize> {
+    if !matches_selector(code, s) {
         None
     } else if s == "ALL" {
         Some(0)
-    } else if rule.code().eq_ignore_ascii_case(s) || rule.name() == s {
+    } else if code.is(s) {
         Some(usize::MAX)
     } else {
         Some(s.len())
@@ -209,10 +234,32 @@ impl RulesConfig {
         self
     }
 
-    /// Is `rule` enabled for the spec named `source_name` (used for per-file
-    /// ignores when no path was set; `None`: not known yet)? Severity `off`
-    /// disables too.
-    pub fn is_enabled(&self, rule: &dyn Rule, source_name: Option<&str>) -> bool {
+    /// Apply the configuration to findings of any stage (rules, catalogue,
+    /// live hardware): drop those of codes it turns off for the spec named
+    /// `source_name`, and give the rest their configured severity. Codes that
+    /// are not configurable pass through untouched. The one place findings
+    /// meet select, ignore, per-file ignores and `[severity]`.
+    pub fn apply(&self, findings: Vec<Finding>, source_name: Option<&str>) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter(|f| self.is_enabled(&f.code, source_name))
+            .map(|mut f| {
+                if let Some(s) = self.severity_override(&f.code) {
+                    f.severity = s;
+                }
+                f
+            })
+            .collect()
+    }
+
+    /// Is `code` (a code or name) enabled for the spec named `source_name`
+    /// (used for per-file ignores when no path was set; `None`: not known
+    /// yet)? Severity `off` disables too; a code the configuration cannot
+    /// touch is always enabled.
+    pub fn is_enabled(&self, code: &str, source_name: Option<&str>) -> bool {
+        let Some(rule) = codes::find(code).filter(|c| c.configurable) else {
+            return true;
+        };
         if self.cli_ignore.iter().any(|s| matches_selector(rule, s)) {
             return false;
         }
@@ -224,19 +271,21 @@ impl RulesConfig {
             sel && !self.ignore.iter().any(|s| matches_selector(rule, s))
                 && !self.ignored_for_file(rule, source_name)
         };
-        selected && self.severity_for(rule) != Severity::Off
+        selected && self.severity_for(rule.code) != Severity::Off
     }
 
     /// The configured severity: the most specific `[severity]` entry, else the default.
-    pub fn severity_for(&self, rule: &dyn Rule) -> Severity {
-        self.severity_override(rule)
-            .unwrap_or(rule.default_severity())
+    pub fn severity_for(&self, code: &str) -> Severity {
+        self.severity_override(code)
+            .or_else(|| codes::find(code).map(|c| c.severity))
+            .unwrap_or(Severity::Error)
     }
 
     /// The most specific `[severity]` entry for `rule`, if any. Without one, a
     /// finding keeps the severity its rule gave it (QNT002 emits warnings where
     /// the engine has a fallback and errors where it has none).
-    pub fn severity_override(&self, rule: &dyn Rule) -> Option<Severity> {
+    pub fn severity_override(&self, code: &str) -> Option<Severity> {
+        let rule = codes::find(code)?;
         self.severity
             .iter()
             .filter_map(|(sel, sev)| specificity(rule, sel).map(|k| (k, *sev)))
@@ -244,7 +293,7 @@ impl RulesConfig {
             .map(|(_, sev)| sev)
     }
 
-    fn ignored_for_file(&self, rule: &dyn Rule, source_name: Option<&str>) -> bool {
+    fn ignored_for_file(&self, rule: &Code, source_name: Option<&str>) -> bool {
         if self.per_file_ignores.is_empty() {
             return false;
         }
@@ -267,10 +316,10 @@ impl RulesConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::find_rule;
 
-    fn rule(code: &str) -> &'static dyn Rule {
-        find_rule(code).expect("rule exists")
+    /// The code itself: configuration is looked up by code or name.
+    fn rule(code: &str) -> &str {
+        code
     }
 
     #[test]
@@ -309,13 +358,71 @@ min-headroom = 0.05
         assert!(load_config("[thresholds]\npool-share = 2.0").is_err());
         assert!(load_config("[thresholds]\nunknown = 1.0").is_err());
         assert!(load_config("colour = true").is_err());
-        // Codes of other stages are valid selectors.
+        // Configurable codes of other stages are valid selectors.
         assert!(load_config("[severity]\nHW001 = \"warning\"").is_ok());
+        assert!(load_config("ignore = [\"CAT010\", \"HW\"]").is_ok());
         let e = load_config("ignore = [\"max-model-len-does-not-fits\"]").unwrap_err();
         assert!(
             e.contains("did you mean `max-model-len-does-not-fit`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn typos_and_locked_codes_are_errors_everywhere() {
+        for text in [
+            "select = [\"MEM01\"]",
+            "ignore = [\"nonsense\"]",
+            "[severity]\nSYN001 = \"off\"",
+            "[severity]\nCAT001 = \"off\"",
+            "ignore = [\"SCH\"]",
+            "ignore = [\"MEM000\"]",
+            "[per-file-ignores]\n\"*.yaml\" = [\"TRF03\"]",
+        ] {
+            assert!(load_config(text).is_err(), "{text} accepted");
+        }
+        let e = check_selector("MEM01").unwrap_err();
+        assert!(e.contains("unknown rule selector `MEM01`"), "{e}");
+        assert!(e.contains("did you mean `MEM001`?"), "{e}");
+        let e = check_selector("SYN001").unwrap_err();
+        assert!(e.contains("cannot be selected"), "{e}");
+        for ok in [
+            "MEM",
+            "TRF",
+            "HW",
+            "SUP",
+            "ALL",
+            "TRF00",
+            "no-burst-margin",
+            "cat010",
+        ] {
+            assert!(check_selector(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn apply_configures_codes_of_every_stage() {
+        let cfg =
+            load_config("ignore = [\"CAT010\"]\n[severity]\nHW004 = \"error\"").expect("valid");
+        let f = |code: &str, name: &str| Finding::new(code, name, Severity::Info, "", "m");
+        let out = cfg.apply(
+            vec![
+                f("CAT010", "unmatched-gpu-name"),
+                f("HW004", "gpu-memory-differs-from-catalog"),
+                f("SCH001", "unknown-field"),
+            ],
+            Some("a.yaml"),
+        );
+        let got: Vec<(&str, Severity)> =
+            out.iter().map(|f| (f.code.as_str(), f.severity)).collect();
+        assert_eq!(
+            got,
+            vec![("HW004", Severity::Error), ("SCH001", Severity::Info)]
+        );
+        // ALL never turns off what cannot be configured.
+        let all = load_config("ignore = [\"ALL\"]").expect("valid");
+        assert!(all.is_enabled("SYN001", None));
+        assert!(!all.is_enabled("MEM003", None));
     }
 
     #[test]

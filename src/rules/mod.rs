@@ -50,8 +50,10 @@ mod trn002_activations_without_checkpointing;
 mod trn003_training_exceeds_memory;
 mod trn004_zero_without_data_parallelism;
 
-pub use config::{load_config, load_config_at, RulesConfig, Thresholds};
-pub use registry::{all_rules, did_you_mean, find_rule, run_all};
+pub use config::{
+    check_selector, check_selectors, load_config, load_config_at, RulesConfig, Thresholds,
+};
+pub use registry::{all_rules, find_rule, run_all};
 
 use crate::catalog::Resolved;
 use crate::diagnostics::{Finding, Severity};
@@ -87,8 +89,9 @@ pub trait Rule: Sync {
         )
     }
 
-    /// The first paragraph of "What it does", for tables and SARIF short text.
-    fn summary(&self) -> String {
-        util::summary_of(self.doc())
+    /// One line: the summary of this rule's row in the code registry
+    /// ([`crate::codes`]), for tables and SARIF.
+    fn summary(&self) -> &'static str {
+        crate::codes::find(self.code()).map_or("", |c| c.summary)
     }
 }

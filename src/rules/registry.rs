@@ -56,40 +56,17 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.code().eq_ignore_ascii_case(q) || r.name() == q)
 }
 
-/// The closest rule code or name to a misspelling, when one is close.
-pub fn did_you_mean(q: &str) -> Option<&'static str> {
-    RULES
-        .iter()
-        .flat_map(|r| [r.code(), r.name()])
-        .map(|cand| {
-            (
-                strsim::jaro_winkler(&q.to_ascii_lowercase(), &cand.to_ascii_lowercase()),
-                cand,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, cand)| cand)
-}
-
-/// Run every enabled rule and give each finding its configured severity.
+/// Run every enabled rule and give each finding its configured severity
+/// ([`RulesConfig::apply`], the same path every other stage's findings take).
 /// Per-file ignores apply here when the config knows the spec's path, and
 /// again in [`super::suppress::apply`] by the source name otherwise.
 pub fn run_all(ctx: &RuleContext<'_>, config: &RulesConfig) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for rule in all_rules() {
-        if !config.is_enabled(rule, None) {
-            continue;
-        }
-        let severity = config.severity_override(rule);
-        out.extend(rule.check(ctx).into_iter().map(|mut f| {
-            if let Some(s) = severity {
-                f.severity = s;
-            }
-            f
-        }));
-    }
-    out
+    let found = all_rules()
+        .into_iter()
+        .filter(|rule| config.is_enabled(rule.code(), None))
+        .flat_map(|rule| rule.check(ctx))
+        .collect();
+    config.apply(found, None)
 }
 
 #[cfg(test)]
@@ -98,38 +75,35 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
-    fn codes_and_names_are_unique_and_well_formed() {
+    fn every_rule_matches_its_registry_row_and_every_rule_row_has_a_rule() {
         let rules = all_rules();
-        let codes: BTreeSet<_> = rules.iter().map(|r| r.code()).collect();
-        let names: BTreeSet<_> = rules.iter().map(|r| r.name()).collect();
-        assert_eq!(codes.len(), rules.len(), "duplicate code");
-        assert_eq!(names.len(), rules.len(), "duplicate name");
         for r in &rules {
-            let c = r.code().as_bytes();
-            assert!(
-                c.len() == 6
-                    && c[..3].iter().all(u8::is_ascii_uppercase)
-                    && c[3..].iter().all(u8::is_ascii_digit),
-                "bad code {}",
-                r.code()
-            );
-            let n = r.name();
-            assert!(
-                !n.is_empty()
-                    && !n.starts_with('-')
-                    && !n.ends_with('-')
-                    && !n.contains("--")
-                    && n.chars()
-                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
-                "name not kebab-case: {n}"
-            );
-            assert_ne!(
-                r.default_severity(),
-                Severity::Off,
-                "{} defaults to off",
+            let row = crate::codes::find(r.code())
+                .unwrap_or_else(|| panic!("{} is not in the code registry", r.code()));
+            assert_eq!(
+                (row.code, row.name, row.severity, row.kind),
+                (
+                    r.code(),
+                    r.name(),
+                    r.default_severity(),
+                    crate::codes::Kind::Rule
+                ),
+                "{} differs from its registry row",
                 r.code()
             );
         }
+        for row in crate::codes::all()
+            .iter()
+            .filter(|c| c.kind == crate::codes::Kind::Rule)
+        {
+            assert!(
+                rules.iter().any(|r| r.code() == row.code),
+                "registry row {} has no rule",
+                row.code
+            );
+        }
+        let codes: BTreeSet<_> = rules.iter().map(|r| r.code()).collect();
+        assert_eq!(codes.len(), rules.len(), "duplicate code");
     }
 
     #[test]
@@ -168,7 +142,6 @@ mod tests {
             assert_eq!(find_rule(name).map(|r| r.code()), Some(code));
         }
         assert_eq!(find_rule("mem003").map(|r| r.code()), Some("MEM003"));
-        assert_eq!(did_you_mean("MEM03"), Some("MEM003"));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! in the spec; plus per-file ignores from memmath.toml, matched by file name.
 //!
 //! Runs after every stage, once findings have spans, because a comment
-//! suppresses by line. SYN and SCH findings cannot be suppressed (a spec that
-//! does not parse or validate has no plan to exempt). The pass reports
-//! SUP001 (unused), SUP002 (unknown rule) and SUP003 (no reason).
+//! suppresses by line. Which codes can be suppressed is the registry's
+//! `suppressible` column ([`crate::codes`]): SYN, SCH, MEM000 and the CAT codes
+//! that stop the plan cannot (a spec that cannot be planned has nothing to
+//! exempt), nor can SUP findings. The pass reports SUP001 (unused), SUP002
+//! (unknown code) and SUP003 (no reason).
 
-use super::config::looks_like_code;
-use super::{find_rule, registry::did_you_mean, RulesConfig};
+use super::RulesConfig;
+use crate::codes::{self, Kind};
 use crate::diagnostics::Finding;
 use crate::source::{SourceFile, Span};
 use crate::spec::{SpannedDoc, Spec};
@@ -35,25 +37,15 @@ struct Inline {
     used: Vec<bool>,
 }
 
-/// Categories owned by the lint rules: an unknown code in them is a typo.
-const RULE_CATEGORIES: [&str; 7] = ["MEM", "TRF", "QNT", "PAR", "HST", "TRN", "SUP"];
-
-fn unsuppressible(code: &str) -> bool {
-    code.starts_with("SYN") || code.starts_with("SCH") || code.starts_with("SUP")
+/// Can a finding of `code` be suppressed? Codes outside the registry (none
+/// in practice) can.
+fn suppressible(code: &str) -> bool {
+    codes::find(code).is_none_or(|c| c.suppressible)
 }
 
 /// Does selector `s` (from a suppression) name finding `f`?
 fn names(s: &str, f: &Finding) -> bool {
     s.eq_ignore_ascii_case(&f.code) || s == f.name
-}
-
-/// Is `s` something a suppression may name: a rule, or a code of another stage?
-fn known(s: &str) -> bool {
-    find_rule(s).is_some()
-        // HW codes and names (`free-memory-below-plan`) come from `verify` and
-        // `--hardware`, outside the rules registry.
-        || crate::hardware::hardware_code(s).is_some()
-        || (looks_like_code(s) && !RULE_CATEGORIES.iter().any(|c| s.starts_with(c)))
 }
 
 /// Filter `findings` by per-file ignores and suppressions, and add the SUP
@@ -66,20 +58,9 @@ pub fn apply(
     opts: &SuppressOptions<'_>,
 ) -> Vec<Finding> {
     let cfg = opts.config;
-    let enabled =
-        |code: &str| find_rule(code).is_none_or(|r| cfg.is_enabled(r, Some(&source.name)));
-    // Rule codes emitted outside the lint pass (HST004 by the safetensors
-    // reader) get the same configuration as the rest.
-    let mut findings: Vec<Finding> = findings
-        .into_iter()
-        .filter(|f| enabled(&f.code))
-        .map(|mut f| {
-            if let Some(sev) = find_rule(&f.code).and_then(|r| cfg.severity_override(r)) {
-                f.severity = sev;
-            }
-            f
-        })
-        .collect();
+    // Codes emitted outside the lint pass (HST004 and CAT010 by the catalogue,
+    // HW by the live checks) get the same configuration as the rules.
+    let mut findings = cfg.apply(findings, Some(&source.name));
     if !opts.inline_ignores {
         return findings;
     }
@@ -95,7 +76,7 @@ pub fn apply(
         .unwrap_or_default();
     let mut entry_used = vec![false; entries.len()];
     findings.retain(|f| {
-        if unsuppressible(&f.code) {
+        if !suppressible(&f.code) {
             return true;
         }
         let line = f.span.map(|s| source.line_col(s.start).0);
@@ -190,47 +171,44 @@ fn check_one(
     pointer: &str,
     span: Option<Span>,
 ) {
-    if unsuppressible(code) && looks_like_code(code) {
-        emit(out, "SUP001", cfg, file, pointer, span,
-             format!("suppression of {code} suppresses nothing: SYN, SCH and SUP findings cannot be suppressed"),
-             Some("remove it and fix the spec".to_string()));
-        return;
-    }
-    if !known(code) {
-        let hint = did_you_mean(code);
-        emit(
-            out,
+    let mut report = |sup: &str, message: String, fix: String| {
+        emit(out, sup, cfg, file, pointer, span, message, Some(fix));
+    };
+    let Some(row) = codes::find(code) else {
+        let candidates = codes::all()
+            .iter()
+            .filter(|c| c.suppressible)
+            .flat_map(|c| [c.code, c.name]);
+        let fix = match crate::text::did_you_mean(code, candidates) {
+            Some(h) => format!("did you mean `{h}`? (`memmath rule --all` lists every rule)"),
+            None => "use a code or name from `memmath rule --all`".to_string(),
+        };
+        report(
             "SUP002",
-            cfg,
-            file,
-            pointer,
-            span,
             format!("suppression names `{code}`, which is no rule"),
-            Some(match hint {
-                Some(h) => format!("did you mean `{h}`? (`memmath rule --all` lists every rule)"),
-                None => "use a code or name from `memmath rule --all`".to_string(),
-            }),
+            fix,
+        );
+        return;
+    };
+    if !row.suppressible {
+        report(
+            "SUP001",
+            format!(
+                "suppression of {code} suppresses nothing: {} findings cannot be suppressed (see {})",
+                row.code, row.docs
+            ),
+            "remove it and fix the spec".to_string(),
         );
         return;
     }
     // Only a lint rule this run had enabled can be known to be unused: a rule
     // the configuration turned off, or a code of another command (HW001 from
     // `memmath verify`), may fire elsewhere.
-    let Some(rule) = find_rule(code) else {
-        return;
-    };
-    if !used && rules_ran && cfg.is_enabled(rule, Some(file)) {
-        emit(
-            out,
+    if row.kind == Kind::Rule && !used && rules_ran && cfg.is_enabled(row.code, Some(file)) {
+        report(
             "SUP001",
-            cfg,
-            file,
-            pointer,
-            span,
             format!("suppression of {code} suppresses nothing here"),
-            Some(
-                "remove the suppression, or move it to the line the finding points at".to_string(),
-            ),
+            "remove the suppression, or move it to the line the finding points at".to_string(),
         );
     }
 }
@@ -246,14 +224,14 @@ fn emit(
     message: String,
     fix: Option<String>,
 ) {
-    let Some(rule) = find_rule(code) else {
+    let Some(row) = codes::find(code) else {
         return;
     };
-    if !cfg.is_enabled(rule, Some(file)) {
+    if !cfg.is_enabled(row.code, Some(file)) {
         return;
     }
-    let mut f = rule.finding(pointer, message);
-    f.severity = cfg.severity_for(rule);
+    let mut f = row.finding(pointer, message);
+    f.severity = cfg.severity_for(row.code);
     f.fix = fix;
     f.span = span;
     out.push(f);

@@ -14,20 +14,6 @@ pub fn dedent_doc(raw: &str) -> String {
     lines.join("\n").trim().to_string()
 }
 
-/// The first paragraph under "What it does" (or of the doc), on one line.
-pub fn summary_of(doc: &str) -> String {
-    let body = doc
-        .split_once("## What it does")
-        .map_or(doc, |(_, rest)| rest);
-    body.split("\n\n")
-        .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#'))
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 pub use crate::units::group_digits;
 
 /// JSON pointer of traffic class `i`.
@@ -284,12 +270,11 @@ mod tests {
     }
 
     #[test]
-    fn dedents_and_summarizes() {
+    fn dedents() {
         let doc = dedent_doc(" ## What it does\n Checks things\n that matter.\n\n ## Why\n x\n");
         assert_eq!(
             doc,
             "## What it does\nChecks things\nthat matter.\n\n## Why\nx"
         );
-        assert_eq!(summary_of(&doc), "Checks things that matter.");
     }
 }
