@@ -38,7 +38,7 @@ fn head_fixture() -> Value {
         json!(p["classes"][1]["kv_bytes_per_sequence"].as_u64().unwrap() * 2);
     p["classes"][0]["max_concurrency"] = json!(100);
     v["findings"] = json!([{
-        "code": "MEM002", "name": "kv-cache-too-small", "severity": "error",
+        "code": "MEM002", "name": "kv-cache-exceeds-budget", "severity": "error",
         "pointer": "/traffic/classes/1/concurrency",
         "message": "long-doc needs 5 concurrent sequences, the deployment holds 3", "fix": null
     }]);
@@ -81,7 +81,7 @@ fn known_change_headline_and_deltas() {
             || md.contains("KV bytes per token"),
         "{md}"
     );
-    assert!(md.contains("**error MEM002** `kv-cache-too-small`"));
+    assert!(md.contains("**error MEM002** `kv-cache-exceeds-budget`"));
     common::assert_golden("diff.md", &md);
     let j = to_json(&d);
     assert_eq!(j["headline"], json!(d.headline));

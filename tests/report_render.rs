@@ -48,7 +48,7 @@ fn multi_spec_summary() {
     assert!(md.contains("| Deployment | GPUs | Fits | Headroom (spare per GPU) | Worst finding |"));
     assert!(md.contains("## chat-70b-prod"));
     assert!(md.contains("## deepseek-v3-mla"));
-    assert!(md.contains("error MEM002 kv-cache-too-small"));
+    assert!(md.contains("error MEM002 kv-cache-exceeds-budget"));
     let html = render(&set, Format::Html, None).unwrap();
     assert!(html.contains("href=\"#spec-llama-8b-sft\""));
 }
