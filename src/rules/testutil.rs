@@ -262,4 +262,22 @@ fn base_fixtures_are_what_their_specs_plan() {
     let t = Fixture::training();
     assert!(t.plan.training.is_some());
     assert_eq!(t.plan.per_gpu.budget_bytes, Bytes(BUDGET));
+    // Both committed specs pass the schema and plan through the pipeline.
+    for (name, text) in [("serving.yaml", SERVING), ("training.yaml", TRAINING)] {
+        let rules = RulesConfig::default();
+        let opts = crate::pipeline::AnalyzeOptions {
+            files: &MemoryFiles::new(),
+            spec_dir: ".".into(),
+            rules: &rules,
+            inline_ignores: true,
+        };
+        let a = crate::pipeline::analyze(crate::source::SourceFile::new(name, text), &opts);
+        let input: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.code.starts_with("SYN") || f.code.starts_with("SCH"))
+            .collect();
+        assert!(input.is_empty(), "{name}: {input:#?}");
+        assert!(a.plan.is_some(), "{name} plans");
+    }
 }
