@@ -61,6 +61,8 @@ The model's max seq len (29000) is larger than the maximum number of tokens that
     Case {
         id: "3",
         url: "https://github.com/vllm-project/vllm/issues/13061",
+        // Carried over from the page's earlier revision; not re-checked
+        // against the issue (docs/accuracy.md says so).
         log: "Loading model weights took 13.9476 GB
 the maximum number of tokens that can be stored in KV cache (81536)",
         total_from_log: true,
