@@ -2,6 +2,8 @@
 //! (tests/fixtures/hf/<model_type>/config.json, copied from the named Hugging
 //! Face repository) resolves to the same architecture as the equivalent preset.
 
+mod common;
+
 use memmath::catalog::{hf_config, resolve, Architecture, MemoryFiles, Resolved};
 use memmath::diagnostics::Finding;
 use memmath::spec::Spec;
@@ -253,36 +255,6 @@ fn spec_architecture_overrides_hf_config() {
     );
 }
 
-/// Reads through the real file system, as the CLI does.
-struct Disk;
-
-impl memmath::catalog::FileAccess for Disk {
-    fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
-    fn read_range(&self, path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = std::fs::File::open(path)?;
-        f.seek(SeekFrom::Start(offset))?;
-        let mut buf = Vec::new();
-        f.take(len).read_to_end(&mut buf)?;
-        Ok(buf)
-    }
-    fn file_len(&self, path: &Path) -> std::io::Result<u64> {
-        Ok(std::fs::metadata(path)?.len())
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        path.is_dir()
-    }
-    fn list_dir(&self, path: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-        let mut v = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<Vec<_>>>()?;
-        v.sort();
-        Ok(v)
-    }
-}
-
 #[test]
 fn example_spec_reads_its_committed_config() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
@@ -291,7 +263,7 @@ fn example_spec_reads_its_committed_config() {
         Ok(s) => s,
         Err(e) => panic!("example spec: {e}"),
     };
-    let (r, f) = resolve(&s, &dir, &Disk);
+    let (r, f) = resolve(&s, &dir, &common::Disk::new());
     assert!(f.is_empty(), "{f:?}");
     let Some(r) = r else {
         panic!("did not resolve")

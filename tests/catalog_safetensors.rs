@@ -1,13 +1,15 @@
 //! Exact weights from safetensors headers: the tests write the files themselves
 //! (in memory and on disk) and assert exact bytes and finding codes.
 
+mod common;
+
 use memmath::catalog::safetensors::{read_header, read_weights};
-use memmath::catalog::{ExactWeights, FileAccess, MemoryFiles};
+use memmath::catalog::{ExactWeights, MemoryFiles};
 use memmath::diagnostics::Finding;
 use memmath::units::Bytes;
 use serde_json::{json, Value};
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A safetensors file: 8-byte LE header length, JSON header, then `data_len`
@@ -224,38 +226,6 @@ fn index_that_is_not_json_or_escapes_is_cat006() {
     assert_eq!(one(&read_weights(&fs, Path::new("/m")).1).code, "CAT006");
 }
 
-/// The real file system, counting the bytes read, as the CLI's `RealFiles` does.
-struct CountingFiles(std::cell::Cell<u64>);
-
-impl FileAccess for CountingFiles {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        let s = std::fs::read_to_string(path)?;
-        self.0.set(self.0.get() + s.len() as u64);
-        Ok(s)
-    }
-    fn read_range(&self, path: &Path, offset: u64, len: u64) -> io::Result<Vec<u8>> {
-        let mut f = std::fs::File::open(path)?;
-        f.seek(SeekFrom::Start(offset))?;
-        let mut buf = Vec::new();
-        f.take(len).read_to_end(&mut buf)?;
-        self.0.set(self.0.get() + buf.len() as u64);
-        Ok(buf)
-    }
-    fn file_len(&self, path: &Path) -> io::Result<u64> {
-        Ok(std::fs::metadata(path)?.len())
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        path.is_dir()
-    }
-    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<io::Result<_>>()?;
-        v.sort();
-        Ok(v)
-    }
-}
-
 #[test]
 fn sparse_multi_gigabyte_file_reads_only_the_header() -> io::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -269,14 +239,14 @@ fn sparse_multi_gigabyte_file_reads_only_the_header() -> io::Result<()> {
         .write(true)
         .open(&path)?
         .set_len(head.len() as u64 + data)?;
-    let files = CountingFiles(std::cell::Cell::new(0));
+    let files = common::Disk::new();
     let start = Instant::now();
     let (w, f) = read_weights(&files, dir.path());
     let took = start.elapsed();
     assert!(f.is_empty(), "{f:?}");
     assert_eq!(w.map(|w| w.total_bytes), Some(Bytes(data)));
     assert_eq!(
-        files.0.get(),
+        files.bytes_read(),
         head.len() as u64,
         "only the length prefix and header are read"
     );

@@ -5,39 +5,13 @@
 //! suppressions) and compares the exact set, so a fixture also proves that no
 //! other rule fires on it.
 
-use memmath::catalog::FileAccess;
+use memmath::catalog::MemoryFiles;
 use memmath::diagnostics::{render, FileFindings, Finding, Format, LocatedFinding, RenderOptions};
 use memmath::pipeline::{analyze, AnalyzeOptions};
 use memmath::rules::{all_rules, RulesConfig};
 use memmath::source::SourceFile;
 use std::collections::BTreeSet;
-use std::io;
 use std::path::{Path, PathBuf};
-
-/// The fixtures reference no files.
-struct NoFiles;
-
-fn missing(path: &Path) -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, path.display().to_string())
-}
-
-impl FileAccess for NoFiles {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        Err(missing(path))
-    }
-    fn read_range(&self, path: &Path, _offset: u64, _len: u64) -> io::Result<Vec<u8>> {
-        Err(missing(path))
-    }
-    fn file_len(&self, path: &Path) -> io::Result<u64> {
-        Err(missing(path))
-    }
-    fn is_dir(&self, _path: &Path) -> bool {
-        false
-    }
-    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-        Err(missing(path))
-    }
-}
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
@@ -68,7 +42,8 @@ fn analyze_fixture(
     inline: bool,
 ) -> (SourceFile, Vec<Finding>) {
     let opts = AnalyzeOptions {
-        files: &NoFiles,
+        // The fixtures reference no files.
+        files: &MemoryFiles::new(),
         spec_dir: dir(),
         rules: cfg,
         inline_ignores: inline,

@@ -62,7 +62,7 @@ mod tests {
         assert_eq!(f.pointer, "/hardware/host_memory");
         assert_eq!(
             f.fix.as_deref(),
-            Some("add hardware.host_memory (per node) of at least 40GiB")
+            Some("add hardware.host_memory (per node) of at least 16GiB")
         );
     }
 

@@ -79,24 +79,31 @@ mod tests {
 
     #[test]
     fn fires_when_loading_outgrows_host_ram() {
-        let mut fx = Fixture::edit(|v| v["hardware"]["host_memory"] = "256GiB".into());
-        fx.plan.host.available_bytes = Some(Bytes(256 * GIB));
-        fx.plan.host.load_peak_bytes = Bytes(8 * 36 * GIB);
-        fx.plan.host.staging = "whole shards".into();
+        // Without mmap, 8 loading ranks each stage whole shards.
+        let fx = Fixture::edit(|v| {
+            v["hardware"]["host_memory"] = "32GiB".into();
+            v["loading"]["mmap"] = false.into();
+        });
         let f = fx.one(&HostMemoryBelowLoadPeak);
         assert_eq!(f.code, "HST002");
         assert_eq!(f.pointer, "/hardware/host_memory");
-        assert!(f.message.contains("needs 288.00 GiB"), "{}", f.message);
+        // 8 x one 5 GB shard = 37.25 GiB; 6 workers stage 27.94 GiB.
+        assert!(f.message.contains("needs 37.25 GiB"), "{}", f.message);
         assert_eq!(
             f.fix.as_deref(),
-            Some("set loading.workers_per_node: 7 (about 252.00 GiB peak); or set hardware.host_memory to at least 288GiB")
+            Some("set loading.workers_per_node: 6 (about 27.94 GiB peak); or set loading.mmap: true (safetensors pages map in from the page cache instead of being copied); or set hardware.host_memory to at least 38GiB")
         );
     }
 
     #[test]
     fn near_miss() {
-        let mut fx = Fixture::new();
-        fx.plan.host.load_peak_bytes = Bytes(2048 * GIB);
+        // A peak of exactly the host RAM fits.
+        let fx = Fixture::edit(|v| v["loading"]["mmap"] = false.into());
+        let peak = fx.plan.host.load_peak_bytes;
+        let fx = Fixture::edit(|v| {
+            v["loading"]["mmap"] = false.into();
+            v["hardware"]["host_memory"] = peak.0.into();
+        });
         assert!(fx.run(&HostMemoryBelowLoadPeak).is_empty());
     }
 }

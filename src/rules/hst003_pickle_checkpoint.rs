@@ -61,7 +61,7 @@ mod tests {
             "{}",
             f.message
         );
-        assert!(f.message.contains("40.00 GiB"), "{}", f.message);
+        assert!(f.message.contains("541.58 GiB"), "{}", f.message);
     }
 
     #[test]

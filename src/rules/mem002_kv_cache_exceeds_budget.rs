@@ -140,16 +140,8 @@ mod tests {
     use crate::rules::testutil::*;
 
     fn overloaded() -> Fixture {
-        let mut fx = Fixture::new();
-        // chat at 400 x 1.5 = 600 sequences, 300 per replica: 98.3 GB per GPU.
-        let c = &mut fx.plan.classes[0];
-        c.required_concurrency = 600;
-        c.per_replica_concurrency = 300;
-        c.max_concurrency = 228;
-        c.fits = false;
-        c.replicas_needed = Some(6);
-        fx.plan.classes[1].replicas_needed = Some(6);
-        fx
+        // chat at 400 x 1.5 = 600 sequences, 300 per replica.
+        Fixture::edit(|v| v["traffic"]["classes"][0]["concurrency"] = 400.into())
     }
 
     #[test]
@@ -159,7 +151,7 @@ mod tests {
         assert_eq!(f.pointer, "/traffic/classes/0/concurrency");
         // 300 x 327,680,000 + 3 x 5,079,040,000 = 113,541,120,000 B = 105.74 GiB.
         assert!(f.message.contains("105.74 GiB"), "{}", f.message);
-        assert!(f.message.contains("49.28 GiB"), "{}", f.message);
+        assert!(f.message.contains("51.65 GiB"), "{}", f.message);
         assert!(
             f.message.contains("chat needs 600 sequences"),
             "{}",
@@ -167,17 +159,19 @@ mod tests {
         );
         let fix = f.fix.expect("fix");
         assert!(
-            fix.contains("set serving.replicas to 6 and hardware.nodes to 3"),
+            fix.contains("set serving.replicas to 5 and hardware.nodes to 3"),
             "{fix}"
         );
-        // floor(228 / 1.5) = 152, and ceil(152 x 1.5) = 228 fits.
-        assert!(fix.contains("concurrency to 152"), "{fix}");
+        // floor(244 / 1.5) = 162, and ceil(162 x 1.5) = 243 fits.
+        assert!(fix.contains("concurrency to 162"), "{fix}");
     }
 
     #[test]
     fn concurrency_fix_rounds_like_the_plan() {
         // 33 / 1.1 is 29.999999999999996 in f64; the plan's parts-per-million
         // arithmetic gives 30, and ceil(30 x 1.1) = 33 fits.
+        // An impossible plan on purpose: max_concurrency 33 (no small spec
+        // edit gives exactly 33) exercises the f64 rounding of 33 / 1.1.
         let mut fx = overloaded();
         fx.plan.classes[0].max_concurrency = 33;
         for t in fx.spec.traffic.iter_mut() {
@@ -191,8 +185,12 @@ mod tests {
     #[test]
     fn near_miss_everything_fits() {
         assert!(Fixture::new().run(&KvCacheExceedsBudget).is_empty());
-        let mut fx = overloaded();
-        fx.plan.per_gpu.kv_cache_bytes = -1;
+        // No memory left for the KV cache at all is MEM003's finding.
+        let fx = Fixture::edit(|v| {
+            v["traffic"]["classes"][0]["concurrency"] = 400.into();
+            v["serving"]["gpu_memory_utilization"] = 0.2.into();
+        });
+        assert!(fx.plan.per_gpu.kv_cache_bytes < 0);
         assert!(fx.run(&KvCacheExceedsBudget).is_empty(), "MEM003's case");
     }
 }

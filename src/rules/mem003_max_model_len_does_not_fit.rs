@@ -102,55 +102,58 @@ impl MaxModelLenDoesNotFit {
 mod tests {
     use super::*;
     use crate::rules::testutil::*;
-    use crate::units::GIB;
 
     #[test]
     fn fires_with_the_largest_length_that_fits() {
-        let mut fx = Fixture::new();
-        let kv = fx.plan.kv_cache.as_mut().expect("serving");
-        kv.dtype = "bf16".into();
-        kv.bytes_per_token_per_gpu = 2 * KV_PER_TOKEN_GPU;
-        kv.capacity_tokens = 40_370 * 16;
-        kv.max_model_len_that_fits = 645_920;
-        kv.max_model_len = 1_000_000;
+        let fx = Fixture::edit(|v| {
+            v["serving"]["kv_cache_dtype"] = "bf16".into();
+            v["serving"]["max_model_len"] = 1_000_000.into();
+        });
+        let kv = fx.plan.kv_cache.as_ref().expect("serving");
+        assert_eq!(kv.bytes_per_token_per_gpu, 2 * KV_PER_TOKEN_GPU);
         let f = fx.one(&MaxModelLenDoesNotFit);
         assert_eq!(f.code, "MEM003");
         assert_eq!(f.pointer, "/serving/max_model_len");
         // 1,000,000 x 81,920 B = 76.29 GiB per GPU.
         assert!(f.message.contains("76.29 GiB"), "{}", f.message);
-        assert!(f.message.contains("49.28 GiB"), "{}", f.message);
+        assert!(f.message.contains("51.65 GiB"), "{}", f.message);
         let fix = f.fix.expect("fix");
         assert!(
-            fix.starts_with("set serving.max_model_len to 645,920 or lower"),
+            fix.starts_with("set serving.max_model_len to 676,992 or lower"),
             "{fix}"
         );
         assert!(
-            fix.contains("fp8, which fits about 1,291,840 tokens"),
+            fix.contains("fp8, which fits about 1,353,984 tokens"),
             "{fix}"
         );
     }
 
     #[test]
     fn fires_when_nothing_is_left_for_kv() {
-        let mut fx = Fixture::new();
-        fx.plan.per_gpu.weights_bytes = Bytes(70 * GIB);
-        fx.plan.per_gpu.kv_cache_bytes = BUDGET as i64 - (74 * GIB) as i64;
+        // BF16 weights over TP 2, about 65.7 GiB per GPU, in 0.85 of the GPU.
+        let fx = Fixture::edit(|v| {
+            v["model"]["weights"] = serde_json::json!({"dtype": "bf16"});
+            v["parallelism"]["tensor"] = 2.into();
+            v["serving"]["gpu_memory_utilization"] = 0.85.into();
+        });
+        assert!(fx.plan.per_gpu.kv_cache_bytes < 0);
         let f = fx.one(&MaxModelLenDoesNotFit);
         assert!(f.message.contains("will not start"), "{}", f.message);
-        assert!(f.message.contains("by 2.72 GiB"), "{}", f.message);
-        // TP 8 halves 70 GiB to 35 GiB, leaving room for one 5 GiB sequence;
-        // 2 replicas x 8 GPUs no longer fit one node.
-        assert!(f
-            .fix
-            .expect("fix")
-            .starts_with("set parallelism.tensor: 8 with serving.replicas: 1 (or hardware.nodes: 2): about 35.00 GiB"));
+        assert!(f.message.contains("by 1.42 GiB"), "{}", f.message);
+        let fix = f.fix.expect("fix");
+        assert!(fix.starts_with("set parallelism.tensor: 4"), "{fix}");
     }
 
     #[test]
     fn near_miss_exactly_fits() {
-        let mut fx = Fixture::new();
-        let kv = fx.plan.kv_cache.as_mut().expect("serving");
-        kv.max_model_len = kv.max_model_len_that_fits;
+        let fits = Fixture::edit(|v| v["serving"]["max_model_len"] = 10_000_000.into())
+            .plan
+            .kv_cache
+            .expect("serving")
+            .max_model_len_that_fits;
+        let fx = Fixture::edit(|v| v["serving"]["max_model_len"] = fits.into());
         assert!(fx.run(&MaxModelLenDoesNotFit).is_empty());
+        let fx = Fixture::edit(|v| v["serving"]["max_model_len"] = (fits + 1).into());
+        assert_eq!(fx.run(&MaxModelLenDoesNotFit).len(), 1);
     }
 }

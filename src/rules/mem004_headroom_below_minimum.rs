@@ -132,15 +132,7 @@ mod tests {
     use crate::rules::testutil::*;
 
     fn at(util: f64) -> Fixture {
-        let mut fx = Fixture::edit(|v| v["serving"]["gpu_memory_utilization"] = util.into());
-        let (n, d) = decimal_ratio(util).expect("fraction");
-        let budget = Bytes(TOTAL)
-            .mul_ratio(n as u64, d as u64)
-            .expect("no overflow");
-        fx.plan.per_gpu.budget_bytes = budget;
-        fx.plan.per_gpu.free_bytes = Bytes(TOTAL - budget.0);
-        fx.plan.per_gpu.memory_fraction = util;
-        fx
+        Fixture::edit(|v| v["serving"]["gpu_memory_utilization"] = util.into())
     }
 
     #[test]

@@ -70,14 +70,9 @@ mod tests {
     use crate::rules::testutil::*;
 
     fn at(per_mille: u64) -> Fixture {
-        let mut fx = Fixture::edit(|v| {
+        Fixture::edit(|v| {
             v["serving"]["gpu_memory_utilization"] = (per_mille as f64 / 1000.0).into()
-        });
-        let budget = Bytes(TOTAL).mul_ratio(per_mille, 1000).expect("fits");
-        fx.plan.per_gpu.budget_bytes = budget;
-        fx.plan.per_gpu.free_bytes = Bytes(TOTAL - budget.0);
-        fx.plan.per_gpu.memory_fraction = per_mille as f64 / 1000.0;
-        fx
+        })
     }
 
     #[test]
@@ -102,20 +97,28 @@ mod tests {
     #[test]
     fn near_miss() {
         assert!(at(990).run(&CudaGraphsSqueezedOut).is_empty());
-        let mut fx = at(995);
-        fx.spec
-            .serving
-            .as_mut()
-            .into_iter()
-            .for_each(|s| s.cuda_graphs = Some(false));
-        fx.plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
+        let fx = Fixture::edit(|v| {
+            v["serving"]["gpu_memory_utilization"] = 0.995.into();
+            v["serving"]["cuda_graphs"] = false.into();
+        });
+        assert_eq!(
+            fx.plan.per_gpu.cuda_graphs_outside_budget_bytes,
+            Bytes::ZERO
+        );
         assert!(fx.run(&CudaGraphsSqueezedOut).is_empty());
     }
 
     #[test]
     fn graphs_inside_the_budget_never_fire() {
-        let mut fx = at(999);
-        fx.plan.per_gpu.cuda_graphs_outside_budget_bytes = Bytes::ZERO;
+        // vLLM >= 0.21 profiles the graphs inside its budget.
+        let fx = Fixture::edit(|v| {
+            v["serving"]["gpu_memory_utilization"] = 0.999.into();
+            v["serving"]["engine_version"] = "0.21".into();
+        });
+        assert_eq!(
+            fx.plan.per_gpu.cuda_graphs_outside_budget_bytes,
+            Bytes::ZERO
+        );
         assert!(fx.run(&CudaGraphsSqueezedOut).is_empty());
     }
 }

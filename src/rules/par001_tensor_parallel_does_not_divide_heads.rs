@@ -157,13 +157,20 @@ mod tests {
 
     #[test]
     fn group_size_alignment() {
-        let mut fx = Fixture::edit(|v| v["parallelism"]["tensor"] = 8.into());
-        fx.resolved.model.weights.quantization = Quantization::Awq;
-        fx.resolved.model.weights.group_size = Some(128);
-        fx.resolved.model.architecture.intermediate_size = 14_336 + 1024; // 15,360 / 8 = 1,920 = 15 x 128
-        assert!(fx.run(&TensorParallelDoesNotDivideHeads).is_empty());
-        fx.resolved.model.architecture.intermediate_size = 13_824; // / 8 = 1,728, not a multiple of 128
-        let f = fx.one(&TensorParallelDoesNotDivideHeads);
+        let awq = |intermediate: u64| {
+            Fixture::edit(|v| {
+                v["parallelism"]["tensor"] = 8.into();
+                v["model"]["weights"] =
+                    serde_json::json!({"dtype": "int4", "quantization": "awq", "group_size": 128});
+                v["model"]["architecture"] = serde_json::json!({"intermediate_size": intermediate});
+            })
+        };
+        // 15,360 / 8 = 1,920 = 15 x 128.
+        assert!(awq(15_360)
+            .run(&TensorParallelDoesNotDivideHeads)
+            .is_empty());
+        // 13,824 / 8 = 1,728, not a multiple of 128.
+        let f = awq(13_824).one(&TensorParallelDoesNotDivideHeads);
         assert!(
             f.message
                 .contains("1728 is not a multiple of the quantization group size 128"),

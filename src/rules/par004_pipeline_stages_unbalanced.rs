@@ -191,7 +191,6 @@ impl PipelineStagesUnbalanced {
 mod tests {
     use super::*;
     use crate::rules::testutil::*;
-    use crate::units::GIB;
 
     #[test]
     fn vllm_puts_the_remainder_before_the_last_stage() {
@@ -202,11 +201,10 @@ mod tests {
 
     #[test]
     fn fires_on_layers_not_divisible() {
-        let mut fx = Fixture::edit(|v| {
+        let fx = Fixture::edit(|v| {
             v["parallelism"]["tensor"] = 1.into();
             v["parallelism"]["pipeline"] = 3.into();
         });
-        fx.plan.weights.total_bytes = Bytes(72 * GIB);
         let f = fx.one(&PipelineStagesUnbalanced);
         assert_eq!(f.code, "PAR004");
         assert_eq!(f.pointer, "/parallelism/pipeline");
@@ -218,14 +216,15 @@ mod tests {
 
     #[test]
     fn fires_on_embedding_heavy_first_and_last_stages() {
-        // 8B-like: 32 layers of ~0.43 GiB, 0.98 GiB embedding and head, pp 4.
-        let mut fx = Fixture::edit(|v| {
+        // Llama 3.1 8B in BF16: 32 layers of ~0.43 GiB, 0.98 GiB embedding
+        // and head, pp 4.
+        let fx = Fixture::edit(|v| {
+            v["model"] =
+                serde_json::json!({"preset": "llama-3.1-8b", "weights": {"dtype": "bf16"}});
+            v["serving"]["kv_cache_dtype"] = "auto".into();
             v["parallelism"]["tensor"] = 1.into();
             v["parallelism"]["pipeline"] = 4.into();
         });
-        fx.resolved.model.architecture.layers = 32;
-        fx.resolved.model.architecture.hidden_size = 4096;
-        fx.plan.weights.total_bytes = Bytes(16_060_522_496);
         let f = fx.one(&PipelineStagesUnbalanced);
         assert!(f.message.contains("stage 0"), "{}", f.message);
         let fix = f.fix.expect("fix");

@@ -67,52 +67,43 @@ impl MlaCacheReplicatedAcrossTensorParallel {
 mod tests {
     use super::*;
     use crate::rules::testutil::*;
-    use crate::spec::{MlaSpec, MoeSpec};
+    use serde_json::{json, Value};
 
-    fn deepseek(fx: &mut Fixture) {
-        let a = &mut fx.resolved.model.architecture;
-        a.mla = Some(MlaSpec {
-            kv_lora_rank: 512,
-            qk_rope_head_dim: 64,
-            q_lora_rank: Some(1536),
-            qk_nope_head_dim: 128,
-            v_head_dim: 128,
-        });
-        a.moe = Some(MoeSpec {
-            experts: 256,
-            experts_per_token: 8,
-            expert_intermediate_size: 2048,
-            shared_experts: 1,
-            shared_expert_intermediate_size: None,
-            dense_layers: 3,
-        });
+    /// DeepSeek-V3 (MLA, MoE) in FP8 on one replica of 8 H200.
+    fn deepseek(v: &mut Value) {
+        v["model"] =
+            json!({"preset": "deepseek-v3", "weights": {"dtype": "fp8", "quantization": "fp8"}});
+        v["hardware"]["gpu"] = "h200-141gb".into();
+        v["parallelism"]["tensor"] = 8.into();
+        v["serving"]["replicas"] = 1.into();
+        v["serving"]["block_size"] = 64.into();
     }
 
     #[test]
     fn fires_on_mla_under_tp() {
-        let mut fx = Fixture::new();
-        deepseek(&mut fx);
+        let fx = Fixture::edit(deepseek);
         let f = fx.one(&MlaCacheReplicatedAcrossTensorParallel);
         assert_eq!(f.code, "PAR006");
         assert_eq!(f.pointer, "/parallelism/tensor");
         assert!(
-            f.message.contains("all 4 tensor-parallel ranks"),
+            f.message.contains("all 8 tensor-parallel ranks"),
             "{}",
             f.message
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set parallelism.data: 4 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to 5,167,360 tokens on the same GPUs")
+            Some("set parallelism.data: 8 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to 10,593,792 tokens on the same GPUs")
         );
     }
 
     #[test]
     fn near_miss_dp_attention() {
-        let mut fx = Fixture::edit(|v| {
+        let fx = Fixture::edit(|v| {
+            deepseek(v);
             v["parallelism"]["tensor"] = 1.into();
-            v["parallelism"]["data"] = 4.into();
+            v["parallelism"]["data"] = 8.into();
+            v["parallelism"]["expert"] = true.into();
         });
-        deepseek(&mut fx);
         assert!(fx.run(&MlaCacheReplicatedAcrossTensorParallel).is_empty());
         assert!(Fixture::new()
             .run(&MlaCacheReplicatedAcrossTensorParallel)

@@ -68,14 +68,8 @@ mod tests {
     use crate::rules::testutil::*;
 
     fn bf16_kv() -> Fixture {
-        let mut fx = Fixture::edit(|v| v["serving"]["kv_cache_dtype"] = "auto".into());
-        let kv = fx.plan.kv_cache.as_mut().expect("serving");
-        kv.dtype = "bf16".into();
-        kv.capacity_tokens = 40_370 * 16;
-        for c in &mut fx.plan.classes {
-            c.kv_bytes_per_sequence *= 2;
-        }
-        fx
+        // auto: the FP8 checkpoint's activation dtype, bf16.
+        Fixture::edit(|v| v["serving"]["kv_cache_dtype"] = "auto".into())
     }
 
     #[test]
@@ -86,13 +80,13 @@ mod tests {
         // 2 x (48 x 327,680,000 + 3 x 5,079,040,000) = 61,931,520,000 B = 57.68 GiB.
         assert!(
             f.message
-                .contains("the bf16 KV cache takes 57.68 GiB (3.2x the weights)"),
+                .contains("the bf16 KV cache takes 57.68 GiB (3.4x the weights)"),
             "{}",
             f.message
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set serving.kv_cache_dtype: fp8: saves 28.84 GiB per GPU at the planned traffic, and one engine instance then holds 1,291,840 tokens instead of 645,920")
+            Some("set serving.kv_cache_dtype: fp8: saves 28.84 GiB per GPU at the planned traffic, and one engine instance then holds 1,353,984 tokens instead of 676,992")
         );
     }
 
@@ -103,8 +97,10 @@ mod tests {
             .run(&LowBitWeightsWith16BitKvCache)
             .is_empty());
         // 16-bit weights.
-        let mut fx = bf16_kv();
-        fx.plan.weights.bits_per_weight = 16.0;
+        let fx = Fixture::edit(|v| {
+            v["serving"]["kv_cache_dtype"] = "auto".into();
+            v["model"]["weights"] = serde_json::json!({"dtype": "bf16"});
+        });
         assert!(fx.run(&LowBitWeightsWith16BitKvCache).is_empty());
         // Threshold.
         let mut fx = bf16_kv();

@@ -166,23 +166,21 @@ mod tests {
     use super::*;
     use crate::rules::testutil::*;
 
-    fn a100(fx: &mut Fixture) {
-        fx.resolved.gpu.name = "NVIDIA A100 SXM4 80GB".into();
-        fx.resolved.gpu.compute_capability = Some("8.0".into());
-        fx.resolved.gpu.fp8 = Some(false);
+    /// An A100 80GB (compute capability 8.0, no fp8) from the catalogue.
+    fn a100(v: &mut serde_json::Value) {
+        v["hardware"]["gpu"] = "a100-sxm-80gb".into();
     }
 
     #[test]
     fn fp8_weights_on_a100_warn_on_vllm() {
-        let mut fx = Fixture::new();
-        a100(&mut fx);
+        let fx = Fixture::edit(a100);
         let f = fx.one(&DtypeUnsupportedOnGpu);
         assert_eq!(f.code, "QNT002");
         assert_eq!(f.severity, Severity::Warning);
         assert_eq!(f.pointer, "/model/weights/dtype");
         assert!(
             f.message
-                .contains("memory is as planned (18.00 GiB per GPU)"),
+                .contains("memory is as planned (16.93 GiB per GPU)"),
             "{}",
             f.message
         );
@@ -190,8 +188,10 @@ mod tests {
 
     #[test]
     fn fp8_on_a100_is_an_error_on_tensorrt_llm() {
-        let mut fx = Fixture::edit(|v| v["serving"]["engine"] = "tensorrt-llm".into());
-        a100(&mut fx);
+        let fx = Fixture::edit(|v| {
+            v["serving"]["engine"] = "tensorrt-llm".into();
+            a100(v);
+        });
         let v = fx.run(&DtypeUnsupportedOnGpu);
         assert_eq!(v.len(), 2, "{v:#?}");
         assert!(v.iter().all(|f| f.severity == Severity::Error));
@@ -200,26 +200,27 @@ mod tests {
 
     #[test]
     fn bf16_on_volta_is_an_error() {
-        let mut fx = Fixture::edit(|v| {
+        let fx = Fixture::edit(|v| {
             v["model"]["weights"] = serde_json::json!({"dtype": "bf16"});
+            v["serving"]["kv_cache_dtype"] = "auto".into();
+            v["hardware"]["gpu"] = serde_json::json!({"name": "Tesla V100", "memory": "79.2GiB", "compute_capability": "7.0"});
         });
-        fx.resolved.model.weights.dtype = WeightDtype::Bf16;
-        fx.resolved.model.weights.quantization = Quantization::None;
-        fx.resolved.gpu.compute_capability = Some("7.0".into());
-        fx.resolved.gpu.fp8 = Some(false);
         let f = fx.one(&DtypeUnsupportedOnGpu);
         assert_eq!(f.severity, Severity::Error);
         assert_eq!(
             f.fix.as_deref(),
-            Some("set model.weights.dtype: fp16 (same 18.00 GiB per GPU)")
+            Some("set model.weights.dtype: fp16 (same 32.86 GiB per GPU)")
         );
     }
 
     #[test]
     fn near_miss_h100_supports_fp8() {
         assert!(Fixture::new().run(&DtypeUnsupportedOnGpu).is_empty());
-        let mut fx = Fixture::new();
-        fx.resolved.gpu.fp8 = None; // derived from compute capability 9.0
+        // fp8 support derived from an explicit compute capability 9.0.
+        let fx = Fixture::edit(|v| {
+            v["hardware"]["gpu"] = serde_json::json!({"name": "H100 SXM5", "memory": "79.2GiB", "compute_capability": "9.0"});
+        });
+        assert_eq!(fx.resolved.gpu.fp8, None);
         assert!(fx.run(&DtypeUnsupportedOnGpu).is_empty());
     }
 }

@@ -90,16 +90,21 @@ mod tests {
 
     #[test]
     fn fires_when_every_class_is_at_max_context() {
-        let mut fx = Fixture::new();
-        for c in &mut fx.plan.classes {
-            c.tokens_per_sequence = 131_072;
-        }
+        // Every class at max_model_len: 130,000 + 1,072 tokens.
+        let fx = Fixture::edit(|v| {
+            for c in v["traffic"]["classes"].as_array_mut().into_iter().flatten() {
+                c["prompt_tokens"]["p99"] = 130_000.into();
+                c["prompt_tokens"]["p95"] = 130_000.into();
+                c["output_tokens"]["p99"] = 1_072.into();
+                c["output_tokens"]["p95"] = 1_072.into();
+            }
+        });
         let f = fx.one(&MaxContextForAllTraffic);
         assert_eq!(f.code, "TRF002");
         assert_eq!(f.pointer, "/traffic/classes/0");
         assert!(
             f.message
-                .contains("131,072 tokens one engine instance holds 9.9 sequences"),
+                .contains("131,072 tokens one engine instance holds 10.3 sequences"),
             "{}",
             f.message
         );
@@ -107,18 +112,20 @@ mod tests {
 
     #[test]
     fn fires_without_classes_when_max_model_len_is_set() {
-        let mut fx = Fixture::edit(|v| {
+        let fx = Fixture::edit(|v| {
             v.as_object_mut().map(|o| o.remove("traffic"));
         });
-        fx.plan.classes.clear();
         let f = fx.one(&MaxContextForAllTraffic);
         assert_eq!(f.pointer, "/serving/max_model_len");
     }
 
     #[test]
     fn near_miss_one_class_is_shorter() {
-        let mut fx = Fixture::new();
-        fx.plan.classes[1].tokens_per_sequence = 131_072;
+        let fx = Fixture::edit(|v| {
+            let c = &mut v["traffic"]["classes"][1];
+            c["prompt_tokens"]["p99"] = 130_000.into();
+            c["output_tokens"]["p99"] = 1_072.into();
+        });
         assert!(fx.run(&MaxContextForAllTraffic).is_empty());
     }
 }

@@ -89,14 +89,10 @@ mod tests {
 
     #[test]
     fn fires_on_max_model_len_and_class() {
-        let mut fx = Fixture::edit(|v| v["serving"]["max_model_len"] = 262_144.into());
-        fx.plan
-            .kv_cache
-            .as_mut()
-            .into_iter()
-            .for_each(|k| k.max_model_len = 262_144);
-        fx.plan.classes[1].prompt_tokens = 140_000;
-        fx.plan.classes[1].tokens_per_sequence = 144_000;
+        let fx = Fixture::edit(|v| {
+            v["serving"]["max_model_len"] = 262_144.into();
+            v["traffic"]["classes"][1]["prompt_tokens"]["p99"] = 140_000.into();
+        });
         let v = fx.run(&ContextExceedsModelLimit);
         assert_eq!(v.len(), 2, "{v:#?}");
         assert_eq!(v[0].code, "TRF005");

@@ -103,7 +103,7 @@ mod tests {
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set serving.max_model_len to 124,000 (one sequence of up to 1,291,840 tokens fits an instance's KV cache)")
+            Some("set serving.max_model_len to 124,000 (one sequence of up to 131,072 tokens fits an instance's KV cache)")
         );
     }
 

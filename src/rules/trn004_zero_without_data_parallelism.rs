@@ -65,13 +65,12 @@ mod tests {
     use crate::rules::testutil::*;
 
     fn with(data: u64, stage: u64, offload: Offload) -> Fixture {
-        let mut fx = Fixture::training();
-        fx.spec.parallelism.data = data;
-        for t in fx.spec.training.iter_mut() {
-            t.zero_stage = stage;
-            t.offload = offload;
-        }
-        fx
+        let offload = serde_json::to_value(offload).expect("offload");
+        Fixture::training_edit(|v| {
+            v["parallelism"]["data"] = data.into();
+            v["training"]["zero_stage"] = stage.into();
+            v["training"]["offload"] = offload;
+        })
     }
 
     #[test]
@@ -86,10 +85,9 @@ mod tests {
             "{}",
             f.message
         );
-        assert!(f
-            .fix
-            .expect("fix")
-            .contains("14.96 GiB of model states per GPU"));
+        let fix = f.fix.expect("fix");
+        // Data 1: nothing to shard over, 16 B x 8,030,261,248 parameters.
+        assert!(fix.contains("119.66 GiB of model states per GPU"), "{fix}");
     }
 
     #[test]

@@ -1,55 +1,26 @@
 //! Shared helpers for integration tests: analyze a spec text without touching
-//! the file system.
+//! the file system (through the library's in-memory `MemoryFiles`, empty), and
+//! the one file-system `FileAccess` the tests share ([`Disk`]).
 
 #![allow(dead_code)]
 
-use memmath::catalog::FileAccess;
+use memmath::catalog::MemoryFiles;
 use memmath::diagnostics::{Finding, LocatedFinding};
 use memmath::pipeline::{analyze, Analysis, AnalyzeOptions};
 use memmath::rules::RulesConfig;
 use memmath::source::SourceFile;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// A file system with nothing in it: specs under test reference no files.
-pub struct NoFiles;
-
-impl FileAccess for NoFiles {
-    fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-    fn read_range(&self, path: &Path, _offset: u64, _len: u64) -> io::Result<Vec<u8>> {
-        Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-    fn file_len(&self, path: &Path) -> io::Result<u64> {
-        Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-    fn is_dir(&self, _path: &Path) -> bool {
-        false
-    }
-    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
-        Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-}
+mod disk;
+#[allow(unused_imports)]
+pub use disk::Disk;
 
 /// Analyze a source with default rules, inline suppressions honoured and no
 /// file system (a spec naming `hf_config` or `safetensors` gets a finding).
 pub fn analyze_source(source: SourceFile) -> Analysis {
     let rules = RulesConfig::default();
     let opts = AnalyzeOptions {
-        files: &NoFiles,
+        files: &MemoryFiles::new(),
         spec_dir: PathBuf::from("."),
         rules: &rules,
         inline_ignores: true,

@@ -39,7 +39,7 @@ fn analyze_in(file: &str, text: &str, spec_dir: PathBuf) -> Analysis {
     use memmath::rules::RulesConfig;
     let rules = RulesConfig::default();
     let opts = AnalyzeOptions {
-        files: &Fs,
+        files: &Disk::new(),
         spec_dir,
         rules: &rules,
         inline_ignores: true,
@@ -90,41 +90,11 @@ pub fn assert_golden(name: &str, actual: &str) {
     }
 }
 
-/// The file system behind the library's `FileAccess`, for specs that read a
-/// config.json or safetensors headers next to them.
-pub struct Fs;
-
-impl memmath::catalog::FileAccess for Fs {
-    fn read_to_string(&self, path: &std::path::Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
-    fn read_range(
-        &self,
-        path: &std::path::Path,
-        offset: u64,
-        len: u64,
-    ) -> std::io::Result<Vec<u8>> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = std::fs::File::open(path)?;
-        f.seek(SeekFrom::Start(offset))?;
-        let mut buf = Vec::new();
-        f.take(len).read_to_end(&mut buf)?;
-        Ok(buf)
-    }
-    fn file_len(&self, path: &std::path::Path) -> std::io::Result<u64> {
-        Ok(std::fs::metadata(path)?.len())
-    }
-    fn is_dir(&self, path: &std::path::Path) -> bool {
-        path.is_dir()
-    }
-    fn list_dir(&self, path: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<_>>()?;
-        v.sort();
-        Ok(v)
-    }
-}
+#[path = "../common/disk.rs"]
+mod disk;
+/// The file system, for specs that read a config.json or safetensors headers
+/// next to them: the integration tests' one disk `FileAccess`.
+pub use disk::Disk;
 
 /// Analyze a real example spec (`specs/<name>.yaml`) through the pipeline; the
 /// source is named by its repository-relative path so goldens do not depend on
