@@ -330,6 +330,32 @@ fn cases() -> Vec<Case> {
             outcome: F("MEM000"),
         },
         Case {
+            name: "replicas_9e18",
+            bytes: replaced("engine: vllm", "engine: vllm\n  replicas: 9000000000000000000"),
+            outcome: F("MEM000"),
+        },
+        Case {
+            name: "parameters_5e18",
+            bytes: replaced(
+                "vocab_size: 128256",
+                "vocab_size: 128256\n    parameters: 5000000000000000000",
+            ),
+            outcome: F("MEM000"),
+        },
+        Case {
+            name: "max_num_batched_tokens_1e14",
+            bytes: replaced(
+                "max_model_len: 32768",
+                "max_model_len: 32768\n  max_num_batched_tokens: 100000000000000",
+            ),
+            outcome: F("MEM000"),
+        },
+        Case {
+            name: "engine_version_banana",
+            bytes: replaced("engine_version: \"0.11\"", "engine_version: \"banana\""),
+            outcome: F("SCH005"),
+        },
+        Case {
             name: "gpu_memory_absurd",
             bytes: replaced("memory: 79.19GiB", "memory: 17179869184GiB"),
             outcome: F("SCH004"),
@@ -792,5 +818,150 @@ fn endless_files_are_bounded() {
             r.stdout,
             r.stderr
         );
+    }
+}
+
+/// Issue 12 item 3: an overflow is MEM000 on the field that caused it, not on
+/// the stage that overflowed (replicas used to blame max_model_len) and never a
+/// wrapped or clamped number in the plan.
+#[test]
+fn overflow_names_the_field_that_caused_it() {
+    let cases = [
+        (
+            replaced("engine: vllm", "engine: vllm\n  replicas: 9000000000000000000"),
+            "/serving/replicas",
+        ),
+        (
+            replaced(
+                "vocab_size: 128256",
+                "vocab_size: 128256\n    parameters: 5000000000000000000",
+            ),
+            "/model/architecture/parameters",
+        ),
+        (
+            replaced(
+                "max_model_len: 32768",
+                "max_model_len: 32768\n  max_num_batched_tokens: 100000000000000",
+            ),
+            "/serving/max_num_batched_tokens",
+        ),
+        (
+            replaced(
+                "max_model_len: 32768",
+                "max_model_len: 32768\n  max_num_batched_tokens: 18446744073709551615",
+            ),
+            "/serving/max_num_batched_tokens",
+        ),
+        (
+            replaced("max_model_len: 32768", "max_model_len: 1000000000000000000"),
+            "/serving/max_model_len",
+        ),
+        (
+            replaced("concurrency: 16", "concurrency: 18446744073709551615"),
+            "/traffic/classes/0/concurrency",
+        ),
+        (
+            replaced("burst: 1.5", "burst: 1.0e300"),
+            "/traffic/classes/0/burst",
+        ),
+        (
+            format!("{BASE}loading:\n  workers_per_node: 18446744073709551615\n").into_bytes(),
+            "/loading/workers_per_node",
+        ),
+        (
+            replaced("memory: 79.19GiB", "memory: 16000000000GiB"),
+            "/hardware/gpu/memory",
+        ),
+    ];
+    for (bytes, pointer) in cases {
+        let a = analyze_bytes("overflow.yaml", bytes);
+        let mem000: Vec<&Finding> = a.findings.iter().filter(|f| f.code == "MEM000").collect();
+        assert_eq!(mem000.len(), 1, "{pointer}: {:?}", a.findings);
+        assert_eq!(mem000[0].pointer, pointer, "{:?}", mem000[0]);
+        assert!(mem000[0].span.is_some(), "{pointer}: no location");
+        let label = pointer.trim_start_matches('/').replace('/', ".");
+        let label = label.replace(".0.", "[0].");
+        assert!(
+            mem000[0].message.contains(&label),
+            "{pointer}: {}",
+            mem000[0].message
+        );
+        assert!(a.plan.is_none(), "{pointer}: planned anyway");
+    }
+}
+
+/// The largest plan the math still represents is planned, with per-GPU
+/// numbers that are not clamped: 4 x 10^18 parameters in BF16 is 8 x 10^18
+/// bytes of weights, below 2^63.
+#[test]
+fn numbers_just_below_the_limit_are_planned_unclamped() {
+    let a = analyze_bytes(
+        "p4e18.yaml",
+        replaced(
+            "vocab_size: 128256",
+            "vocab_size: 128256\n    parameters: 4000000000000000000",
+        ),
+    );
+    let plan = a
+        .plan
+        .as_ref()
+        .unwrap_or_else(|| panic!("no plan: {:?}", a.findings));
+    let g = &plan.per_gpu;
+    let others = g.weights_bytes.get() + g.activation_peak_bytes.get() + g.runtime_bytes.get();
+    assert_eq!(
+        i128::from(g.kv_cache_bytes),
+        i128::from(g.budget_bytes.get()) - i128::from(others)
+    );
+}
+
+/// A `memmath check` run with `toml` as memmath.toml next to the base spec.
+fn check_with_config(toml: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let deep = dir.path().join("a/b/c/d/e/f/g/h");
+    std::fs::create_dir_all(&deep).unwrap_or_else(|e| panic!("{e}"));
+    let spec = deep.join("spec.yaml");
+    std::fs::write(&spec, BASE).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("memmath.toml"), toml).unwrap_or_else(|e| panic!("{e}"));
+    run_memmath(&[
+        "check".as_ref(),
+        "--output-format".as_ref(),
+        "concise".as_ref(),
+        spec.as_os_str(),
+    ])
+}
+
+/// Issue 12 item 2: `[per-file-ignores]` globs that made the old backtracking
+/// matcher run for minutes finish at once; invalid globs are a configuration
+/// error (exit 2) naming the file and the key.
+#[test]
+fn hostile_memmath_toml_globs() {
+    let many_stars = format!("{}z", "**/".repeat(40));
+    let stars_in_segment = format!("{}b", "*a".repeat(60));
+    for pattern in [
+        "**/**/**/**/z",
+        "**/**/**/**/**/**/z",
+        many_stars.as_str(),
+        stars_in_segment.as_str(),
+        "a/**/b/**/c/**/d/**/e/**/zz/**",
+    ] {
+        let r = check_with_config(&format!("[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"));
+        assert_well_behaved(pattern, &r);
+        assert_eq!(r.code, Some(0), "{pattern}: {}{}", r.stdout, r.stderr);
+        assert!(r.took < Duration::from_secs(2), "{pattern}: took {:?}", r.took);
+    }
+    // A glob that matches still ignores (the hostile ones above simply did not match).
+    let r = check_with_config("[per-file-ignores]\n\"**/h/*.yaml\" = [\"ALL\"]\n");
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let too_long = "*".repeat(5000);
+    for pattern in ["specs/[a.yaml", "{a,b", too_long.as_str()] {
+        let r = check_with_config(&format!("[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"));
+        assert_well_behaved("bad glob", &r);
+        assert_eq!(r.code, Some(2), "{pattern}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("memmath.toml") && r.stderr.contains("[per-file-ignores]"),
+            "{pattern}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("not a valid glob"), "{}", r.stderr);
     }
 }

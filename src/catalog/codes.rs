@@ -80,6 +80,13 @@ pub const UNMATCHED_GPU_NAME: Code = Code {
     name: "unmatched-gpu-name",
     severity: Severity::Info,
 };
+/// `serving.engine_version` parses but is outside the engine defaults table
+/// (src/spec/engine_version.rs): the nearest row's defaults are used.
+pub const ENGINE_VERSION_OUTSIDE_DEFAULTS: Code = Code {
+    code: "CAT011",
+    name: "engine-version-outside-defaults",
+    severity: Severity::Warning,
+};
 /// The safetensors index and its shards do not belong to one model revision.
 pub const SHARD_INDEX_MISMATCH: Code = Code {
     code: "HST004",
@@ -99,6 +106,7 @@ pub const ALL: &[Code] = &[
     CONFLICTING_MODEL_SOURCE,
     UNSUPPORTED_QUANTIZATION_CONFIG,
     UNMATCHED_GPU_NAME,
+    ENGINE_VERSION_OUTSIDE_DEFAULTS,
     SHARD_INDEX_MISMATCH,
 ];
 

@@ -16,7 +16,7 @@ use super::validate;
 use super::weights;
 use super::{ArchitectureSource, FileAccess, GpuInfo, Resolved, ResolvedModel, ResolvedWeights};
 use crate::diagnostics::{Finding, Severity};
-use crate::spec::{ArchitectureSpec, GpuSpec, InlineGpu, Spec};
+use crate::spec::{engine_version, ArchitectureSpec, GpuSpec, InlineGpu, Spec};
 use crate::units::MIB;
 use std::path::Path;
 
@@ -30,12 +30,44 @@ pub fn resolve(
     files: &dyn FileAccess,
 ) -> (Option<Resolved>, Vec<Finding>) {
     let mut findings = Vec::new();
+    findings.extend(engine_version_outside_defaults(spec));
     let model = resolve_model(spec, spec_dir, files, &mut findings);
     let gpu = resolve_gpu(&spec.hardware.gpu, &mut findings);
     match (model, gpu) {
         (Some(model), Some(gpu)) => (Some(Resolved { model, gpu }), findings),
         _ => (None, findings),
     }
+}
+
+/// CAT011 when `serving.engine_version` parses but no row of the engine
+/// defaults table covers it: the plan uses the nearest row (plan/engine.rs
+/// does the same choice through [`engine_version::row_for`]).
+fn engine_version_outside_defaults(spec: &Spec) -> Option<Finding> {
+    let serving = spec.serving.as_ref()?;
+    let v = engine_version::parse_version(serving.engine_version.as_deref()?)?;
+    let (row, inside) = engine_version::row_for(serving.engine, v);
+    if inside {
+        return None;
+    }
+    let engine = serving.engine.as_str();
+    Some(
+        codes::ENGINE_VERSION_OUTSIDE_DEFAULTS
+            .finding(
+                "/serving/engine_version",
+                format!(
+                    "{engine} {}.{} is outside memmath's defaults table ({engine} {}): the defaults of the {} row are used ({})",
+                    v.0,
+                    v.1,
+                    engine_version::known_versions(serving.engine),
+                    row.label,
+                    row.source
+                ),
+            )
+            .with_fix(format!(
+                "check the version; if it is right, compare {engine}'s defaults for it with the {} row (docs/spec.md, `serving.engine_version`) and set the knobs that differ explicitly",
+                row.label
+            )),
+    )
 }
 
 /// The architecture base and the checkpoint's weights, from a preset or config.json.

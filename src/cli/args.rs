@@ -119,7 +119,7 @@ pub enum ReportFormat {
     Md,
     /// One self-contained HTML file (inline CSS and SVG, no script).
     Html,
-    /// The JSON plan of design.md section 4 (an array when several specs).
+    /// The JSON plan, keys listed in docs/reports.md (an array when several specs).
     Json,
 }
 
