@@ -861,7 +861,7 @@ fn overflow_names_the_field_that_caused_it() {
             "/traffic/classes/0/concurrency",
         ),
         (
-            replaced("burst: 1.5", "burst: 1.0e300"),
+            replaced("burst: 1.5", "burst: 1.0e14"),
             "/traffic/classes/0/burst",
         ),
         (
