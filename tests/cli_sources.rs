@@ -19,7 +19,11 @@ fn memmath(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_ne!(out.status.code(), Some(101), "memmath {args:?} panicked: {text}");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "memmath {args:?} panicked: {text}"
+    );
     text
 }
 
@@ -87,7 +91,11 @@ fn user_visible_text_cites_nothing_a_user_cannot_check() {
     }
     let bad: Vec<String> = texts
         .iter()
-        .flat_map(|(what, text)| uncheckable(text).into_iter().map(move |c| format!("{what}: {c}")))
+        .flat_map(|(what, text)| {
+            uncheckable(text)
+                .into_iter()
+                .map(move |c| format!("{what}: {c}"))
+        })
         .collect();
     assert!(bad.is_empty(), "uncheckable citations: {bad:#?}");
 }
@@ -110,7 +118,8 @@ fn plans_say_whether_the_gpu_total_is_measured_or_derived() {
         "--format",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let v: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
     let plan = if v.is_array() { &v[0] } else { &v };
     let total = plan["assumptions"]
         .as_array()
@@ -118,9 +127,15 @@ fn plans_say_whether_the_gpu_total_is_measured_or_derived() {
         .unwrap_or_else(|| panic!("no gpu.total_bytes assumption: {plan}"));
     // l4-24gb is NVML minus the 600 MiB reserve in catalog/gpus.yaml.
     let value = total["value"].as_str().unwrap_or_default();
-    assert!(value.ends_with("derived: NVML total minus reserve"), "{total}");
     assert!(
-        total["source"].as_str().unwrap_or_default().contains("not a measurement"),
+        value.ends_with("derived: NVML total minus reserve"),
+        "{total}"
+    );
+    assert!(
+        total["source"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a measurement"),
         "{total}"
     );
 
@@ -133,5 +148,8 @@ fn plans_say_whether_the_gpu_total_is_measured_or_derived() {
     assert!(json.contains("bytes, measured"), "{json}");
 
     let table = memmath(&["catalog", "gpus"]);
-    assert!(table.contains("derived") && table.contains("measured"), "{table}");
+    assert!(
+        table.contains("derived") && table.contains("measured"),
+        "{table}"
+    );
 }

@@ -331,7 +331,10 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "replicas_9e18",
-            bytes: replaced("engine: vllm", "engine: vllm\n  replicas: 9000000000000000000"),
+            bytes: replaced(
+                "engine: vllm",
+                "engine: vllm\n  replicas: 9000000000000000000",
+            ),
             outcome: F("MEM000"),
         },
         Case {
@@ -709,19 +712,25 @@ fn bom_and_crlf_keep_locations() {
     }
 }
 
-#[test]
-fn a_quadrillion_parameter_model_is_planned_not_crashed() {
+/// The base spec with `architecture.parameters: n`, and its plan (which must exist).
+fn planned_with_parameters(n: &str) -> (Analysis, memmath::plan::Plan) {
     let a = analyze_bytes(
-        "p15.yaml",
+        "parameters.yaml",
         replaced(
             "vocab_size: 128256",
-            "vocab_size: 128256\n    parameters: 1000000000000000",
+            &format!("vocab_size: 128256\n    parameters: {n}"),
         ),
     );
     let plan = a
         .plan
-        .as_ref()
-        .unwrap_or_else(|| panic!("no plan: {:?}", a.findings));
+        .clone()
+        .unwrap_or_else(|| panic!("{n} parameters: no plan: {:?}", a.findings));
+    (a, plan)
+}
+
+#[test]
+fn a_quadrillion_parameter_model_is_planned_not_crashed() {
+    let (a, plan) = planned_with_parameters("1000000000000000");
     // 10^15 parameters in BF16: 2 PB, nowhere near one 80 GB GPU.
     assert!(
         plan.weights.total_bytes.get() >= 2_000_000_000_000_000,
@@ -828,7 +837,10 @@ fn endless_files_are_bounded() {
 fn overflow_names_the_field_that_caused_it() {
     let cases = [
         (
-            replaced("engine: vllm", "engine: vllm\n  replicas: 9000000000000000000"),
+            replaced(
+                "engine: vllm",
+                "engine: vllm\n  replicas: 9000000000000000000",
+            ),
             "/serving/replicas",
         ),
         (
@@ -895,17 +907,7 @@ fn overflow_names_the_field_that_caused_it() {
 /// bytes of weights, below 2^63.
 #[test]
 fn numbers_just_below_the_limit_are_planned_unclamped() {
-    let a = analyze_bytes(
-        "p4e18.yaml",
-        replaced(
-            "vocab_size: 128256",
-            "vocab_size: 128256\n    parameters: 4000000000000000000",
-        ),
-    );
-    let plan = a
-        .plan
-        .as_ref()
-        .unwrap_or_else(|| panic!("no plan: {:?}", a.findings));
+    let (_, plan) = planned_with_parameters("4000000000000000000");
     let g = &plan.per_gpu;
     let others = g.weights_bytes.get() + g.activation_peak_bytes.get() + g.runtime_bytes.get();
     assert_eq!(
@@ -944,17 +946,25 @@ fn hostile_memmath_toml_globs() {
         stars_in_segment.as_str(),
         "a/**/b/**/c/**/d/**/e/**/zz/**",
     ] {
-        let r = check_with_config(&format!("[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"));
+        let r = check_with_config(&format!(
+            "[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"
+        ));
         assert_well_behaved(pattern, &r);
         assert_eq!(r.code, Some(0), "{pattern}: {}{}", r.stdout, r.stderr);
-        assert!(r.took < Duration::from_secs(2), "{pattern}: took {:?}", r.took);
+        assert!(
+            r.took < Duration::from_secs(2),
+            "{pattern}: took {:?}",
+            r.took
+        );
     }
     // A glob that matches still ignores (the hostile ones above simply did not match).
     let r = check_with_config("[per-file-ignores]\n\"**/h/*.yaml\" = [\"ALL\"]\n");
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     let too_long = "*".repeat(5000);
     for pattern in ["specs/[a.yaml", "{a,b", too_long.as_str()] {
-        let r = check_with_config(&format!("[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"));
+        let r = check_with_config(&format!(
+            "[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"
+        ));
         assert_well_behaved("bad glob", &r);
         assert_eq!(r.code, Some(2), "{pattern}: {}{}", r.stdout, r.stderr);
         assert!(

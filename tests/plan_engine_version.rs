@@ -12,8 +12,9 @@ use memmath::source::SourceFile;
 const BASE: &str = include_str!("fixtures/valid_base.yaml");
 
 fn with_version(v: &str) -> Analysis {
-    let text = BASE.replacen("engine_version: \"0.11\"", &format!("engine_version: \"{v}\""), 1);
-    assert_ne!(text, BASE, "fixture lacks engine_version");
+    let line = "engine_version: \"0.11\"";
+    assert!(BASE.contains(line), "fixture lacks {line}");
+    let text = BASE.replacen(line, &format!("engine_version: \"{v}\""), 1);
     common::analyze_source(SourceFile::new("v.yaml", text))
 }
 
@@ -61,7 +62,10 @@ fn a_version_outside_the_table_warns_and_names_the_row_used() {
         w[0].message
     );
     let (value, source) = assumption(&a, "serving.engine_version").unwrap_or_else(|| {
-        panic!("no engine_version assumption: {:?}", a.plan.as_ref().map(|p| &p.assumptions))
+        panic!(
+            "no engine_version assumption: {:?}",
+            a.plan.as_ref().map(|p| &p.assumptions)
+        )
     });
     assert_eq!(value, "0.21");
     assert!(source.contains("9.9 is outside"), "{source}");

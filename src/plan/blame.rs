@@ -13,6 +13,7 @@
 //! named; fixing it and re-running names the next.
 
 use crate::catalog::Resolved;
+use crate::schema::display_path;
 use crate::spec::{escape_pointer_token, GpuSpec, Spec};
 use serde_json::Value;
 
@@ -221,19 +222,7 @@ fn numeric_leaves(v: &Value, at: String, out: &mut Vec<(String, Value)>) {
 
 /// `/traffic/classes/0/concurrency` -> `traffic.classes[0].concurrency`.
 fn dotted(pointer: &str) -> String {
-    let mut s = String::new();
-    for tok in pointer.split('/').skip(1) {
-        let tok = tok.replace("~1", "/").replace("~0", "~");
-        if !tok.is_empty() && tok.bytes().all(|b| b.is_ascii_digit()) {
-            s.push_str(&format!("[{tok}]"));
-        } else {
-            if !s.is_empty() {
-                s.push('.');
-            }
-            s.push_str(&tok);
-        }
-    }
-    s
+    display_path(pointer)
 }
 
 #[cfg(test)]

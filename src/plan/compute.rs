@@ -27,7 +27,9 @@ use crate::units::{Bytes, Overflow};
 pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
     build(spec, resolved).map_err(|e| {
         Box::new(match e {
-            PlanError::Overflow(stage) => overflow_finding(spec, resolved, stage.unwrap_or(ANYWHERE)),
+            PlanError::Overflow(stage) => {
+                overflow_finding(spec, resolved, stage.unwrap_or(ANYWHERE))
+            }
             // The schema requires `training` for kind Training; reaching this
             // means a caller skipped validation.
             PlanError::MissingTraining => Finding::new(
@@ -209,16 +211,27 @@ fn note_gpu_total(gpu: &GpuInfo, out: &mut Vec<Assumption>) {
             match (e.memory_basis, e.derivation) {
                 (MemoryBasis::Measured, _) => (
                     "measured".to_string(),
-                    format!("catalogue `{}`: measured CUDA-visible total; {}", e.id, e.source),
+                    format!(
+                        "catalogue `{}`: measured CUDA-visible total; {}",
+                        e.id, e.source
+                    ),
                 ),
                 (MemoryBasis::Derived, d) => (
                     format!("derived: {}", d.map_or("see source", |d| d.describe())),
-                    format!("catalogue `{}`: an estimate, not a measurement; {}", e.id, e.source),
+                    format!(
+                        "catalogue `{}`: an estimate, not a measurement; {}",
+                        e.id, e.source
+                    ),
                 ),
             }
         }
     };
-    note(out, "gpu.total_bytes", format!("{bytes} bytes, {basis}"), source);
+    note(
+        out,
+        "gpu.total_bytes",
+        format!("{bytes} bytes, {basis}"),
+        source,
+    );
 }
 
 fn attention_kind(a: &Architecture) -> &'static str {

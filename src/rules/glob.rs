@@ -62,7 +62,11 @@ fn compile(pattern: &str) -> Result<Regex, String> {
 pub fn check(pattern: &str) -> Result<(), String> {
     compile(pattern).map(|_| ()).map_err(|e| {
         let shown: String = pattern.chars().take(80).collect();
-        let more = if shown.len() < pattern.len() { "..." } else { "" };
+        let more = if shown.len() < pattern.len() {
+            "..."
+        } else {
+            ""
+        };
         format!("[per-file-ignores] key {shown:?}{more} is not a valid glob: {e}")
     })
 }
@@ -133,13 +137,20 @@ mod tests {
         let start = Instant::now();
         assert!(!matches_path(&pattern, &path));
         assert!(!matches_path("*a*a*a*a*a*a*a*a*a*a*a*b", &"a".repeat(4000)));
-        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
     fn invalid_globs_are_errors() {
         let e = check("dev/[a.yaml").unwrap_err();
-        assert!(e.contains("dev/[a.yaml") && e.contains("not a valid glob"), "{e}");
+        assert!(
+            e.contains("dev/[a.yaml") && e.contains("not a valid glob"),
+            "{e}"
+        );
         assert!(check("{a,b").is_err());
         assert!(check(&"*".repeat(2000)).is_err());
         assert!(check("dev/**/*.yaml").is_ok());

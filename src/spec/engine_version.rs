@@ -200,7 +200,10 @@ mod tests {
             Engine::Sglang,
             Engine::TensorrtLlm,
         ] {
-            assert!(row_for(e, default_version(e)).1, "{e:?} default outside its table");
+            assert!(
+                row_for(e, default_version(e)).1,
+                "{e:?} default outside its table"
+            );
         }
     }
 }
