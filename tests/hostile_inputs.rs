@@ -354,6 +354,15 @@ fn cases() -> Vec<Case> {
             outcome: F("MEM000"),
         },
         Case {
+            // Block-wise FP8 with g x g = 2^64 used to saturate to 1 bit per weight.
+            name: "group_size_2e32",
+            bytes: replaced(
+                "dtype: bf16",
+                "dtype: fp8\n    quantization: fp8\n    group_size: 4294967296",
+            ),
+            outcome: F("SCH004"),
+        },
+        Case {
             name: "engine_version_banana",
             bytes: replaced("engine_version: \"0.11\"", "engine_version: \"banana\""),
             outcome: F("SCH005"),
@@ -916,8 +925,9 @@ fn numbers_just_below_the_limit_are_planned_unclamped() {
     );
 }
 
-/// A `memmath check` run with `toml` as memmath.toml next to the base spec.
-fn check_with_config(toml: &str) -> Run {
+/// A `memmath check` run with `toml` as memmath.toml in the folder eight levels
+/// above the base spec.
+fn check_with_config(toml: impl AsRef<[u8]>) -> Run {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let deep = dir.path().join("a/b/c/d/e/f/g/h");
     std::fs::create_dir_all(&deep).unwrap_or_else(|e| panic!("{e}"));
@@ -974,4 +984,20 @@ fn hostile_memmath_toml_globs() {
         );
         assert!(r.stderr.contains("not a valid glob"), "{}", r.stderr);
     }
+    // Other hostile files: nesting past the TOML parser's depth limit and
+    // invalid UTF-8 are configuration errors; thousands of globs still finish.
+    let deep = format!("select = {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let latin1 = b"select = [\"MEM\xff\"]\n".to_vec();
+    for (name, toml) in [("deep", deep.into_bytes()), ("latin1", latin1)] {
+        let r = check_with_config(toml);
+        assert_well_behaved(name, &r);
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert!(r.stderr.contains("memmath.toml"), "{name}: {}", r.stderr);
+    }
+    let many: String = (0..2_000)
+        .map(|i| format!("\"d{i}/**/x{i}?.yaml\" = [\"MEM004\"]\n"))
+        .collect();
+    let r = check_with_config(&format!("[per-file-ignores]\n{many}"));
+    assert_well_behaved("2000 globs", &r);
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
 }
