@@ -956,7 +956,7 @@ fn hostile_memmath_toml_globs() {
         stars_in_segment.as_str(),
         "a/**/b/**/c/**/d/**/e/**/zz/**",
     ] {
-        let r = check_with_config(&format!(
+        let r = check_with_config(format!(
             "[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"
         ));
         assert_well_behaved(pattern, &r);
@@ -972,7 +972,7 @@ fn hostile_memmath_toml_globs() {
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     let too_long = "*".repeat(5000);
     for pattern in ["specs/[a.yaml", "{a,b", too_long.as_str()] {
-        let r = check_with_config(&format!(
+        let r = check_with_config(format!(
             "[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"
         ));
         assert_well_behaved("bad glob", &r);
@@ -997,7 +997,7 @@ fn hostile_memmath_toml_globs() {
     let many: String = (0..2_000)
         .map(|i| format!("\"d{i}/**/x{i}?.yaml\" = [\"MEM004\"]\n"))
         .collect();
-    let r = check_with_config(&format!("[per-file-ignores]\n{many}"));
+    let r = check_with_config(format!("[per-file-ignores]\n{many}"));
     assert_well_behaved("2000 globs", &r);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
 }
