@@ -1001,3 +1001,31 @@ fn hostile_memmath_toml_globs() {
     assert_well_behaved("2000 globs", &r);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
 }
+
+/// A config.json whose FP8 block size is 2^32 is CAT003, not a plan whose
+/// g x g scale overhead saturated to 1 bit per weight.
+#[test]
+fn absurd_quantization_block_in_config_json_is_a_finding() {
+    let config = serde_json::json!({
+        "model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
+        "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+        "vocab_size": 128256, "max_position_embeddings": 131072,
+        "quantization_config": {"quant_method": "fp8", "weight_block_size": [4294967296u64, 4294967296u64]}
+    });
+    let mut files = memmath::catalog::MemoryFiles::new();
+    files.insert("/specs/config.json", config.to_string().into_bytes());
+    let spec: memmath::spec::Spec = serde_json::from_value(serde_json::json!({
+        "apiVersion": "memmath/v1", "kind": "Serving", "metadata": {"name": "t"},
+        "model": {"hf_config": "config.json", "weights": {}},
+        "hardware": {"gpu": "h100-sxm-80gb"},
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (resolved, findings) = memmath::catalog::resolve(&spec, Path::new("/specs"), &files);
+    assert!(resolved.is_none(), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f.code == "CAT003"
+            && f.pointer == "/model/hf_config"
+            && f.message.contains("group size")),
+        "{findings:?}"
+    );
+}

@@ -20,6 +20,10 @@ use crate::spec::{engine_version, ArchitectureSpec, GpuSpec, InlineGpu, Spec};
 use crate::units::MIB;
 use std::path::Path;
 
+/// Largest quantization group or block size: the schema's maximum for
+/// `model.weights.group_size` (2^20, the widest layer catalog/validate.rs accepts).
+const MAX_GROUP_SIZE: u64 = 1 << 20;
+
 /// config.json files are a few KiB; anything past this is not one.
 pub const MAX_HF_CONFIG_BYTES: u64 = 16 * MIB;
 
@@ -141,6 +145,20 @@ fn resolve_model(
         return None;
     }
     let weights = weights::combine(&m.weights, base.weights.as_ref());
+    // The schema caps `model.weights.group_size`; config.json's group or
+    // block size gets the same bound, or g x g would saturate the bits per
+    // weight (plan/weights.rs `format`) instead of failing.
+    if let Some(g) = weights.group_size.filter(|g| *g > MAX_GROUP_SIZE) {
+        findings.push(
+            codes::INVALID_HF_CONFIG
+                .finding(
+                    base.pointer,
+                    format!("quantization group size {g} is over {MAX_GROUP_SIZE} (2^20), the widest layer memmath accepts"),
+                )
+                .with_fix("check `quantization_config` (group_size, weight_block_size), or set `model.weights.group_size`"),
+        );
+        return None;
+    }
     let exact_weights = match &m.safetensors {
         Some(p) => {
             let (exact, mut f) = safetensors::read_weights(files, &spec_dir.join(p));
