@@ -330,6 +330,44 @@ fn cases() -> Vec<Case> {
             outcome: F("MEM000"),
         },
         Case {
+            name: "replicas_9e18",
+            bytes: replaced(
+                "engine: vllm",
+                "engine: vllm\n  replicas: 9000000000000000000",
+            ),
+            outcome: F("MEM000"),
+        },
+        Case {
+            name: "parameters_5e18",
+            bytes: replaced(
+                "vocab_size: 128256",
+                "vocab_size: 128256\n    parameters: 5000000000000000000",
+            ),
+            outcome: F("MEM000"),
+        },
+        Case {
+            name: "max_num_batched_tokens_1e14",
+            bytes: replaced(
+                "max_model_len: 32768",
+                "max_model_len: 32768\n  max_num_batched_tokens: 100000000000000",
+            ),
+            outcome: F("MEM000"),
+        },
+        Case {
+            // Block-wise FP8 with g x g = 2^64 used to saturate to 1 bit per weight.
+            name: "group_size_2e32",
+            bytes: replaced(
+                "dtype: bf16",
+                "dtype: fp8\n    quantization: fp8\n    group_size: 4294967296",
+            ),
+            outcome: F("SCH004"),
+        },
+        Case {
+            name: "engine_version_banana",
+            bytes: replaced("engine_version: \"0.11\"", "engine_version: \"banana\""),
+            outcome: F("SCH005"),
+        },
+        Case {
             name: "gpu_memory_absurd",
             bytes: replaced("memory: 79.19GiB", "memory: 17179869184GiB"),
             outcome: F("SCH004"),
@@ -684,19 +722,25 @@ fn bom_and_crlf_keep_locations() {
     }
 }
 
-#[test]
-fn a_quadrillion_parameter_model_is_planned_not_crashed() {
+/// The base spec with `architecture.parameters: n`, and its plan (which must exist).
+fn planned_with_parameters(n: &str) -> (Analysis, memmath::plan::Plan) {
     let a = analyze_bytes(
-        "p15.yaml",
+        "parameters.yaml",
         replaced(
             "vocab_size: 128256",
-            "vocab_size: 128256\n    parameters: 1000000000000000",
+            &format!("vocab_size: 128256\n    parameters: {n}"),
         ),
     );
     let plan = a
         .plan
-        .as_ref()
-        .unwrap_or_else(|| panic!("no plan: {:?}", a.findings));
+        .clone()
+        .unwrap_or_else(|| panic!("{n} parameters: no plan: {:?}", a.findings));
+    (a, plan)
+}
+
+#[test]
+fn a_quadrillion_parameter_model_is_planned_not_crashed() {
+    let (a, plan) = planned_with_parameters("1000000000000000");
     // 10^15 parameters in BF16: 2 PB, nowhere near one 80 GB GPU.
     assert!(
         plan.weights.total_bytes.get() >= 2_000_000_000_000_000,
@@ -794,4 +838,195 @@ fn endless_files_are_bounded() {
             r.stderr
         );
     }
+}
+
+/// Issue 12 item 3: an overflow is MEM000 on the field that caused it, not on
+/// the stage that overflowed (replicas used to blame max_model_len) and never a
+/// wrapped or clamped number in the plan.
+#[test]
+fn overflow_names_the_field_that_caused_it() {
+    let cases = [
+        (
+            replaced(
+                "engine: vllm",
+                "engine: vllm\n  replicas: 9000000000000000000",
+            ),
+            "/serving/replicas",
+        ),
+        (
+            replaced(
+                "vocab_size: 128256",
+                "vocab_size: 128256\n    parameters: 5000000000000000000",
+            ),
+            "/model/architecture/parameters",
+        ),
+        (
+            replaced(
+                "max_model_len: 32768",
+                "max_model_len: 32768\n  max_num_batched_tokens: 100000000000000",
+            ),
+            "/serving/max_num_batched_tokens",
+        ),
+        (
+            replaced(
+                "max_model_len: 32768",
+                "max_model_len: 32768\n  max_num_batched_tokens: 18446744073709551615",
+            ),
+            "/serving/max_num_batched_tokens",
+        ),
+        (
+            replaced("max_model_len: 32768", "max_model_len: 1000000000000000000"),
+            "/serving/max_model_len",
+        ),
+        (
+            replaced("concurrency: 16", "concurrency: 18446744073709551615"),
+            "/traffic/classes/0/concurrency",
+        ),
+        (
+            replaced("burst: 1.5", "burst: 1.0e14"),
+            "/traffic/classes/0/burst",
+        ),
+        (
+            format!("{BASE}loading:\n  workers_per_node: 18446744073709551615\n").into_bytes(),
+            "/loading/workers_per_node",
+        ),
+        (
+            replaced("memory: 79.19GiB", "memory: 16000000000GiB"),
+            "/hardware/gpu/memory",
+        ),
+    ];
+    for (bytes, pointer) in cases {
+        let a = analyze_bytes("overflow.yaml", bytes);
+        let mem000: Vec<&Finding> = a.findings.iter().filter(|f| f.code == "MEM000").collect();
+        assert_eq!(mem000.len(), 1, "{pointer}: {:?}", a.findings);
+        assert_eq!(mem000[0].pointer, pointer, "{:?}", mem000[0]);
+        assert!(mem000[0].span.is_some(), "{pointer}: no location");
+        let label = pointer.trim_start_matches('/').replace('/', ".");
+        let label = label.replace(".0.", "[0].");
+        assert!(
+            mem000[0].message.contains(&label),
+            "{pointer}: {}",
+            mem000[0].message
+        );
+        assert!(a.plan.is_none(), "{pointer}: planned anyway");
+    }
+}
+
+/// The largest plan the math still represents is planned, with per-GPU
+/// numbers that are not clamped: 4 x 10^18 parameters in BF16 is 8 x 10^18
+/// bytes of weights, below 2^63.
+#[test]
+fn numbers_just_below_the_limit_are_planned_unclamped() {
+    let (_, plan) = planned_with_parameters("4000000000000000000");
+    let g = &plan.per_gpu;
+    let others = g.weights_bytes.get() + g.activation_peak_bytes.get() + g.runtime_bytes.get();
+    assert_eq!(
+        i128::from(g.kv_cache_bytes),
+        i128::from(g.budget_bytes.get()) - i128::from(others)
+    );
+}
+
+/// A `memmath check` run with `toml` as memmath.toml in the folder eight levels
+/// above the base spec.
+fn check_with_config(toml: impl AsRef<[u8]>) -> Run {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let deep = dir.path().join("a/b/c/d/e/f/g/h");
+    std::fs::create_dir_all(&deep).unwrap_or_else(|e| panic!("{e}"));
+    let spec = deep.join("spec.yaml");
+    std::fs::write(&spec, BASE).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("memmath.toml"), toml).unwrap_or_else(|e| panic!("{e}"));
+    run_memmath(&[
+        "check".as_ref(),
+        "--output-format".as_ref(),
+        "concise".as_ref(),
+        spec.as_os_str(),
+    ])
+}
+
+/// Issue 12 item 2: `[per-file-ignores]` globs that made the old backtracking
+/// matcher run for minutes finish at once; invalid globs are a configuration
+/// error (exit 2) naming the file and the key.
+#[test]
+fn hostile_memmath_toml_globs() {
+    let many_stars = format!("{}z", "**/".repeat(40));
+    let stars_in_segment = format!("{}b", "*a".repeat(60));
+    for pattern in [
+        "**/**/**/**/z",
+        "**/**/**/**/**/**/z",
+        many_stars.as_str(),
+        stars_in_segment.as_str(),
+        "a/**/b/**/c/**/d/**/e/**/zz/**",
+    ] {
+        let r = check_with_config(format!(
+            "[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"
+        ));
+        assert_well_behaved(pattern, &r);
+        assert_eq!(r.code, Some(0), "{pattern}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.took < Duration::from_secs(2),
+            "{pattern}: took {:?}",
+            r.took
+        );
+    }
+    // A glob that matches still ignores (the hostile ones above simply did not match).
+    let r = check_with_config("[per-file-ignores]\n\"**/h/*.yaml\" = [\"ALL\"]\n");
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let too_long = "*".repeat(5000);
+    for pattern in ["specs/[a.yaml", "{a,b", too_long.as_str()] {
+        let r = check_with_config(format!(
+            "[per-file-ignores]\n\"{pattern}\" = [\"MEM004\"]\n"
+        ));
+        assert_well_behaved("bad glob", &r);
+        assert_eq!(r.code, Some(2), "{pattern}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("memmath.toml") && r.stderr.contains("[per-file-ignores]"),
+            "{pattern}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("not a valid glob"), "{}", r.stderr);
+    }
+    // Other hostile files: nesting past the TOML parser's depth limit and
+    // invalid UTF-8 are configuration errors; thousands of globs still finish.
+    let deep = format!("select = {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let latin1 = b"select = [\"MEM\xff\"]\n".to_vec();
+    for (name, toml) in [("deep", deep.into_bytes()), ("latin1", latin1)] {
+        let r = check_with_config(toml);
+        assert_well_behaved(name, &r);
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert!(r.stderr.contains("memmath.toml"), "{name}: {}", r.stderr);
+    }
+    let many: String = (0..2_000)
+        .map(|i| format!("\"d{i}/**/x{i}?.yaml\" = [\"MEM004\"]\n"))
+        .collect();
+    let r = check_with_config(format!("[per-file-ignores]\n{many}"));
+    assert_well_behaved("2000 globs", &r);
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+}
+
+/// A config.json whose FP8 block size is 2^32 is CAT003, not a plan whose
+/// g x g scale overhead saturated to 1 bit per weight.
+#[test]
+fn absurd_quantization_block_in_config_json_is_a_finding() {
+    let config = serde_json::json!({
+        "model_type": "llama", "num_hidden_layers": 32, "hidden_size": 4096,
+        "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+        "vocab_size": 128256, "max_position_embeddings": 131072,
+        "quantization_config": {"quant_method": "fp8", "weight_block_size": [4294967296u64, 4294967296u64]}
+    });
+    let mut files = memmath::catalog::MemoryFiles::new();
+    files.insert("/specs/config.json", config.to_string().into_bytes());
+    let spec: memmath::spec::Spec = serde_json::from_value(serde_json::json!({
+        "apiVersion": "memmath/v1", "kind": "Serving", "metadata": {"name": "t"},
+        "model": {"hf_config": "config.json", "weights": {}},
+        "hardware": {"gpu": "h100-sxm-80gb"},
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (resolved, findings) = memmath::catalog::resolve(&spec, Path::new("/specs"), &files);
+    assert!(resolved.is_none(), "{findings:?}");
+    assert!(
+        findings.iter().any(|f| f.code == "CAT003"
+            && f.pointer == "/model/hf_config"
+            && f.message.contains("group size")),
+        "{findings:?}"
+    );
 }

@@ -479,7 +479,7 @@ fn sample_mark(p: &Planned, q: Quantity, case: &Case) -> &'static str {
     let fitted_here = p.plan.assumptions.iter().any(|a| {
         a.field == "runtime (non-torch)"
             && a.source.starts_with("calibrated constant")
-            && a.source.contains(&cite)
+            && (a.source.contains(&cite) || a.source.contains(case.url))
     });
     if q.uses_runtime() && fitted_here {
         "in-sample: non-torch constant fitted to this log"

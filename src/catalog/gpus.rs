@@ -20,6 +20,32 @@ pub enum MemoryBasis {
     Derived,
 }
 
+/// How a derived CUDA-visible figure was computed (docs/catalog.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Derivation {
+    /// The card's NVML total minus the reservation observed on measured parts.
+    NvmlMinusReserve,
+    /// No NVML figure: the marketing size in GiB minus the reservation.
+    MarketingMinusReserve,
+    /// The marketing size times a sibling part's measured CUDA/marketing ratio.
+    SiblingRatio,
+    /// Another card with the same memory was measured; its figure is used.
+    SiblingMeasurement,
+}
+
+impl Derivation {
+    /// How the plan's assumptions and `catalog gpus` describe it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Derivation::NvmlMinusReserve => "NVML total minus reserve",
+            Derivation::MarketingMinusReserve => "marketing size minus reserve",
+            Derivation::SiblingRatio => "scaled from a sibling part",
+            Derivation::SiblingMeasurement => "a sibling card's measurement",
+        }
+    }
+}
+
 /// One catalogue entry as written in gpus.yaml.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +63,10 @@ pub struct GpuEntry {
     /// CUDA-visible total, with a unit (`79.11GiB`).
     pub memory: String,
     pub memory_basis: MemoryBasis,
+    /// How a derived `memory` was computed; required for `derived`, absent
+    /// for `measured`.
+    #[serde(default)]
+    pub derivation: Option<Derivation>,
     /// NVML total, with a unit (`81559MiB`), where published.
     pub nvml_memory: Option<String>,
     pub fp8: bool,
@@ -78,6 +108,21 @@ pub fn parse_catalog(text: &str) -> Result<Vec<Gpu>, String> {
 fn from_entries(entries: Vec<GpuEntry>) -> Result<Vec<Gpu>, String> {
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
+        match (entry.memory_basis, entry.derivation) {
+            (MemoryBasis::Measured, Some(_)) => {
+                return Err(format!(
+                    "gpus.yaml `{}`: a measured figure has no `derivation`",
+                    entry.id
+                ))
+            }
+            (MemoryBasis::Derived, None) => {
+                return Err(format!(
+                    "gpus.yaml `{}`: a derived figure needs `derivation` (how it was computed)",
+                    entry.id
+                ))
+            }
+            _ => {}
+        }
         let memory_bytes =
             parse_size(&entry.memory).map_err(|e| format!("gpus.yaml `{}`: {e}", entry.id))?;
         let nvml_memory_bytes = match &entry.nvml_memory {
@@ -146,6 +191,25 @@ mod tests {
     fn embedded_catalogue_loads() {
         let gpus = gpus().unwrap_or_default();
         assert!(gpus.len() >= 25, "only {} GPUs", gpus.len());
+    }
+
+    #[test]
+    fn every_total_says_how_it_was_obtained() {
+        let gpus = gpus().unwrap_or_default();
+        let derived = gpus
+            .iter()
+            .filter(|g| g.entry.memory_basis == MemoryBasis::Derived)
+            .count();
+        assert!(derived >= 18, "{derived}");
+        let entry = |basis: &str, derivation: &str| {
+            format!(
+                "- {{id: x, name: X, vendor: nvidia, architecture: a, compute_capability: \"9.0\", marketing_memory: 1 GB, memory: 1GiB, memory_basis: {basis}{derivation}, fp8: true, fp4: false, source: s}}"
+            )
+        };
+        assert!(parse_catalog(&entry("derived", "")).is_err());
+        assert!(parse_catalog(&entry("measured", ", derivation: sibling-ratio")).is_err());
+        assert!(parse_catalog(&entry("derived", ", derivation: sibling-ratio")).is_ok());
+        assert!(parse_catalog(&entry("measured", "")).is_ok());
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub fn gpus_json(gpus: &[Gpu]) -> Value {
                     "marketing_memory": e.marketing_memory,
                     "memory_bytes": g.memory_bytes.get(),
                     "memory_basis": e.memory_basis,
+                    "derivation": e.derivation,
                     "nvml_memory_bytes": g.nvml_memory_bytes.map(|b| b.get()),
                     "fp8": e.fp8,
                     "fp4": e.fp4,
@@ -102,9 +103,10 @@ pub fn gpus_table(gpus: &[Gpu]) -> String {
                 g.nvml_memory_bytes
                     .map(|b| format!("{} MiB", b.get() >> 20))
                     .unwrap_or_else(|| "-".into()),
-                match e.memory_basis {
-                    MemoryBasis::Measured => "measured".into(),
-                    MemoryBasis::Derived => "derived".into(),
+                match (e.memory_basis, e.derivation) {
+                    (MemoryBasis::Measured, _) => "measured".into(),
+                    (MemoryBasis::Derived, Some(d)) => format!("derived: {}", d.describe()),
+                    (MemoryBasis::Derived, None) => "derived".into(),
                 },
                 e.compute_capability.clone(),
                 e.architecture.clone(),

@@ -16,9 +16,13 @@ use super::validate;
 use super::weights;
 use super::{ArchitectureSource, FileAccess, GpuInfo, Resolved, ResolvedModel, ResolvedWeights};
 use crate::diagnostics::{Finding, Severity};
-use crate::spec::{ArchitectureSpec, GpuSpec, InlineGpu, Spec};
+use crate::spec::{engine_version, ArchitectureSpec, GpuSpec, InlineGpu, Spec};
 use crate::units::MIB;
 use std::path::Path;
+
+/// Largest quantization group or block size: the schema's maximum for
+/// `model.weights.group_size` (2^20, the widest layer catalog/validate.rs accepts).
+const MAX_GROUP_SIZE: u64 = 1 << 20;
 
 /// config.json files are a few KiB; anything past this is not one.
 pub const MAX_HF_CONFIG_BYTES: u64 = 16 * MIB;
@@ -30,12 +34,44 @@ pub fn resolve(
     files: &dyn FileAccess,
 ) -> (Option<Resolved>, Vec<Finding>) {
     let mut findings = Vec::new();
+    findings.extend(engine_version_outside_defaults(spec));
     let model = resolve_model(spec, spec_dir, files, &mut findings);
     let gpu = resolve_gpu(&spec.hardware.gpu, &mut findings);
     match (model, gpu) {
         (Some(model), Some(gpu)) => (Some(Resolved { model, gpu }), findings),
         _ => (None, findings),
     }
+}
+
+/// CAT011 when `serving.engine_version` parses but no row of the engine
+/// defaults table covers it: the plan uses the nearest row (plan/engine.rs
+/// does the same choice through [`engine_version::row_for`]).
+fn engine_version_outside_defaults(spec: &Spec) -> Option<Finding> {
+    let serving = spec.serving.as_ref()?;
+    let v = engine_version::parse_version(serving.engine_version.as_deref()?)?;
+    let (row, inside) = engine_version::row_for(serving.engine, v);
+    if inside {
+        return None;
+    }
+    let engine = serving.engine.as_str();
+    Some(
+        codes::ENGINE_VERSION_OUTSIDE_DEFAULTS
+            .finding(
+                "/serving/engine_version",
+                format!(
+                    "{engine} {}.{} is outside memmath's defaults table ({engine} {}): the defaults of the {} row are used ({})",
+                    v.0,
+                    v.1,
+                    engine_version::known_versions(serving.engine),
+                    row.label,
+                    row.source
+                ),
+            )
+            .with_fix(format!(
+                "check the version; if it is right, compare {engine}'s defaults for it with the {} row (docs/spec.md, `serving.engine_version`) and set the knobs that differ explicitly",
+                row.label
+            )),
+    )
 }
 
 /// The architecture base and the checkpoint's weights, from a preset or config.json.
@@ -109,6 +145,20 @@ fn resolve_model(
         return None;
     }
     let weights = weights::combine(&m.weights, base.weights.as_ref());
+    // The schema caps `model.weights.group_size`; config.json's group or
+    // block size gets the same bound, or g x g would saturate the bits per
+    // weight (plan/weights.rs `format`) instead of failing.
+    if let Some(g) = weights.group_size.filter(|g| *g > MAX_GROUP_SIZE) {
+        findings.push(
+            codes::INVALID_HF_CONFIG
+                .finding(
+                    base.pointer,
+                    format!("quantization group size {g} is over {MAX_GROUP_SIZE} (2^20), the widest layer memmath accepts"),
+                )
+                .with_fix("check `quantization_config` (group_size, weight_block_size), or set `model.weights.group_size`"),
+        );
+        return None;
+    }
     let exact_weights = match &m.safetensors {
         Some(p) => {
             let (exact, mut f) = safetensors::read_weights(files, &spec_dir.join(p));

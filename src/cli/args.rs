@@ -121,7 +121,7 @@ pub enum ReportFormat {
     Md,
     /// One self-contained HTML file (inline CSS and SVG, no script).
     Html,
-    /// The JSON plan (docs/reports.md; an array when several specs).
+    /// The JSON plan, keys listed in docs/reports.md (an array when several specs).
     Json,
 }
 

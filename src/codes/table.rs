@@ -67,6 +67,8 @@ codes! {
         "config.json's `quantization_config` is a method the importer cannot map.";
     CAT010: "unmatched-gpu-name", Info, Catalog, OPEN, CATALOG_DOC,
         "An inline GPU without `compute_capability` matched no catalogue name.";
+    CAT011: "engine-version-outside-defaults", Warning, Catalog, OPEN, CATALOG_DOC,
+        "`serving.engine_version` parses but is outside the engine's defaults table; the plan uses the nearest row and says which.";
     HST001: "host-memory-not-specified", Info, Rule, OPEN, RULES_DOC,
         "Flags a spec without `hardware.host_memory`, so the host RAM needed while loading the weights is computed but checked against nothing.";
     HST002: "host-memory-below-load-peak", Error, Rule, OPEN, RULES_DOC,

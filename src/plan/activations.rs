@@ -103,9 +103,10 @@ pub fn inference_peak(
             mul(m_tokens, m.experts_per_token)?,
             mul(add(mul(3, ie)?, h)?, act_bytes)?,
         )?;
-        let shared_width = m
-            .shared_expert_intermediate_size
-            .unwrap_or(m.shared_experts.saturating_mul(m.expert_intermediate_size));
+        let shared_width = match m.shared_expert_intermediate_size {
+            Some(w) => w,
+            None => mul(m.shared_experts, m.expert_intermediate_size)?,
+        };
         let shared = mul(mul(t, mul(3, ceil_div(shared_width, tp)?)?)?, act_bytes)?;
         let router = mul(mul(t, m.experts)?, 4)?;
         let moe = sum([mul(mul(t, mul(2, h)?)?, act_bytes)?, routed, shared, router])?;
@@ -151,9 +152,10 @@ pub fn training_per_token_layer(a: &Architecture, act_bytes: u64) -> MathResult<
     let mlp = match &a.moe {
         Some(m) if m.dense_layers < a.layers => {
             let per = if a.gated_mlp { 4 } else { 2 };
-            let shared = m
-                .shared_expert_intermediate_size
-                .unwrap_or(m.shared_experts.saturating_mul(m.expert_intermediate_size));
+            let shared = match m.shared_expert_intermediate_size {
+                Some(w) => w,
+                None => mul(m.shared_experts, m.expert_intermediate_size)?,
+            };
             add(
                 mul(
                     m.experts_per_token,

@@ -31,6 +31,7 @@ use super::math::{add, ceil_div, ceil_times, floor_times, mul, MathResult};
 use super::types::ClassPlan;
 use crate::catalog::Architecture;
 use crate::spec::{Engine, RequestClass, TrafficSpec};
+use crate::units::Overflow;
 
 /// Budget and KV bytes left on the bottleneck GPU.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +59,7 @@ pub fn budget(
             let budget = floor_times(total, e.memory_fraction)?;
             Budget {
                 budget,
-                kv_bytes: signed(budget, others),
+                kv_bytes: signed_left(budget, others)?,
                 free: total.saturating_sub(budget),
             }
         }
@@ -67,7 +68,7 @@ pub fn budget(
             let budget = floor_times(total.saturating_sub(runtime), e.memory_fraction)?;
             Budget {
                 budget,
-                kv_bytes: signed(budget, weights),
+                kv_bytes: signed_left(budget, weights)?,
                 free: total
                     .saturating_sub(budget)
                     .saturating_sub(activations)
@@ -75,9 +76,10 @@ pub fn budget(
             }
         }
         Engine::TensorrtLlm => {
-            let free = signed(total, others);
+            let free = signed_left(total, others)?;
             let kv = if free > 0 {
-                i64::try_from(floor_times(free as u64, e.memory_fraction)?).unwrap_or(i64::MAX)
+                i64::try_from(floor_times(free.unsigned_abs(), e.memory_fraction)?)
+                    .map_err(|_| Overflow)?
             } else {
                 free
             };
@@ -95,9 +97,14 @@ pub fn budget(
     })
 }
 
-fn signed(a: u64, b: u64) -> i64 {
-    let d = a as i128 - b as i128;
-    d.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+/// `a - b` as the plan's signed "memory left" (`per_gpu.kv_cache_bytes`).
+/// Per-GPU memory is represented below 2^63 bytes (8 EiB): a `b` past that, or
+/// a difference outside i64, is an overflow (MEM000), never a clamp.
+pub fn signed_left(a: u64, b: u64) -> MathResult<i64> {
+    if i64::try_from(b).is_err() {
+        return Err(Overflow);
+    }
+    i64::try_from(i128::from(a) - i128::from(b)).map_err(|_| Overflow)
 }
 
 /// vLLM's block arithmetic for one engine instance.

@@ -1,17 +1,21 @@
 //! Entry point of the memory math: assembles the plan from the per-quantity
 //! files. Pure: a typed spec and its resolved model/GPU in, a [`Plan`] out.
 //!
-//! An arithmetic overflow (absurd input such as 10^15 parameters or 10^9
-//! layers) is returned as finding MEM000 `arithmetic-overflow`, never a panic;
+//! An arithmetic overflow (absurd input such as 10^19 replicas or 10^9
+//! layers), or a per-GPU quantity past 2^63 bytes, is returned as finding
+//! MEM000 `arithmetic-overflow` on the field that caused it (plan/blame.rs),
+//! never a panic, a wrapped or a clamped number;
 //! a Training spec without its `training` section (which the schema rejects
 //! first) as SCH002 `missing-field`.
 
+use super::blame;
 use super::engine::{self, EngineSettings};
 use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathResult};
 use super::types::*;
 use super::weights::{Format, Shard};
 use super::{activations, capacity, host, kv_cache, optimizer, runtime, sharding, weights};
-use crate::catalog::{Architecture, Resolved};
+use crate::catalog::gpus::{self, MemoryBasis};
+use crate::catalog::{Architecture, GpuInfo, Resolved};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::{
     Engine, Kind, LoadFormat, Quantization, ServingSpec, Spec, TrainingMethod, TrainingPrecision,
@@ -24,13 +28,7 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
     build(spec, resolved).map_err(|e| {
         Box::new(match e {
             PlanError::Overflow(stage) => {
-                let at = stage.unwrap_or(ANYWHERE);
-                let message = format!(
-                    "the memory math overflows 2^64 bytes while computing {}: a size, count or degree in this spec is absurd",
-                    at.what
-                );
-                Finding::new("MEM000", "arithmetic-overflow", Severity::Error, at.pointer, message)
-                    .with_fix(format!("check {} for a typo", at.suspects))
+                overflow_finding(spec, resolved, stage.unwrap_or(ANYWHERE))
             }
             // The schema requires `training` for kind Training; reaching this
             // means a caller skipped validation.
@@ -43,6 +41,35 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
             ),
         })
     })
+}
+
+/// MEM000 for an overflow in `stage`: on the field whose value causes it
+/// (plan/blame.rs), else on the stage's section with its usual suspects.
+fn overflow_finding(spec: &Spec, resolved: &Resolved, stage: Stage) -> Finding {
+    let what = stage.what;
+    match blame::culprit(spec, resolved, |s, r| build(s, r).is_ok()) {
+        Some(c) => Finding::new(
+            "MEM000",
+            "arithmetic-overflow",
+            Severity::Error,
+            c.pointer,
+            format!(
+                "`{}` = {} takes {what} past what the plan can represent (byte counts below 2^64, per-GPU memory below 2^63 bytes): the value is absurd for a deployment",
+                c.label, c.value
+            ),
+        )
+        .with_fix(format!("check `{}` for a typo", c.label)),
+        None => Finding::new(
+            "MEM000",
+            "arithmetic-overflow",
+            Severity::Error,
+            stage.pointer,
+            format!(
+                "the memory math overflows while computing {what} (byte counts below 2^64, per-GPU memory below 2^63 bytes): a size, count or degree in this spec is absurd"
+            ),
+        )
+        .with_fix(format!("check {} for a typo", stage.suspects)),
+    }
 }
 
 /// Why no plan could be computed.
@@ -162,6 +189,49 @@ fn act_bytes(dtype: WeightDtype) -> u64 {
     } else {
         2
     }
+}
+
+/// Where the per-GPU total (`gpu.total_bytes`) came from: the spec's inline
+/// figure, or a catalogue entry whose CUDA-visible total is measured (a public
+/// log shows it) or derived (NVML total minus a reserve, or scaled from a
+/// sibling part: catalog/gpus.yaml, docs/catalog.md).
+fn note_gpu_total(gpu: &GpuInfo, out: &mut Vec<Assumption>) {
+    let bytes = gpu.memory_bytes.get();
+    let entry = gpus::gpus()
+        .ok()
+        .and_then(|c| gpus::find(c, &gpu.id))
+        .filter(|g| g.memory_bytes == gpu.memory_bytes);
+    let (basis, source) = match entry {
+        None => (
+            "given".to_string(),
+            "the spec's inline `hardware.gpu.memory` (CUDA-visible total)".to_string(),
+        ),
+        Some(g) => {
+            let e = &g.entry;
+            match (e.memory_basis, e.derivation) {
+                (MemoryBasis::Measured, _) => (
+                    "measured".to_string(),
+                    format!(
+                        "catalogue `{}`: measured CUDA-visible total; {}",
+                        e.id, e.source
+                    ),
+                ),
+                (MemoryBasis::Derived, d) => (
+                    format!("derived: {}", d.map_or("see source", |d| d.describe())),
+                    format!(
+                        "catalogue `{}`: an estimate, not a measurement; {}",
+                        e.id, e.source
+                    ),
+                ),
+            }
+        }
+    };
+    note(
+        out,
+        "gpu.total_bytes",
+        format!("{bytes} bytes, {basis}"),
+        source,
+    );
 }
 
 fn attention_kind(a: &Architecture) -> &'static str {
@@ -291,6 +361,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let shard = Shard { tp: d.tp, ep: d.ep };
     let w = weights_plan(resolved, &f, shard, d.pp, &mut assumptions).map_err(at(WEIGHTS))?;
     let total = resolved.gpu.memory_bytes.get();
+    note_gpu_total(&resolved.gpu, &mut assumptions);
     let training = spec.kind == Kind::Training;
 
     let gpus_per_replica = mul(d.tp, d.pp)
@@ -382,17 +453,22 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             .map_err(|e| e.within(TRAINING));
     }
 
-    let longest = spec.traffic.as_ref().and_then(|t| {
-        t.classes
+    let longest = match &spec.traffic {
+        Some(t) => t
+            .classes
             .iter()
             .map(|c| {
-                c.prompt_tokens
-                    .at(t.plan_percentile)
-                    .unwrap_or(0)
-                    .saturating_add(c.output_tokens.at(t.plan_percentile).unwrap_or(0))
+                add(
+                    c.prompt_tokens.at(t.plan_percentile).unwrap_or(0),
+                    c.output_tokens.at(t.plan_percentile).unwrap_or(0),
+                )
             })
-            .max()
-    });
+            .collect::<MathResult<Vec<u64>>>()
+            .map_err(at(CLASSES))?
+            .into_iter()
+            .max(),
+        None => None,
+    };
     let e: EngineSettings = engine::resolve(
         serving,
         a,
@@ -650,7 +726,7 @@ fn training_plan(
         "CUDA context + cuBLAS workspace (+ NCCL when the job spans GPUs), planning figure",
     );
     let used = add(total_train, rt)?;
-    let left = budget as i128 - used as i128;
+    let left = capacity::signed_left(budget, used)?;
     let per_gpu = PerGpu {
         total_bytes: Bytes(total),
         budget_bytes: Bytes(budget),
@@ -659,7 +735,7 @@ fn training_plan(
         runtime_bytes: Bytes(rt),
         // Training has no KV cache: this is what the budget leaves after every
         // training quantity (negative: the job does not fit).
-        kv_cache_bytes: left.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+        kv_cache_bytes: left,
         free_bytes: Bytes(total.saturating_sub(budget)),
         memory_fraction: 1.0 - headroom,
         cuda_graphs_outside_budget_bytes: Bytes::ZERO,

@@ -4,17 +4,18 @@
 
 use super::types::Assumption;
 use crate::catalog::{Architecture, GpuInfo};
-use crate::spec::{Engine, KvCacheDtype, ServingSpec, WeightDtype};
+use crate::spec::{engine_version, Engine, KvCacheDtype, ServingSpec, WeightDtype};
 use crate::units::GIB;
 
-/// vLLM version assumed when `engine_version` is absent.
-pub const DEFAULT_VLLM_VERSION: (u64, u64) = (0, 11);
+pub use crate::spec::engine_version::parse_version;
 
 /// The serving knobs after defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EngineSettings {
     pub engine: Engine,
-    /// (major, minor) of `engine_version`, or the assumed one.
+    /// (major, minor) whose defaults the plan models: `engine_version`, the
+    /// assumed one when absent, or, outside the defaults table, the nearest
+    /// row's bound (src/spec/engine_version.rs).
     pub version: (u64, u64),
     pub max_model_len: u64,
     pub block_size: u64,
@@ -36,21 +37,6 @@ fn is_a100(gpu: &GpuInfo) -> bool {
         .any(|s| s.to_ascii_lowercase().contains("a100"))
 }
 
-/// Parse "0.11", "0.6.3", "v0.10.1rc1" into (major, minor).
-pub fn parse_version(v: &str) -> Option<(u64, u64)> {
-    let v = v.trim().trim_start_matches('v');
-    let mut parts = v.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor_str: String = parts
-        .next()
-        .unwrap_or("0")
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let minor = minor_str.parse().ok()?;
-    Some((major, minor))
-}
-
 fn note(out: &mut Vec<Assumption>, field: &str, value: impl ToString, source: &str) {
     out.push(Assumption {
         field: field.to_string(),
@@ -59,7 +45,51 @@ fn note(out: &mut Vec<Assumption>, field: &str, value: impl ToString, source: &s
     });
 }
 
-/// The KV dtype `auto` resolves to (design.md section 4b): the model's
+/// The version whose defaults the plan takes (src/spec/engine_version.rs):
+/// the spec's when its row of the defaults table covers it; the nearest row's
+/// bound when it does not (CAT011 warns); the engine's assumed version when
+/// absent. Every case but the first is recorded as an assumption.
+fn resolve_version(engine: Engine, given: Option<&str>, out: &mut Vec<Assumption>) -> (u64, u64) {
+    let Some(text) = given else {
+        let assumed = engine_version::default_version(engine);
+        note(
+            out,
+            "serving.engine_version",
+            format!("{}.{}", assumed.0, assumed.1),
+            "not given: the version these defaults were taken from",
+        );
+        return assumed;
+    };
+    let Some(v) = parse_version(text) else {
+        // The spec's semantic checks reject this first (SCH005); a caller that
+        // skipped them still gets a recorded, not a silent, default.
+        let assumed = engine_version::default_version(engine);
+        note(
+            out,
+            "serving.engine_version",
+            format!("{}.{}", assumed.0, assumed.1),
+            &format!("{text:?} is not a version (SCH005): the assumed version's defaults"),
+        );
+        return assumed;
+    };
+    let (row, inside) = engine_version::row_for(engine, v);
+    if inside {
+        return v;
+    }
+    let used = engine_version::clamp_to_row(v, row);
+    note(
+        out,
+        "serving.engine_version",
+        format!("{}.{}", used.0, used.1),
+        &format!(
+            "{}.{} is outside the defaults table (CAT011): the {} row was used ({})",
+            v.0, v.1, row.label, row.source
+        ),
+    );
+    used
+}
+
+/// The KV dtype `auto` resolves to (docs/memory-math.md section 5): the model's
 /// activation dtype, fp16 or fp32 when the weights are, else bf16 (an FP8 or AWQ
 /// checkpoint still has a 16-bit KV cache).
 pub fn auto_kv_dtype(weights: WeightDtype) -> KvCacheDtype {
@@ -84,23 +114,7 @@ pub fn resolve(
     out: &mut Vec<Assumption>,
 ) -> EngineSettings {
     let engine = s.engine;
-    let version = match s.engine_version.as_deref().and_then(parse_version) {
-        Some(v) => v,
-        None => {
-            let assumed = match engine {
-                Engine::Vllm | Engine::Generic => DEFAULT_VLLM_VERSION,
-                Engine::Sglang => (0, 4),
-                Engine::TensorrtLlm => (0, 20),
-            };
-            note(
-                out,
-                "serving.engine_version",
-                format!("{}.{}", assumed.0, assumed.1),
-                "not given: the version these defaults were taken from",
-            );
-            assumed
-        }
-    };
+    let version = resolve_version(engine, s.engine_version.as_deref(), out);
 
     let max_model_len = match (s.max_model_len, arch.max_position_embeddings, longest_class) {
         (Some(v), _, _) => v,
@@ -189,7 +203,7 @@ pub fn resolve(
                 out,
                 "budget fraction",
                 format!("{f:.4}"),
-                "generic engine: 1 - capacity.headroom (design.md section 4b)",
+                "generic engine: 1 - capacity.headroom (docs/memory-math.md section 4)",
             );
             f
         }
@@ -228,7 +242,7 @@ pub fn resolve(
                 out,
                 "serving.kv_cache_dtype",
                 d.as_str(),
-                "auto: the model's activation dtype (design.md section 4b)",
+                "auto: the model's activation dtype, bf16 unless the weights are fp16 or fp32 (docs/memory-math.md section 5)",
             );
             d
         }
@@ -259,14 +273,6 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_parse() {
-        assert_eq!(parse_version("0.11"), Some((0, 11)));
-        assert_eq!(parse_version("v0.10.1rc1"), Some((0, 10)));
-        assert_eq!(parse_version("1"), Some((1, 0)));
-        assert_eq!(parse_version("x"), None);
-    }
 
     #[test]
     fn auto_kv_follows_activation_dtype() {

@@ -49,7 +49,7 @@ pub fn mul_ratio_floor(a: u64, num: u64, den: u64) -> MathResult<u64> {
 
 /// Fractions (utilization 0.90, burst 1.5) are taken as parts per million so the
 /// byte arithmetic stays integral: 0.90 is exactly 900,000 / 1,000,000 and a
-/// 0.90 utilization leaves exactly 10% (design.md section 4b). Negative or
+/// 0.90 utilization leaves exactly 10% (docs/memory-math.md section 4). Negative or
 /// non-finite inputs clamp to 0.
 pub const PPM: u64 = 1_000_000;
 
@@ -65,14 +65,27 @@ pub fn to_ppm(f: f64) -> u64 {
     }
 }
 
+/// [`to_ppm`] for the memory math: a fraction past 2^64 parts per million
+/// (a burst of 10^300) or a non-finite one is an overflow, never a clamp.
+pub fn checked_ppm(f: f64) -> MathResult<u64> {
+    if !f.is_finite() {
+        return Err(Overflow);
+    }
+    let v = (f * PPM as f64).round();
+    if v >= u64::MAX as f64 {
+        return Err(Overflow);
+    }
+    Ok(to_ppm(f))
+}
+
 /// `ceil(n x f)` with `f` in parts per million.
 pub fn ceil_times(n: u64, f: f64) -> MathResult<u64> {
-    mul_ratio_ceil(n, to_ppm(f), PPM)
+    mul_ratio_ceil(n, checked_ppm(f)?, PPM)
 }
 
 /// `floor(n x f)` with `f` in parts per million.
 pub fn floor_times(n: u64, f: f64) -> MathResult<u64> {
-    mul_ratio_floor(n, to_ppm(f), PPM)
+    mul_ratio_floor(n, checked_ppm(f)?, PPM)
 }
 
 #[cfg(test)]
@@ -94,5 +107,8 @@ mod tests {
         assert!(add(u64::MAX, 1).is_err());
         assert!(ceil_div(1, 0).is_err());
         assert!(mul_ratio_ceil(u64::MAX, u64::MAX, 1).is_err());
+        assert!(ceil_times(16, 1e300).is_err());
+        assert!(floor_times(16, f64::INFINITY).is_err());
+        assert_eq!(ceil_times(16, 1.5), Ok(24));
     }
 }

@@ -8,6 +8,7 @@
 //! are a contract. docs/memory-math.md walks through every formula.
 
 pub mod activations;
+mod blame;
 pub mod capacity;
 mod compute;
 pub mod derived;

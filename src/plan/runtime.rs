@@ -1,7 +1,8 @@
-//! Non-torch runtime memory per GPU (issue 3 item 5): CUDA context, NCCL
-//! buffers at TP >= 2, CUDA graphs, cuBLAS workspace. These are measured
-//! constants, not formulas; each is tagged with the engine version and the
-//! public log it was observed in, and recorded in the plan's assumptions.
+//! Non-torch runtime memory per GPU: CUDA context, NCCL buffers at TP >= 2,
+//! CUDA graphs, cuBLAS workspace. These are constants, not formulas; each
+//! assumption says whether it was calibrated on a public log (and on which
+//! engine version: the constant's, not the spec's) or is a planning figure
+//! (docs/memory-math.md section 4).
 
 use super::engine::EngineSettings;
 use super::types::Assumption;
@@ -26,7 +27,9 @@ pub struct Runtime {
 /// https://github.com/vllm-project/vllm/issues/10517).
 pub const VLLM_NON_TORCH_TP1: u64 = 358 * MIB;
 /// vLLM non-torch memory at TP >= 2 (NCCL communicators and the custom
-/// all-reduce buffers): ~2 GiB observed (design.md section 5).
+/// all-reduce buffers): a ~2 GiB planning figure, not calibrated on one
+/// version; public logs vary (3.58 GiB at TP 2 on an H100 with a vLLM 0.6.x build of December 2024,
+/// https://github.com/vllm-project/vllm/pull/10511; docs/memory-math.md section 4).
 pub const VLLM_NON_TORCH_TP2: u64 = 2048 * MIB;
 /// CUDA graph pool with the default capture sizes: vLLM prints "Graph capturing
 /// finished in N secs, took 0.3-1 GiB"; 512 MiB is the planning figure.
@@ -49,21 +52,18 @@ pub fn training(world: u64) -> u64 {
 
 pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtime {
     let multi = tp >= 2;
+    // The provenance names the version a constant was calibrated on, never
+    // the spec's engine_version (a constant seen on vLLM 0.6 stays "vLLM 0.6").
     let (base, src) = match (e.engine, multi) {
-        (Engine::Vllm, false) => (VLLM_NON_TORCH_TP1, "vLLM 0.6 non_torch_memory at TP=1, 0.35 GiB (vllm-project/vllm#10517)"),
-        (Engine::Vllm, true) => (VLLM_NON_TORCH_TP2, "vLLM non-torch memory at TP>=2 (NCCL + custom all-reduce), ~2 GiB (design.md section 5)"),
-        (_, false) => (CONTEXT_TP1, "CUDA context + cuBLAS workspace, 0.5 GiB planning figure"),
-        (_, true) => (VLLM_NON_TORCH_TP2, "CUDA context + NCCL buffers at TP>=2, ~2 GiB planning figure"),
+        (Engine::Vllm, false) => (VLLM_NON_TORCH_TP1, "calibrated constant, vLLM 0.6: non_torch_memory at TP=1, 0.35 GiB (https://github.com/vllm-project/vllm/issues/10517)"),
+        (Engine::Vllm, true) => (VLLM_NON_TORCH_TP2, "planning figure, not calibrated on one vLLM version: NCCL + custom all-reduce at TP>=2, ~2 GiB (docs/memory-math.md section 4)"),
+        (_, false) => (CONTEXT_TP1, "planning figure: CUDA context + cuBLAS workspace, 0.5 GiB (docs/memory-math.md section 4)"),
+        (_, true) => (VLLM_NON_TORCH_TP2, "planning figure: CUDA context + NCCL buffers at TP>=2, ~2 GiB (docs/memory-math.md section 4)"),
     };
     out.push(Assumption {
         field: "runtime (non-torch)".into(),
         value: format!("{base} bytes"),
-        source: format!(
-            "calibrated constant, {} {}.{}: {src}",
-            e.engine.as_str(),
-            e.version.0,
-            e.version.1
-        ),
+        source: src.to_string(),
     });
     let cuda_graphs = if e.cuda_graphs { CUDA_GRAPHS } else { 0 };
     // vLLM profiles CUDA graph memory inside the budget by default from 0.21

@@ -106,6 +106,9 @@ pub fn load_config(text: &str) -> Result<RulesConfig, String> {
         }
     }
     check_thresholds(&file.thresholds)?;
+    for pattern in file.per_file_ignores.keys() {
+        glob::check(pattern)?;
+    }
     Ok(RulesConfig {
         select: file.select,
         ignore: file.ignore,

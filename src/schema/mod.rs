@@ -10,6 +10,7 @@ mod map;
 mod suggest;
 pub mod validator_copy;
 
+pub use map::display_path;
 pub use suggest::did_you_mean;
 
 use crate::diagnostics::Finding;

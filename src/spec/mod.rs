@@ -1,5 +1,6 @@
 //! The spec: YAML with spans -> JSON value (+ pointer -> span map) -> typed [`Spec`].
 
+pub mod engine_version;
 mod load;
 mod typed;
 mod types;

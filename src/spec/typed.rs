@@ -80,6 +80,7 @@ pub fn semantic_checks(spec: &Spec) -> Vec<Finding> {
     if let Some(t) = &spec.traffic {
         check_classes(&t.classes, &mut out);
     }
+    out.extend(super::engine_version::check(spec));
     out
 }
 
