@@ -232,7 +232,7 @@ pub(super) fn training_section(
 mod tests {
     use super::*;
     use crate::plan::derive;
-    use crate::rules::testutil::base_plan;
+    use crate::rules::testutil::Fixture;
     use crate::units::Bytes;
 
     fn note(b: &Breakdown, key: &str) -> String {
@@ -246,7 +246,7 @@ mod tests {
 
     #[test]
     fn cuda_graphs_outside_the_budget_are_in_the_free_row() {
-        let mut plan = base_plan();
+        let mut plan = Fixture::new().plan;
         let b = breakdown(&plan, &derive(&plan, None));
         assert_eq!(note(&b, "runtime"), "CUDA context, NCCL, workspace");
         assert_eq!(
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_total_row_is_what_the_rows_add_up_to() {
-        let mut plan = base_plan();
+        let mut plan = Fixture::new().plan;
         let b = breakdown(&plan, &derive(&plan, None));
         assert_eq!(b.accounted_bytes, b.total_bytes);
         assert_eq!(b.accounted_fraction, Some(1.0));
@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn over_committed_traffic_says_how_much_is_short() {
-        let mut plan = base_plan();
+        let mut plan = Fixture::new().plan;
         plan.classes[0].pool_share = 1.0;
         plan.classes[1].pool_share = 0.5;
         let b = breakdown(&plan, &derive(&plan, None));

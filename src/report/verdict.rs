@@ -296,7 +296,7 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
 mod tests {
     use super::*;
     use crate::plan::derive;
-    use crate::rules::testutil::{base_plan, Fixture};
+    use crate::rules::testutil::Fixture;
     use crate::units::{Bytes, GIB};
 
     fn judge(plan: &Plan, findings: &[FindingRow]) -> Verdict {
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn max_model_len_over_the_cache_does_not_fit() {
-        let mut plan = base_plan();
+        let mut plan = Fixture::new().plan;
         let kv = plan.kv_cache.as_mut().expect("serving");
         kv.max_model_len = 2_000_000;
         let v = judge(&plan, &[]);
@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(v.status, "does not fit");
         assert!(
             v.detail.contains(
-                "the engine will not start with max_model_len 2,000,000: one 2,000,000-token sequence needs 76.29 GiB of KV cache per GPU, the cache holds 49.28 GiB (1,291,840 tokens); max_model_len 1,291,840 or lower fits"
+                "the engine will not start with max_model_len 2,000,000: one 2,000,000-token sequence needs 76.29 GiB of KV cache per GPU, the cache holds 51.65 GiB (1,353,984 tokens); max_model_len 131,072 or lower fits"
             ),
             "{}",
             v.detail
@@ -334,12 +334,14 @@ mod tests {
 
     #[test]
     fn no_kv_cache_says_which_max_model_len() {
-        let mut plan = base_plan();
+        // An impossible plan on purpose (no spec of the fixture's shape leaves a
+        // negative cache): the verdict must read the plan's own sign.
+        let mut plan = Fixture::new().plan;
         plan.per_gpu.kv_cache_bytes = -(GIB as i64);
         let v = judge(&plan, &[]);
         assert!(!v.fits);
         assert!(
-            v.detail.contains("the engine will not start with max_model_len 131,072: weights 18.00 GiB + activation peak 2.00 GiB + runtime 2.00 GiB exceed the engine budget of"),
+            v.detail.contains("the engine will not start with max_model_len 131,072: weights 16.93 GiB + activation peak 0.70 GiB + runtime 2.00 GiB exceed the engine budget of 71.28 GiB by 1.00 GiB"),
             "{}",
             v.detail
         );
@@ -372,7 +374,7 @@ mod tests {
 
     #[test]
     fn unsized_class_cannot_be_judged() {
-        let mut plan = base_plan();
+        let mut plan = Fixture::new().plan;
         plan.classes[1].sized = false;
         let v = judge(&plan, &[]);
         assert!(!v.fits);
@@ -388,7 +390,7 @@ mod tests {
 
     #[test]
     fn a_par_error_blocks_a_plan_that_fits_by_memory() {
-        let plan = base_plan();
+        let plan = Fixture::new().plan;
         assert!(judge(&plan, &[]).fits);
         let v = judge(
             &plan,
@@ -410,7 +412,7 @@ mod tests {
 
     #[test]
     fn mem_and_trn_errors_do_not_fit_and_other_errors_are_counted() {
-        let plan = base_plan();
+        let plan = Fixture::new().plan;
         for code in ["MEM004", "TRN001", "QNT002", "HW001"] {
             let v = judge(&plan, &[error(code, "x")]);
             assert!(!v.fits, "{code}");

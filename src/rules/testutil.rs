@@ -18,7 +18,7 @@ use crate::catalog::{self, MemoryFiles, Resolved};
 use crate::diagnostics::Finding;
 use crate::plan::{self, *};
 use crate::spec::{Kind, Spec};
-use crate::units::{Bytes, GIB, MIB};
+use crate::units::Bytes;
 use serde_json::Value;
 use std::path::Path;
 
@@ -64,117 +64,6 @@ fn planned(spec: &Spec) -> (Resolved, Plan) {
         }
     };
     (resolved, plan)
-}
-
-fn class(
-    name: &str,
-    prompt: u64,
-    output: u64,
-    required: u64,
-    per_replica: u64,
-    max_conc: u64,
-    share: f64,
-) -> ClassPlan {
-    let tokens = prompt + output;
-    ClassPlan {
-        sized: true,
-        name: name.into(),
-        percentile: "p99".into(),
-        prompt_tokens: prompt,
-        output_tokens: output,
-        tokens_per_sequence: tokens,
-        kv_bytes_per_sequence: tokens.div_ceil(16) * 16 * KV_PER_TOKEN_GPU,
-        required_concurrency: required,
-        per_replica_concurrency: per_replica,
-        max_concurrency: max_conc,
-        fits: max_conc >= required,
-        replicas_needed: Some(2),
-        pool_share: share,
-    }
-}
-
-/// A hand-made plan with round numbers (18 GiB weights, 2 GiB activations, 2
-/// GiB runtime), no longer what `plan::compute` gives for the base spec. Only
-/// src/report/model.rs's unit tests still use it (they assert its round
-/// numbers); the rule tests use [`Fixture`]. Move those tests to
-/// `Fixture::new().plan` and delete this.
-pub fn base_plan() -> Plan {
-    let capacity_tokens = 80_740 * 16;
-    Plan {
-        name: "chat-70b-prod".into(),
-        kind: "Serving".into(),
-        gpu: GpuSummary {
-            id: "h100-sxm-80gb".into(),
-            name: "NVIDIA H100 SXM5 80GB".into(),
-            total_bytes: Bytes(TOTAL),
-            gpus_per_replica: 4,
-            replicas: 2,
-            total_gpus: 8,
-            engine_instances_per_replica: 1,
-            nodes: 1,
-            gpus_per_node: 8,
-        },
-        model: ModelSummary {
-            source: "preset llama-3.1-70b".into(),
-            parameters: 70_553_706_496,
-            parameters_source: "published".into(),
-            active_parameters: 70_553_706_496,
-            layers: 80,
-            hidden_size: 8192,
-            attention_heads: 64,
-            kv_heads: 8,
-            head_dim: 128,
-            vocab_size: 128_256,
-            max_position_embeddings: Some(131_072),
-            attention: "gqa".into(),
-        },
-        weights: WeightsPlan {
-            exact: false,
-            dtype: "fp8".into(),
-            quantization: "fp8".into(),
-            group_size: None,
-            bits_per_weight: 8.0,
-            total_bytes: Bytes(72 * GIB),
-            unquantized_bytes: Bytes(4_202_692_608),
-            per_gpu_bytes: Bytes(18 * GIB),
-            sharding: "tensor parallel 4".into(),
-        },
-        per_gpu: PerGpu {
-            total_bytes: Bytes(TOTAL),
-            budget_bytes: Bytes(BUDGET),
-            weights_bytes: Bytes(18 * GIB),
-            activation_peak_bytes: Bytes(2 * GIB),
-            runtime_bytes: Bytes(2 * GIB),
-            kv_cache_bytes: 52_913_997_086,
-            free_bytes: Bytes(TOTAL - BUDGET),
-            memory_fraction: 0.9,
-            cuda_graphs_outside_budget_bytes: Bytes(512 * MIB),
-        },
-        kv_cache: Some(KvCachePlan {
-            dtype: "fp8".into(),
-            block_size: 16,
-            max_model_len: 131_072,
-            bytes_per_token_per_gpu: KV_PER_TOKEN_GPU,
-            bytes_per_token: 4 * KV_PER_TOKEN_GPU,
-            num_blocks: 80_740,
-            capacity_tokens,
-            max_concurrency: capacity_tokens as f64 / 131_072.0,
-            max_model_len_that_fits: capacity_tokens,
-            deployment_capacity_tokens: 2 * capacity_tokens,
-        }),
-        classes: vec![
-            class("chat", 6000, 2000, 96, 48, 228, 768_000.0 / 2_583_680.0),
-            class("long-doc", 120_000, 4000, 5, 3, 14, 620_000.0 / 2_583_680.0),
-        ],
-        host: HostPlan {
-            load_peak_bytes: Bytes(40 * GIB),
-            available_bytes: Some(Bytes(2048 * GIB)),
-            workers_per_node: 8,
-            staging: "mmap".into(),
-        },
-        training: None,
-        assumptions: Vec::new(),
-    }
 }
 
 /// A spec, its resolution, its plan and a config; tests mutate the fields.
