@@ -46,17 +46,26 @@ impl MlaCacheReplicatedAcrossTensorParallel {
             p.tensor,
             group_digits(tokens)
         );
+        // "Up to tensor x tokens" bounds what data-parallel attention can give;
+        // with no cache at all (the engine does not start) there is nothing to
+        // multiply, and the layout change alone is the advice.
+        let gain = if tokens == 0 {
+            String::new()
+        } else {
+            format!(
+                ": up to {} tokens on the same GPUs",
+                group_digits(tokens.saturating_mul(p.tensor))
+            )
+        };
         let fix = if arch.moe.is_some() {
             format!(
-                "set parallelism.data: {} with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to {} tokens on the same GPUs",
-                p.tensor,
-                group_digits(tokens.saturating_mul(p.tensor))
+                "set parallelism.data: {} with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention){gain}",
+                p.tensor
             )
         } else {
             format!(
-                "serve {} replicas of tensor 1 if the weights fit one GPU: up to {} tokens on the same GPUs",
-                p.tensor,
-                group_digits(tokens.saturating_mul(p.tensor))
+                "serve {} replicas of tensor 1 if the weights fit one GPU{gain}",
+                p.tensor
             )
         };
         vec![self.finding("/parallelism/tensor", message).with_fix(fix)]
@@ -93,6 +102,25 @@ mod tests {
         assert_eq!(
             f.fix.as_deref(),
             Some("set parallelism.data: 8 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to 10,593,792 tokens on the same GPUs")
+        );
+    }
+
+    /// With no KV cache left (the weights alone overflow the budget) the fix
+    /// promises no "up to 0 tokens".
+    #[test]
+    fn no_cache_no_promised_gain() {
+        let fx = Fixture::edit(|v| {
+            deepseek(v);
+            v["hardware"]["gpu"] = "h100-sxm-80gb".into();
+        });
+        assert_eq!(
+            fx.plan.kv_cache.as_ref().map(|k| k.capacity_tokens),
+            Some(0)
+        );
+        let f = fx.one(&MlaCacheReplicatedAcrossTensorParallel);
+        assert_eq!(
+            f.fix.as_deref(),
+            Some("set parallelism.data: 8 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention)")
         );
     }
 
