@@ -121,3 +121,22 @@ fn a_huge_batch_never_wraps_the_svg() {
         assert!((0.0..=640.0).contains(&v), "width {v}");
     }
 }
+
+/// The GPU total row says whether the catalogue's CUDA total was measured
+/// (H100 SXM: a public torch OOM log) or derived (H200: NVML minus a reserve),
+/// and the JSON plan carries the same basis.
+#[test]
+fn the_gpu_total_says_measured_or_derived() {
+    let measured = llama_8b_with("gpu: h100-sxm-80gb", "gpu: h100-sxm-80gb");
+    assert_eq!(measured.plan.as_ref().unwrap().gpu.total_basis, "measured");
+    assert!(
+        md(&measured).contains("| runtime-visible (CUDA) total, measured |"),
+        "{}",
+        md(&measured)
+    );
+    let derived = llama_8b_with("gpu: h100-sxm-80gb", "gpu: h200-141gb");
+    let basis = &derived.plan.as_ref().unwrap().gpu.total_basis;
+    assert!(basis.starts_with("derived: "), "{basis}");
+    assert!(md(&derived).contains(&format!("runtime-visible (CUDA) total, {basis}")));
+    assert_eq!(plan_json(&derived)["gpu"]["total_basis"], basis.as_str());
+}

@@ -195,7 +195,9 @@ fn act_bytes(dtype: WeightDtype) -> u64 {
 /// figure, or a catalogue entry whose CUDA-visible total is measured (a public
 /// log shows it) or derived (NVML total minus a reserve, or scaled from a
 /// sibling part: catalog/gpus.yaml, docs/catalog.md).
-fn note_gpu_total(gpu: &GpuInfo, out: &mut Vec<Assumption>) {
+/// Returns the basis (`measured`, `derived: ...` or `given`) for
+/// `gpu.total_basis`.
+fn note_gpu_total(gpu: &GpuInfo, out: &mut Vec<Assumption>) -> String {
     let bytes = gpu.memory_bytes.get();
     let entry = gpus::gpus()
         .ok()
@@ -232,6 +234,7 @@ fn note_gpu_total(gpu: &GpuInfo, out: &mut Vec<Assumption>) {
         format!("{bytes} bytes, {basis}"),
         source,
     );
+    basis
 }
 
 fn attention_kind(a: &Architecture) -> &'static str {
@@ -361,7 +364,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let shard = Shard { tp: d.tp, ep: d.ep };
     let w = weights_plan(resolved, &f, shard, d.pp, &mut assumptions).map_err(at(WEIGHTS))?;
     let total = resolved.gpu.memory_bytes.get();
-    note_gpu_total(&resolved.gpu, &mut assumptions);
+    let total_basis = note_gpu_total(&resolved.gpu, &mut assumptions);
     let training = spec.kind == Kind::Training;
 
     let gpus_per_replica = mul(d.tp, d.pp)
@@ -396,6 +399,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         id: resolved.gpu.id.clone(),
         name: resolved.gpu.name.clone(),
         total_bytes: resolved.gpu.memory_bytes,
+        total_basis,
         gpus_per_replica,
         replicas,
         total_gpus,

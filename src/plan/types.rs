@@ -35,6 +35,12 @@ pub struct GpuSummary {
     pub name: String,
     /// Runtime-visible (CUDA) total of one GPU.
     pub total_bytes: Bytes,
+    /// How `total_bytes` was obtained: `measured` (a public log shows it),
+    /// `derived: ...` (an estimate: NVML total minus a reserve, or a sibling
+    /// part) or `given` (the spec's inline figure). Empty in a JSON plan
+    /// written before this key existed.
+    #[serde(default)]
+    pub total_basis: String,
     /// tensor x pipeline x data.
     pub gpus_per_replica: u64,
     pub replicas: u64,

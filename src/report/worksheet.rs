@@ -26,10 +26,15 @@ pub(super) fn worksheet(plan: &Plan, spec: &Json) -> Vec<WorksheetRow> {
         })
     };
     let g = &plan.gpu;
+    let total_source = if g.total_basis.is_empty() {
+        "runtime-visible (CUDA) total".to_string()
+    } else {
+        format!("runtime-visible (CUDA) total, {}", g.total_basis)
+    };
     row(
         "GPU memory per device",
         format!("{} ({})", plan.gpu.total_bytes, g.name),
-        "runtime-visible (CUDA) total",
+        &total_source,
     );
     row(
         "GPUs",
