@@ -88,7 +88,7 @@ struct ConfigFile {
 
 /// Parse the text of a `memmath.toml`. An error names what is wrong (exit 2).
 pub fn load_config(text: &str) -> Result<RulesConfig, String> {
-    let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let file: ConfigFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
     let mut severity = BTreeMap::new();
     for (rule, level) in file.severity {
         let level = Severity::parse(&level).ok_or_else(|| {
@@ -125,6 +125,25 @@ pub fn load_config_at(text: &str, root: &Path) -> Result<RulesConfig, String> {
     let mut cfg = load_config(text)?;
     cfg.root = Some(root.to_path_buf());
     Ok(cfg)
+}
+
+/// `line L, column C: message`, without the offending line itself: toml's
+/// own rendering quotes the whole line, which may be 100 KB of hostile input.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let mut start = span.start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let before = &text[..start];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_string(),
+    }
 }
 
 /// A selector must name a configurable code: a code or name, a category
@@ -318,6 +337,16 @@ impl RulesConfig {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn toml_errors_give_a_location_without_quoting_the_line() {
+        let long = format!("select = [\"MEM001\",\n{}", "[".repeat(100_000));
+        let err = super::load_config(&long).unwrap_err();
+        assert!(err.starts_with("line 2, column "), "{err}");
+        assert!(err.len() < 300, "{} bytes", err.len());
+        let err = super::load_config("select = 3\n").unwrap_err();
+        assert!(err.starts_with("line 1, column 10: "), "{err}");
+    }
+
     use super::*;
 
     /// The code itself: configuration is looked up by code or name.
