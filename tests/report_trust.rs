@@ -140,3 +140,61 @@ fn the_gpu_total_says_measured_or_derived() {
     assert!(md(&derived).contains(&format!("runtime-visible (CUDA) total, {basis}")));
     assert_eq!(plan_json(&derived)["gpu"]["total_basis"], basis.as_str());
 }
+
+/// A class longer than max_model_len is rejected by the engine (TRF006): the
+/// plan says it holds none of them, the class does not fit, the verdict says
+/// why, and MEM002 leaves it to TRF006. Before, the report printed "Verdict:
+/// fits" and "Fits: yes, supported 28" beside the TRF006 error.
+#[test]
+fn a_class_longer_than_max_model_len_does_not_fit() {
+    // rag needs 16,000 + 1,200 = 17,200 tokens at p99.
+    let a = llama_8b_with("  max_model_len: 32768\n", "  max_model_len: 16384\n");
+    let plan = a.plan.as_ref().expect("planned");
+    let rag = plan.classes.iter().find(|c| c.name == "rag").unwrap();
+    assert!(rag.rejected);
+    assert!(!rag.fits);
+    assert_eq!(rag.max_concurrency, 0);
+    assert_eq!(rag.tokens_per_sequence, 17_200, "never capped");
+    let codes: Vec<&str> = a.findings.iter().map(|f| f.code.as_str()).collect();
+    assert!(codes.contains(&"TRF006"), "{codes:?}");
+    assert!(!codes.contains(&"MEM002"), "{codes:?}");
+    let out = md(&a);
+    assert!(out.contains("**Verdict: does not fit.**"), "{out}");
+    assert!(
+        out.contains("the engine rejects every request of class rag (17,200 tokens): longer than max\\_model\\_len 16,384 (see TRF006)"),
+        "{out}"
+    );
+}
+
+/// `diff` carries the report's verdict status: a blocked head is "blocked" in
+/// the diff as in the report, not merely "does not fit".
+#[test]
+fn diff_says_blocked_where_the_report_does() {
+    use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};
+    let base = llama_8b_with("  tensor: 1\n", "  tensor: 1\n");
+    let head = llama_8b_with("  tensor: 1\n", "  tensor: 3\n");
+    assert!(md(&head).contains("**Verdict: blocked.**"));
+    let d = diff(
+        &DiffSide::from_analysis(&base),
+        &DiffSide::from_analysis(&head),
+    );
+    assert_eq!(d.base.status, "fits");
+    assert_eq!(d.head.status, "blocked");
+    assert_eq!(to_json(&d)["head"]["status"], "blocked");
+    let out = to_markdown(&d);
+    assert!(out.contains("(blocked)"), "{out}");
+    assert!(d.headline.contains("now blocked"), "{}", d.headline);
+}
+
+/// TRF001 (an unsized class) is named by the verdict, never counted as a
+/// phantom "other error finding".
+#[test]
+fn an_unsized_class_is_named_not_counted_as_another_error() {
+    let text =
+        std::fs::read_to_string(common::root().join("tests/fixtures/rules/TRF001.yaml")).unwrap();
+    let a = common::analyze_text("tests/fixtures/rules/TRF001.yaml", &text);
+    let out = md(&a);
+    assert!(out.contains("TRF001 average-token-lengths"), "{out}");
+    assert!(out.contains("cannot be judged"), "{out}");
+    assert!(!out.contains("other error finding"), "{out}");
+}

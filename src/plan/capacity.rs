@@ -188,11 +188,23 @@ struct Demand {
     /// false when prompt or output has neither the planning percentile nor
     /// its p95 fallback (design.md section 4b: p99 -> p95 only).
     sized: bool,
+    /// Sized but longer than max_model_len: the engine rejects its requests
+    /// (vLLM validates prompt + max_tokens against max_model_len), so it holds
+    /// no sequences and takes no KV (rule TRF006 names it).
+    rejected: bool,
     tokens: u64,
     prompt: u64,
     output: u64,
     kv: u64,
     required: u64,
+}
+
+impl Demand {
+    /// Whether the class holds sequences in the KV pool: sized and not
+    /// rejected by the engine.
+    fn packed(&self) -> bool {
+        self.sized && !self.rejected
+    }
 }
 
 /// Per-class plans (design.md section 4b). Packing is per engine instance: an
@@ -204,6 +216,12 @@ struct Demand {
 /// others and is left out of their `replicas_needed`; it has `fits: false`,
 /// `replicas_needed: None`, `max_concurrency: 0`, `kv_bytes_per_sequence: 0`
 /// and `pool_share: 0` (rule TRF001 names it).
+///
+/// A sized class longer than `max_model_len` is rejected by the engine: it
+/// keeps its tokens and KV bytes per sequence (never capped), but holds no
+/// sequences: `rejected: true`, `fits: false`, `max_concurrency: 0`,
+/// `replicas_needed: None`, `pool_share: 0`, and it takes no KV in the fit of
+/// the others (rule TRF006 names it).
 #[allow(clippy::too_many_arguments)]
 pub fn classes(
     a: &Architecture,
@@ -242,6 +260,7 @@ pub fn classes(
             let required = ceil_times(c.concurrency, c.burst.unwrap_or(1.0))?;
             Ok(Demand {
                 sized,
+                rejected: sized && tokens > e.max_model_len,
                 tokens,
                 prompt,
                 output,
@@ -255,7 +274,7 @@ pub fn classes(
     let fits_with = |replica_count: u64| -> MathResult<bool> {
         let inst = mul(replica_count, instances_per_replica.max(1))?;
         let mut used = 0u64;
-        for d in demands.iter().filter(|d| d.sized) {
+        for d in demands.iter().filter(|d| d.packed()) {
             let load = ceil_div(d.required, inst)?;
             used = add(used, mul(load, d.kv)?)?;
         }
@@ -264,7 +283,7 @@ pub fn classes(
     let replicas_needed = {
         let max_required = demands
             .iter()
-            .filter(|d| d.sized)
+            .filter(|d| d.packed())
             .map(|d| d.required)
             .max()
             .unwrap_or(0);
@@ -288,14 +307,14 @@ pub fn classes(
     for (i, (c, d)) in traffic.classes.iter().zip(&demands).enumerate() {
         let mut others = 0u64;
         for (j, o) in demands.iter().enumerate() {
-            if j != i && o.sized {
+            if j != i && o.packed() {
                 others = add(others, mul(ceil_div(o.required, instances)?, o.kv)?)?;
             }
         }
         let room = pool_bytes.saturating_sub(others);
         // A zero-token class costs no KV: only the engine's sequence cap binds.
         // An unsized class holds no sequences: it cannot be planned.
-        let max_concurrency = if !d.sized {
+        let max_concurrency = if !d.packed() {
             0
         } else {
             match room.checked_div(d.kv) {
@@ -308,7 +327,7 @@ pub fn classes(
         // replica)) x kv / pool_bytes_per_instance (design.md section 4b), so
         // per_gpu.kv_cache_bytes x the shares (report, TRF003) agrees with fits.
         let load_bytes = mul(ceil_div(d.required, instances)?, d.kv)?;
-        let pool_share = if !d.sized {
+        let pool_share = if !d.packed() {
             0.0
         } else if pool_bytes == 0 {
             // No pool at all: any demand is "all of it and more".
@@ -331,8 +350,9 @@ pub fn classes(
             required_concurrency: d.required,
             per_replica_concurrency: ceil_div(d.required, replicas.max(1))?,
             max_concurrency,
-            fits: d.sized && max_concurrency >= d.required,
-            replicas_needed: if d.sized { replicas_needed } else { None },
+            rejected: d.rejected,
+            fits: d.packed() && max_concurrency >= d.required,
+            replicas_needed: if d.packed() { replicas_needed } else { None },
             pool_share,
         });
     }

@@ -141,6 +141,12 @@ pub struct ClassPlan {
     /// fits, and is left out of `replicas_needed` (rule TRF001 names it).
     #[serde(default = "sized_default")]
     pub sized: bool,
+    /// true when the class's tokens per sequence exceed max_model_len: the
+    /// engine rejects its requests, so it holds no sequences (max_concurrency
+    /// 0, fits false, pool_share 0) and takes no KV from the others (rule
+    /// TRF006 names it). Its tokens and KV bytes are still the uncapped ones.
+    #[serde(default)]
+    pub rejected: bool,
     pub percentile: String,
     pub prompt_tokens: u64,
     pub output_tokens: u64,
@@ -162,6 +168,15 @@ pub struct ClassPlan {
     /// load: ceil(required / (replicas x instances per replica)) x
     /// kv_bytes_per_sequence / pool bytes per instance (the load `fits` uses).
     pub pool_share: f64,
+}
+
+impl ClassPlan {
+    /// Whether the class holds sequences in the KV pool: it is sized and the
+    /// engine accepts its length (not `rejected`). Only such a class takes KV
+    /// memory, and only such a class can fit.
+    pub fn holds_sequences(&self) -> bool {
+        self.sized && !self.rejected
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

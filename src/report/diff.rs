@@ -184,6 +184,9 @@ pub struct SideInfo {
     pub name: String,
     pub planned: bool,
     pub fits: Option<bool>,
+    /// The report's verdict status: `fits`, `does not fit`, `blocked` or
+    /// `not planned`.
+    pub status: String,
 }
 
 fn row(key: &str, label: &str, unit: Unit, base: Option<i64>, head: Option<i64>) -> Row {
@@ -349,15 +352,18 @@ fn class_diffs(base: Option<&Plan>, head: Option<&Plan>) -> Vec<ClassDiff> {
         .collect()
 }
 
-/// Does a side fit: the report's verdict policy (super::verdict) on its plan
+/// A side's verdict: the report's verdict policy (super::verdict) on its plan
 /// and findings, so a diff and a report never disagree.
-fn fits(side: &DiffSide, p: &Plan) -> bool {
-    let deciding = super::verdict::deciding(
-        side.findings
-            .iter()
-            .map(|f| (f.severity.as_str(), f.code.as_str(), f.name.as_str())),
-    );
-    deciding.is_empty() && super::verdict::memory_fits(p, &crate::plan::derive(p, None))
+fn verdict(side: &DiffSide) -> super::verdict::Verdict {
+    let findings: Vec<(&str, &str, &str)> = side
+        .findings
+        .iter()
+        .map(|f| (f.severity.as_str(), f.code.as_str(), f.name.as_str()))
+        .collect();
+    match side.plan.as_ref() {
+        Some(p) => super::verdict::judge(p, &crate::plan::derive(p, None), &findings),
+        None => super::verdict::not_planned(findings.iter().filter(|f| f.0 == "error").count()),
+    }
 }
 
 /// Compare two sides.
@@ -370,11 +376,15 @@ pub fn diff(base: &DiffSide, head: &DiffSide) -> Diff {
     let hset: BTreeSet<&FindingKey> = head.findings.iter().collect();
     let findings_added: Vec<FindingKey> = hset.difference(&bset).map(|f| (*f).clone()).collect();
     let findings_resolved: Vec<FindingKey> = bset.difference(&hset).map(|f| (*f).clone()).collect();
-    let info = |s: &DiffSide| SideInfo {
-        file: s.file.clone(),
-        name: s.name.clone(),
-        planned: s.plan.is_some(),
-        fits: s.plan.as_ref().map(|p| fits(s, p)),
+    let info = |s: &DiffSide| {
+        let v = verdict(s);
+        SideInfo {
+            file: s.file.clone(),
+            name: s.name.clone(),
+            planned: s.plan.is_some(),
+            fits: s.plan.as_ref().map(|_| v.fits),
+            status: v.status,
+        }
     };
     let mut d = Diff {
         marker: MARKER.to_string(),
@@ -451,12 +461,13 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
     if !gained.is_empty() {
         effects.push(format!("{} now {}", gained.join(", "), verb(&gained)));
     }
-    if let (Some(bf), Some(hf)) = (d.base.fits, d.head.fits) {
-        if lost.is_empty() && gained.is_empty() && bf != hf {
-            effects.push(if hf {
-                "now fits".into()
-            } else {
-                "no longer fits".into()
+    if d.base.planned && d.head.planned && lost.is_empty() && gained.is_empty() {
+        if d.base.status != d.head.status {
+            effects.push(match d.head.status.as_str() {
+                "fits" => "now fits".to_string(),
+                "blocked" => "now blocked".to_string(),
+                _ if d.base.status == "fits" => "no longer fits".to_string(),
+                other => format!("now {other}"),
             });
         }
     }
@@ -593,9 +604,9 @@ pub fn to_markdown(d: &Diff) -> String {
     out.push_str(&format!(
         "Base {} ({}) → head {} ({}).\n\n",
         markdown_code(&d.base.file),
-        verdict_word(d.base.fits),
+        d.base.status,
         markdown_code(&d.head.file),
-        verdict_word(d.head.fits)
+        d.head.status
     ));
     if !d.per_gpu.is_empty() {
         out.push_str("| Per GPU | Base | Head | Change |\n|---|--:|--:|--:|\n");
@@ -671,14 +682,6 @@ fn yes_no(b: bool) -> &'static str {
         "yes"
     } else {
         "no"
-    }
-}
-
-fn verdict_word(fits: Option<bool>) -> &'static str {
-    match fits {
-        Some(true) => "fits",
-        Some(false) => "does not fit",
-        None => "not planned",
     }
 }
 

@@ -4,10 +4,11 @@
 //! [`Derived`] figures, never recomputed here): the engine must start, one
 //! `max_model_len` sequence must fit its cache, every class must be sized and
 //! fit, a training job must fit its budget. And the findings: an error-level
-//! finding in MEM, PAR, QNT, TRN or HW means the deployment cannot run as
-//! written whatever the memory says. PAR, QNT and HW errors make it
-//! `blocked` (the engine or the hardware refuses the configuration); MEM and
-//! TRN errors make it `does not fit`. The verdict names those findings.
+//! finding in MEM, PAR, QNT, TRN, TRF, HST or HW means the deployment cannot
+//! run as written whatever the memory says. PAR, QNT and HW errors make it
+//! `blocked` (the engine or the hardware refuses the configuration); MEM, TRN,
+//! TRF and HST errors make it `does not fit`. The verdict names those
+//! findings, each once.
 
 use super::env::{group_digits, percent};
 use super::model::FindingRow;
@@ -17,7 +18,7 @@ use crate::units::{format_gib, plural};
 use serde::Serialize;
 
 /// Finding categories whose errors decide the verdict.
-pub const DECIDING: &[&str] = &["MEM", "PAR", "QNT", "TRN", "HW"];
+pub const DECIDING: &[&str] = &["MEM", "PAR", "QNT", "TRN", "TRF", "HST", "HW"];
 /// Of those, the categories that block the configuration outright.
 const BLOCKING: &[&str] = &["PAR", "QNT", "HW"];
 
@@ -56,7 +57,13 @@ where
         .into_iter()
         .filter(|(severity, code, _)| *severity == "error" && DECIDING.contains(&category(code)))
         .map(|(_, code, name)| (code, name))
-        .collect()
+        .fold(Vec::new(), |mut seen, f| {
+            // A rule may fire on several fields; the verdict names it once.
+            if !seen.contains(&f) {
+                seen.push(f);
+            }
+            seen
+        })
 }
 
 /// Whether `code` (a deciding finding) blocks the configuration outright.
@@ -101,24 +108,24 @@ struct Memory {
     spare: Option<i128>,
 }
 
-/// Whether the plan's memory math fits (what `diff` compares on each side).
-pub fn memory_fits(plan: &Plan, d: &Derived) -> bool {
-    memory(plan, d).fits
-}
-
 /// The verdict of a planned spec.
 pub fn verdict(plan: &Plan, d: &Derived, findings: &[FindingRow]) -> Verdict {
+    let triples: Vec<(&str, &str, &str)> = findings
+        .iter()
+        .map(|f| (f.severity.as_str(), f.code.as_str(), f.name.as_str()))
+        .collect();
+    judge(plan, d, &triples)
+}
+
+/// The verdict of a planned spec from its findings as (severity, code,
+/// name): what `report` and `diff` both call.
+pub fn judge(plan: &Plan, d: &Derived, findings: &[(&str, &str, &str)]) -> Verdict {
     let m = memory(plan, d);
-    let decided = deciding(
-        findings
-            .iter()
-            .map(|f| (f.severity.as_str(), f.code.as_str(), f.name.as_str())),
-    );
+    let decided = deciding(findings.iter().copied());
     let other_errors = findings
         .iter()
-        .filter(|f| f.severity == "error")
-        .count()
-        .saturating_sub(decided.len());
+        .filter(|f| f.0 == "error" && !DECIDING.contains(&category(f.1)))
+        .count();
     let others = match other_errors {
         0 => String::new(),
         n => format!("; {} to fix", plural(n as u64, "other error finding")),
@@ -132,7 +139,7 @@ pub fn verdict(plan: &Plan, d: &Derived, findings: &[FindingRow]) -> Verdict {
         let reason = if blocked {
             "the engine or the hardware refuses this configuration"
         } else {
-            "an error-level memory finding"
+            "an error finding"
         };
         format!(
             "{reason}: {} (see the findings); by memory alone, {}{others}",
@@ -247,6 +254,30 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
                 if one { "class" } else { "classes" },
                 unsized_classes.join(", "),
                 if one { "is" } else { "are" },
+            ),
+            spare: None,
+        };
+    }
+    let rejected: Vec<String> = plan
+        .classes
+        .iter()
+        .filter(|c| c.rejected)
+        .map(|c| {
+            format!(
+                "{} ({} tokens)",
+                c.name,
+                group_digits(c.tokens_per_sequence)
+            )
+        })
+        .collect();
+    if let Some(k) = plan.kv_cache.as_ref().filter(|_| !rejected.is_empty()) {
+        return Memory {
+            fits: false,
+            detail: format!(
+                "{on}: the engine rejects every request of {} {}: longer than max_model_len {} (see TRF006)",
+                if rejected.len() == 1 { "class" } else { "classes" },
+                rejected.join(", "),
+                group_digits(k.max_model_len)
             ),
             spare: None,
         };
@@ -413,14 +444,19 @@ mod tests {
     #[test]
     fn mem_and_trn_errors_do_not_fit_and_other_errors_are_counted() {
         let plan = Fixture::new().plan;
-        for code in ["MEM004", "TRN001", "QNT002", "HW001"] {
+        for code in ["MEM004", "TRN001", "TRF006", "HST002", "QNT002", "HW001"] {
             let v = judge(&plan, &[error(code, "x")]);
             assert!(!v.fits, "{code}");
             let blocked = code.starts_with("QNT") || code.starts_with("HW");
             assert_eq!(v.status, if blocked { "blocked" } else { "does not fit" });
             assert!(v.detail.contains(&format!("{code} x")), "{}", v.detail);
         }
-        let v = judge(&plan, &[error("HST002", "x")]);
+        // A deciding finding is named once however often it fires.
+        let v = judge(&plan, &[error("PAR001", "x"), error("PAR001", "x")]);
+        assert_eq!(v.decided_by, ["PAR001 x"]);
+        // An error of a stage that does not decide (a catalogue advice raised
+        // to error in memmath.toml) is counted, not named.
+        let v = judge(&plan, &[error("CAT010", "x")]);
         assert!(v.fits);
         assert!(
             v.detail.ends_with("; 1 other error finding to fix"),

@@ -43,14 +43,13 @@ impl KvCacheExceedsBudget {
         // No KV memory at all, or a single sequence larger than the cache, is
         // MEM003's (or TRF006's) finding: no replica count fixes it.
         // An unsized class (no p99/p95) "does not fit" only because it cannot
-        // be sized: that is TRF001's finding, not a KV shortfall.
+        // be sized: that is TRF001's finding, not a KV shortfall; a class
+        // longer than max_model_len is rejected by the engine (TRF006).
         let kv_bytes = plan.per_gpu.kv_cache_bytes;
+        let held = || plan.classes.iter().filter(|c| c.holds_sequences());
         if kv_bytes <= 0
-            || plan.classes.iter().all(|c| c.fits || !c.sized)
-            || plan
-                .classes
-                .iter()
-                .any(|c| c.kv_bytes_per_sequence as i128 > kv_bytes as i128)
+            || held().all(|c| c.fits)
+            || held().any(|c| c.kv_bytes_per_sequence as i128 > kv_bytes as i128)
         {
             return Vec::new();
         }
@@ -62,7 +61,7 @@ impl KvCacheExceedsBudget {
         let short: Vec<String> = plan
             .classes
             .iter()
-            .filter(|c| c.sized && !c.fits)
+            .filter(|c| c.holds_sequences() && !c.fits)
             .map(|c| {
                 format!(
                     "{} needs {} sequences of {} tokens, the deployment holds {}",

@@ -98,6 +98,10 @@ pub fn per_instance_concurrency(plan: &Plan, c: &ClassPlan) -> u64 {
 
 /// KV bytes class `c` needs on the bottleneck GPU of one engine instance.
 pub fn class_demand(plan: &Plan, c: &ClassPlan) -> u128 {
+    // A class the engine rejects (longer than max_model_len) holds nothing.
+    if !c.holds_sequences() {
+        return 0;
+    }
     per_instance_concurrency(plan, c) as u128 * c.kv_bytes_per_sequence as u128
 }
 
