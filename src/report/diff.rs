@@ -461,15 +461,18 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
     if !gained.is_empty() {
         effects.push(format!("{} now {}", gained.join(", "), verb(&gained)));
     }
-    if d.base.planned && d.head.planned && lost.is_empty() && gained.is_empty() {
-        if d.base.status != d.head.status {
-            effects.push(match d.head.status.as_str() {
-                "fits" => "now fits".to_string(),
-                "blocked" => "now blocked".to_string(),
-                _ if d.base.status == "fits" => "no longer fits".to_string(),
-                other => format!("now {other}"),
-            });
-        }
+    if d.base.planned
+        && d.head.planned
+        && lost.is_empty()
+        && gained.is_empty()
+        && d.base.status != d.head.status
+    {
+        effects.push(match d.head.status.as_str() {
+            "fits" => "now fits".to_string(),
+            "blocked" => "now blocked".to_string(),
+            _ if d.base.status == "fits" => "no longer fits".to_string(),
+            other => format!("now {other}"),
+        });
     }
     if !d.findings_added.is_empty() {
         effects.push(format!(
