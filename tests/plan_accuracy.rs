@@ -1017,84 +1017,38 @@ fn page_problems(page: &str) -> Vec<String> {
 #[test]
 fn editing_any_kind_of_cell_or_prose_number_fails() {
     assert_clean("unedited", page_problems(PAGE));
-    let edits = [
-        (
-            "results: quantity (now matched exactly)",
-            "| 1 | weights per GPU |",
-            "| 1 | weights per GPU, loaded |",
-        ),
-        ("results: log", "`GPU blocks: 1952`", "`GPU blocks: 1953`"),
-        ("results: memmath", "| 1,973 blocks |", "| 1,974 blocks |"),
-        (
-            "results: error",
-            "| 1,973 blocks | +1.1% |",
-            "| 1,973 blocks | +1.2% |",
-        ),
-        (
-            "results: target",
-            "| -1.4% | within 3% |",
-            "| -1.4% | within 5% |",
-        ),
-        (
-            "results: verdict",
-            "| -17.3% | within 3% | missed |",
-            "| -17.3% | within 3% | met |",
-        ),
-        (
-            "results: sample",
-            "| -4.1% | within 10% | met | in-sample: CUDA total derived from this log |",
-            "| -4.1% | within 10% | met | held out |",
-        ),
-        (
-            "results: logged memory in the quantity",
-            "tokens held by the logged `Available KV cache memory: 6.51 GiB`",
-            "tokens held by the logged `Available KV cache memory: 6.52 GiB`",
-        ),
-        (
-            "settings: link text",
-            "[vllm-project/vllm#6746](",
-            "[vllm-project/vllm#6747](",
-        ),
-        (
-            "settings: link owner",
-            "[LMCache/LMCache#1739](",
-            "[LMCache#1739](",
-        ),
-        (
-            "settings: deployment",
-            "Meta-Llama-3.1-405B-Instruct-FP8, 8 x H100 SXM",
-            "Meta-Llama-3.1-405B-Instruct-FP8, 8 x H200",
-        ),
-        ("settings: CUDA total", "| 8.00 GiB |", "| 8.01 GiB |"),
-        (
-            "settings: TP",
-            "| 23.55 GiB (derived from the log) | 2 |",
-            "| 23.55 GiB (derived from the log) | 1 |",
-        ),
-        ("settings: gpu_memory_utilization", "| 0.98 |", "| 0.97 |"),
-        ("settings: max_model_len", "| 29,000 |", "| 29,001 |"),
-        ("settings: version", "| 0.10.1 |", "| 0.10.2 |"),
-        ("bytes per token: per token", "| 98,304 B |", "| 98,305 B |"),
-        ("bytes per token: heads", "| 3 | 48 | 4 |", "| 3 | 48 | 8 |"),
-        ("prose: Targets", "weights within 3%;", "weights within 5%;"),
-        (
-            "prose: in-sample cases",
-            "the log of cases 1-2",
-            "the log of cases 1-3",
-        ),
-        (
-            "prose: case heading",
-            "on 8 x H100 (vllm#6746)",
-            "on 4 x H100 (vllm#6746)",
-        ),
-        (
-            "prose: case text",
-            "vLLM 0.6.4 (V0) without chunked",
-            "vLLM 0.7 (V0) without chunked",
-        ),
-    ];
+    // One edit a line: what it edits ~ the text on the page ~ its replacement.
+    let edits = r#"
+results: quantity (now matched exactly) ~ | 1 | weights per GPU | ~ | 1 | weights per GPU, loaded |
+results: log ~ `GPU blocks: 1952` ~ `GPU blocks: 1953`
+results: memmath ~ | 1,973 blocks | ~ | 1,974 blocks |
+results: error ~ | 1,973 blocks | +1.1% | ~ | 1,973 blocks | +1.2% |
+results: target ~ | -1.4% | within 3% | ~ | -1.4% | within 5% |
+results: verdict ~ | -17.3% | within 3% | missed | ~ | -17.3% | within 3% | met |
+results: sample ~ | -4.1% | within 10% | met | in-sample: CUDA total derived from this log | ~ | -4.1% | within 10% | met | held out |
+results: logged memory in the quantity ~ tokens held by the logged `Available KV cache memory: 6.51 GiB` ~ tokens held by the logged `Available KV cache memory: 6.52 GiB`
+settings: link text ~ [vllm-project/vllm#6746]( ~ [vllm-project/vllm#6747](
+settings: link owner ~ [LMCache/LMCache#1739]( ~ [LMCache#1739](
+settings: deployment ~ Meta-Llama-3.1-405B-Instruct-FP8, 8 x H100 SXM ~ Meta-Llama-3.1-405B-Instruct-FP8, 8 x H200
+settings: CUDA total ~ | 8.00 GiB | ~ | 8.01 GiB |
+settings: TP ~ | 23.55 GiB (derived from the log) | 2 | ~ | 23.55 GiB (derived from the log) | 1 |
+settings: gpu_memory_utilization ~ | 0.98 | ~ | 0.97 |
+settings: max_model_len ~ | 29,000 | ~ | 29,001 |
+settings: version ~ | 0.10.1 | ~ | 0.10.2 |
+bytes per token: per token ~ | 98,304 B | ~ | 98,305 B |
+bytes per token: heads ~ | 3 | 48 | 4 | ~ | 3 | 48 | 8 |
+prose: Targets ~ weights within 3%; ~ weights within 5%;
+prose: in-sample cases ~ the log of cases 1-2 ~ the log of cases 1-3
+prose: case heading ~ on 8 x H100 (vllm#6746) ~ on 4 x H100 (vllm#6746)
+prose: case text ~ vLLM 0.6.4 (V0) without chunked ~ vLLM 0.7 (V0) without chunked
+"#;
     let mut unnoticed = Vec::new();
-    for (what, from, to) in edits {
+    let lines: Vec<&str> = edits.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 22, "every edit above is tried");
+    for line in lines {
+        let [what, from, to] = line.split(" ~ ").collect::<Vec<_>>()[..] else {
+            panic!("edit {line:?} is not `what ~ from ~ to`");
+        };
         if PAGE.matches(from).count() != 1 {
             unnoticed.push(format!("{what}: {from:?} does not occur once on the page"));
             continue;
