@@ -8,8 +8,10 @@ use memmath::units::{Bytes, MIB};
 
 #[test]
 fn sums_the_observed_processes_per_device_and_reports_the_error() {
-    let plan = plan_for(H100_CUDA, 2);
+    let plan = plan_on(H100_CUDA, 2);
+    // vLLM's per-GPU budget at any TP: floor(84,943,715,696 x 0.90).
     let budget = plan.per_gpu.budget_bytes;
+    assert_eq!(budget, Bytes(76_449_344_126));
     let mut snap = snapshot(vec![h100(0), h100(1), h100(2)]);
     // Two workers of one engine on GPUs 0 and 1, a stranger on GPU 2.
     snap.devices[0].processes = Some(vec![process(101, "VllmWorker", 70_000)]);
@@ -33,7 +35,7 @@ fn sums_the_observed_processes_per_device_and_reports_the_error() {
 
 #[test]
 fn unknown_pids_and_unattributed_memory() {
-    let plan = plan_for(H100_CUDA, 1);
+    let plan = plan_on(H100_CUDA, 1);
     let mut snap = snapshot(vec![h100(0)]);
     snap.devices[0].processes = Some(vec![ProcessSnapshot {
         pid: 7,
@@ -48,7 +50,7 @@ fn unknown_pids_and_unattributed_memory() {
 
 #[test]
 fn absurd_sizes_saturate_instead_of_panicking() {
-    let plan = plan_for(H100_CUDA, 1);
+    let plan = plan_on(H100_CUDA, 1);
     let mut snap = snapshot(vec![h100(0)]);
     let huge = ProcessSnapshot {
         pid: 1,

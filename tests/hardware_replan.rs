@@ -14,7 +14,10 @@ fn estimate_prefers_the_catalogue_difference() {
     d.memory.total_bytes = Bytes(95_830 * MIB);
     d.memory.reserved_bytes = Some(Bytes(1000 * MIB));
     let e = cuda_visible_estimate(&d, &r.gpu);
-    assert_eq!(e.bytes, Bytes((95_830 - 468) * MIB));
+    // The catalogue's H100 SXM difference: 81,559 MiB - 84,943,715,696 bytes
+    // (79.11 GiB) = 577,094,288 bytes, taken from the NVL's 95,830 MiB.
+    assert_eq!(H100_NVML - H100_CUDA, 577_094_288);
+    assert_eq!(e.bytes, Bytes(95_830 * MIB - 577_094_288));
     assert!(e.basis.contains("catalogue"), "{}", e.basis);
 }
 
@@ -41,7 +44,7 @@ fn replan_runs_the_plan_on_the_measured_memory_only() {
     let seen = std::cell::RefCell::new(None);
     let plan = replan_with(&s, &r, measured, |spec, res| {
         *seen.borrow_mut() = Some(res.clone());
-        fake_compute(spec, res)
+        memmath::plan::compute(spec, res)
     })
     .expect("re-plan");
     assert_eq!(plan.per_gpu.total_bytes, measured);
@@ -51,6 +54,6 @@ fn replan_runs_the_plan_on_the_measured_memory_only() {
     let mut expect = r.clone();
     expect.gpu.memory_bytes = measured;
     assert_eq!(seen, expect);
-    let planned = plan_for(H100_CUDA, 1);
+    let planned = plan_on(H100_CUDA, 1);
     assert!(plan.per_gpu.kv_cache_bytes > planned.per_gpu.kv_cache_bytes);
 }

@@ -48,7 +48,7 @@ fn hw002_counts_only_visible_devices() {
     let snap = apply_cuda_visible_devices(snapshot((0..8).map(h100).collect()), "4,5,6");
     let spec = spec(spec_json(4));
     let resolved = resolved(resolved_json());
-    let plan = plan_for(H100_CUDA, 4);
+    let plan = plan_on(H100_CUDA, 4);
     let r = check_with(
         LiveInputs {
             spec: &spec,
@@ -56,7 +56,7 @@ fn hw002_counts_only_visible_devices() {
             plan: Some(&plan),
         },
         &snap,
-        fake_compute,
+        memmath::plan::compute,
     );
     let f: Vec<_> = r.findings.iter().filter(|f| f.code == "HW002").collect();
     assert_eq!(f.len(), 1);

@@ -7,10 +7,15 @@
 //!   `memmath report --format json` (parse, schema, resolve, `plan::compute`);
 //!   tokens for a *logged* KV memory come from `plan::capacity::blocks`, the
 //!   function `plan::compute` sizes the cache with;
-//! - the error, target, verdict and in-sample marks the page states.
+//! - the error, target, verdict and in-sample marks the page states;
+//! - in the prose: the Targets sentence against `Quantity::target`, the
+//!   in-sample paragraph against the rows marked in-sample, and each number
+//!   under a case heading against that case's own rows and log (elsewhere,
+//!   against any table or log).
 //!
-//! Editing any number on the page (a table cell, or a number in the prose that
-//! no table backs) fails a test here.
+//! `editing_any_kind_of_cell_or_prose_number_fails` edits one cell of each
+//! kind and one prose number of each kind in a copy of the page and expects
+//! each edit to be reported.
 
 mod common;
 
@@ -121,9 +126,10 @@ fn case(id: &str) -> &'static Case {
 // ---------------------------------------------------------------------------
 // The page's tables.
 
-/// Rows (cells, trimmed) of the table whose header starts with `first_header`.
-fn table(first_header: &str) -> Vec<Vec<String>> {
-    let lines: Vec<&str> = PAGE.lines().collect();
+/// Rows (cells, trimmed) of the table of `page` whose header starts with
+/// `first_header`.
+fn table(page: &str, first_header: &str) -> Vec<Vec<String>> {
+    let lines: Vec<&str> = page.lines().collect();
     let start = lines
         .iter()
         .position(|l| {
@@ -207,8 +213,8 @@ fn planned(spec_cell: &str) -> Planned {
 }
 
 /// Each case's spec, by the settings table's `spec` column.
-fn plans() -> Vec<(String, Planned)> {
-    table("#")
+fn plans(page: &str) -> Vec<(String, Planned)> {
+    table(page, "#")
         .iter()
         .map(|r| (r[0].clone(), planned(&r[3])))
         .collect()
@@ -258,7 +264,7 @@ fn blocks_for(p: &Planned, kv_bytes: i64) -> capacity::Blocks {
 fn blocks_for_reproduces_the_plans_own_cache() {
     // The reconstruction above is plan::compute's: fed the plan's own KV
     // memory, it gives the plan's own blocks, tokens and max length.
-    for (id, p) in plans() {
+    for (id, p) in plans(PAGE) {
         let kv = p.plan.kv_cache.as_ref().expect("kv cache");
         let b = blocks_for(&p, p.plan.per_gpu.kv_cache_bytes);
         assert_eq!(b.num_blocks, kv.num_blocks, "case {id}");
@@ -339,12 +345,24 @@ const QUANTITIES: &[(&str, Quantity)] = &[
     ),
 ];
 
-fn quantity(cell: &str) -> Quantity {
-    QUANTITIES
-        .iter()
-        .find(|(p, _)| cell.starts_with(p))
-        .map(|(_, q)| *q)
-        .unwrap_or_else(|| panic!("unknown quantity {cell:?}"))
+/// The quantity a `quantity` cell names, matched exactly: the name alone, or
+/// for the rows computed from a logged memory, the name, a space and that
+/// memory in backticks (its text is checked against the log).
+fn quantity(cell: &str) -> Option<Quantity> {
+    QUANTITIES.iter().find_map(|(name, q)| {
+        let logged = matches!(
+            q,
+            Quantity::TokensForLogged | Quantity::ConcurrencyForLogged | Quantity::MaxLenForLogged
+        );
+        let exact = if logged {
+            let rest = cell.strip_prefix(name)?.strip_prefix(" `")?;
+            let inner = rest.strip_suffix('`')?;
+            !inner.is_empty() && !inner.contains('`')
+        } else {
+            cell == *name
+        };
+        exact.then_some(*q)
+    })
 }
 
 impl Quantity {
@@ -490,30 +508,43 @@ fn sample_mark(p: &Planned, q: Quantity, case: &Case) -> &'static str {
     }
 }
 
-#[test]
-fn every_results_cell_matches_the_log_and_the_plan() {
-    let plans = plans();
-    let rows = table("case");
-    assert!(!rows.is_empty());
+/// What is wrong with the results table of `page`: every cell of every row
+/// against the case's log and memmath's plan.
+fn results_problems(page: &str) -> Vec<String> {
+    let plans = plans(page);
+    let rows = table(page, "case");
     let mut problems = Vec::new();
+    if rows.is_empty() {
+        problems.push("the results table has no rows".to_string());
+    }
     let mut seen = BTreeSet::new();
     for r in &rows {
         let [id, qcell, log, mm, err, target, verdict, sample] = &r[..] else {
-            panic!("results row has {} cells, not 8: {r:?}", r.len());
+            problems.push(format!("results row has {} cells, not 8: {r:?}", r.len()));
+            continue;
         };
         let c = case(id);
         let p = plan_of(&plans, id);
-        let q = quantity(qcell);
-        assert!(
-            seen.insert((id.clone(), qcell.clone())),
-            "row repeated: {id} {qcell}"
-        );
+        let Some(q) = quantity(qcell) else {
+            problems.push(format!("case {id}: unknown quantity {qcell:?}"));
+            continue;
+        };
+        if !seen.insert((id.clone(), qcell.clone())) {
+            problems.push(format!("row repeated: {id} {qcell}"));
+        }
         // The log cell: verbatim from the log, in backticks.
         let logged = quoted(log)
             .unwrap_or_else(|| panic!("case {id} {qcell}: log cell {log:?} is not in backticks"));
         if !c.log.contains(logged) {
             problems.push(format!(
                 "case {id} {qcell}: `{logged}` is not in the log at {}",
+                c.url
+            ));
+            continue;
+        }
+        if let Some(memory) = quoted(qcell).filter(|m| !c.log.contains(*m)) {
+            problems.push(format!(
+                "case {id} {qcell}: `{memory}` is not in the log at {}",
                 c.url
             ));
             continue;
@@ -580,41 +611,97 @@ fn every_results_cell_matches_the_log_and_the_plan() {
             ));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "docs/accuracy.md is wrong:\n{}",
-        problems.join("\n")
-    );
     // Every case has at least one compared number.
     for c in CASES {
-        assert!(
-            seen.iter().any(|(id, _)| id == c.id),
-            "case {} has no results row",
-            c.id
-        );
+        if !seen.iter().any(|(id, _)| id == c.id) {
+            problems.push(format!("case {} has no results row", c.id));
+        }
     }
+    problems
+}
+
+#[test]
+fn every_results_cell_matches_the_log_and_the_plan() {
+    assert_clean("results", results_problems(PAGE));
+}
+
+fn assert_clean(what: &str, problems: Vec<String>) {
+    assert!(
+        problems.is_empty(),
+        "docs/accuracy.md, {what}:\n{}",
+        problems.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------
 // The settings and bytes-per-token tables.
 
-#[test]
-fn every_settings_cell_matches_the_spec_and_the_plan() {
-    let rows = table("#");
+/// `[owner/repo#N](url)`: the link text a case's URL must carry.
+fn link_for(url: &str) -> String {
+    let path = url.trim_start_matches("https://github.com/");
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts[..] {
+        [owner, repo, "issues" | "pull", n] => format!("[{owner}/{repo}#{n}]({url})"),
+        _ => panic!("{url} is not a GitHub issue or pull request"),
+    }
+}
+
+/// Whether `deployment` names the spec's GPU as the plan counts it: `one NAME`
+/// for one GPU, `N x NAME` for N, where NAME is the inline GPU's name or the
+/// catalogue's id, name or a name without its `NVIDIA ` prefix.
+fn gpu_problem(deployment: &str, p: &Planned) -> Option<String> {
+    let g = &p.resolved.gpu;
+    let mut names = vec![g.name.clone()];
+    if g.id != "inline" {
+        names.push(g.id.clone());
+        if let Some(short) = g.name.strip_prefix("NVIDIA ") {
+            names.push(short.to_string());
+        }
+    }
+    let n = p.plan.gpu.total_gpus;
+    let count = if n == 1 {
+        "one".to_string()
+    } else {
+        format!("{} x", group_digits(n))
+    };
+    let names_it = names.iter().any(|name| {
+        let at = format!("{count} {name}");
+        deployment.match_indices(&at).any(|(i, _)| {
+            let next = deployment[i + at.len()..].chars().next();
+            let prev = deployment[..i].chars().next_back();
+            !next.is_some_and(|c| c.is_alphanumeric()) && !prev.is_some_and(|c| c.is_alphanumeric())
+        })
+    });
+    (!names_it).then(|| {
+        format!(
+            "deployment {deployment:?} does not name the spec's GPU as `{count} {}`",
+            g.name
+        )
+    })
+}
+
+/// What is wrong with the settings table of `page`, against each case's URL,
+/// spec and plan.
+fn settings_problems(page: &str) -> Vec<String> {
+    let rows = table(page, "#");
     let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     let want: Vec<&str> = CASES.iter().map(|c| c.id).collect();
-    assert_eq!(ids, want, "one settings row per case, in order");
     let mut problems = Vec::new();
+    if ids != want {
+        problems.push(format!(
+            "one settings row per case, in order: {ids:?}, want {want:?}"
+        ));
+    }
     for r in &rows {
         let [id, log, deployment, spec, total, tp, dp, util, len, version] = &r[..] else {
-            panic!("settings row has {} cells, not 10: {r:?}", r.len());
+            problems.push(format!("settings row has {} cells, not 10: {r:?}", r.len()));
+            continue;
         };
         let c = case(id);
         let p = planned(spec);
         let s = &p.spec;
         let serving = s.serving.as_ref().expect("serving");
         let kv = p.plan.kv_cache.as_ref().expect("kv");
-        let issue = c.url.rsplit('/').next().unwrap_or("");
         let check = |what: &str, cell: &str, want: String, problems: &mut Vec<String>| {
             if cell != want {
                 problems.push(format!(
@@ -622,15 +709,16 @@ fn every_settings_cell_matches_the_spec_and_the_plan() {
                 ));
             }
         };
-        if !log.ends_with(&format!("]({})", c.url)) || !log.contains(issue) {
-            problems.push(format!("case {id}: log link {log:?} is not {}", c.url));
-        }
+        check("log", log, link_for(c.url), &mut problems);
         check(
             "deployment",
             deployment,
             s.metadata.description.clone().unwrap_or_default(),
             &mut problems,
         );
+        if let Some(g) = gpu_problem(deployment, &p) {
+            problems.push(format!("case {id}: {g}"));
+        }
         let derived = if c.total_from_log {
             " (derived from the log)"
         } else {
@@ -688,22 +776,29 @@ fn every_settings_cell_matches_the_spec_and_the_plan() {
             &mut problems,
         );
     }
-    assert!(
-        problems.is_empty(),
-        "docs/accuracy.md settings:\n{}",
-        problems.join("\n")
-    );
+    problems
 }
 
 #[test]
-fn every_bytes_per_token_cell_matches_the_plan() {
-    let plans = plans();
-    let rows = table("case #");
-    assert!(!rows.is_empty());
+fn every_settings_cell_matches_the_spec_and_the_plan() {
+    assert_clean("settings", settings_problems(PAGE));
+}
+
+/// What is wrong with the bytes-per-token table of `page`, against the plans.
+fn bytes_per_token_problems(page: &str) -> Vec<String> {
+    let plans = plans(page);
+    let rows = table(page, "case #");
     let mut problems = Vec::new();
+    if rows.is_empty() {
+        problems.push("the bytes-per-token table has no rows".to_string());
+    }
     for r in &rows {
         let [id, layers, heads, head_dim, width, per_token] = &r[..] else {
-            panic!("bytes-per-token row has {} cells, not 6: {r:?}", r.len());
+            problems.push(format!(
+                "bytes-per-token row has {} cells, not 6: {r:?}",
+                r.len()
+            ));
+            continue;
         };
         let p = plan_of(&plans, id);
         let a = &p.resolved.model.architecture;
@@ -734,55 +829,265 @@ fn every_bytes_per_token_cell_matches_the_plan() {
             ));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "docs/accuracy.md bytes per token:\n{}",
-        problems.join("\n")
-    );
+    problems
+}
+
+#[test]
+fn every_bytes_per_token_cell_matches_the_plan() {
+    assert_clean("bytes per token", bytes_per_token_problems(PAGE));
 }
 
 // ---------------------------------------------------------------------------
 // The prose.
 
-/// Every number written outside the tables must be one a table states (and
-/// so is checked above): editing a number in a sentence fails here.
-#[test]
-fn every_number_in_the_prose_is_backed_by_a_table() {
-    let number = |s: &str| -> Vec<String> {
-        let mut out = Vec::new();
-        let mut cur = String::new();
-        for ch in s.chars().chain(std::iter::once(' ')) {
-            if ch.is_ascii_digit() || (!cur.is_empty() && (ch == '.' || ch == ',')) {
-                cur.push(ch);
-            } else if !cur.is_empty() {
-                let t = cur.trim_end_matches(['.', ',']).to_string();
-                out.push(t);
-                cur.clear();
+/// Numbers as the page writes them (digits with inner `.` or `,`).
+fn numbers(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for ch in s.chars().chain(std::iter::once(' ')) {
+        if ch.is_ascii_digit() || (!cur.is_empty() && (ch == '.' || ch == ',')) {
+            cur.push(ch);
+        } else if !cur.is_empty() {
+            out.push(cur.trim_end_matches(['.', ',']).to_string());
+            cur.clear();
+        }
+    }
+    out
+}
+
+/// The cases a `### ` heading covers: `### 1-2. ...` -> 1, 2; `### 3. ...` -> 3.
+fn heading_ids(heading: &str) -> Option<Vec<String>> {
+    let (ids, _) = heading.trim_start_matches("### ").split_once(". ")?;
+    let (a, b) = ids.split_once('-').unwrap_or((ids, ids));
+    let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+    Some((a..=b).map(|i| i.to_string()).collect())
+}
+
+/// `case 3`, `cases 1-2` (consecutive) or `cases 1, 3`.
+fn cases_phrase(ids: &[u32]) -> String {
+    match ids {
+        [one] => format!("case {one}"),
+        [first, .., last] if ids.windows(2).all(|w| w[1] == w[0] + 1) => {
+            format!("cases {first}-{last}")
+        }
+        _ => {
+            let list: Vec<String> = ids.iter().map(u32::to_string).collect();
+            format!("cases {}", list.join(", "))
+        }
+    }
+}
+
+/// The paragraph of `page` that starts with `start`, its lines joined by spaces.
+fn paragraph(page: &str, start: &str) -> Option<String> {
+    let lines: Vec<&str> = page.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with(start))?;
+    let para: Vec<&str> = lines[at..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .copied()
+        .collect();
+    Some(para.join(" "))
+}
+
+/// What is wrong with the page's prose:
+/// - the Targets sentence must state the targets the results check applies
+///   (`Quantity::target`);
+/// - the in-sample paragraph must name the cases whose rows are marked
+///   in-sample in the results table;
+/// - under a case heading (`### 1-2. ...`), every number (heading included)
+///   must be one that case's own rows state: its settings, results and
+///   bytes-per-token rows, its log, or its number;
+/// - elsewhere, every number must be one some table or log states.
+fn prose_problems(page: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let rows: Vec<Vec<String>> = ["#", "case", "case #"]
+        .iter()
+        .flat_map(|h| table(page, h))
+        .collect();
+    let backed_by = |ids: &[String]| -> BTreeSet<String> {
+        rows.iter()
+            .filter(|r| r.first().is_some_and(|id| ids.contains(id)))
+            .flat_map(|r| r.iter().flat_map(|c| numbers(c)))
+            .chain(
+                CASES
+                    .iter()
+                    .filter(|c| ids.iter().any(|i| i == c.id))
+                    .flat_map(|c| numbers(c.log)),
+            )
+            .chain(ids.iter().cloned())
+            .collect()
+    };
+    let all: Vec<String> = CASES.iter().map(|c| c.id.to_string()).collect();
+    let everywhere = backed_by(&all);
+
+    // The Targets sentence, from the targets the results rows are held to.
+    assert_eq!(Quantity::KvBlocks.target(), Quantity::KvTokens.target());
+    let targets = format!(
+        "**Targets**: weights {}; KV cache blocks or tokens {} where the log states the engine settings; KV bytes per token {}.",
+        Quantity::Weights.target(),
+        Quantity::KvBlocks.target(),
+        Quantity::OneSequence.target()
+    );
+    match paragraph(page, "**Targets**") {
+        Some(p) if p.starts_with(&targets) => {}
+        p => problems.push(format!(
+            "the Targets paragraph {p:?} does not start {targets:?}"
+        )),
+    }
+
+    // The in-sample paragraph, from the results table's sample column.
+    let marked = |mark: &str| -> Vec<u32> {
+        let ids: BTreeSet<u32> = table(page, "case")
+            .iter()
+            .filter(|r| r.last().is_some_and(|s| s == mark))
+            .filter_map(|r| r[0].parse().ok())
+            .collect();
+        ids.into_iter().collect()
+    };
+    let in_sample = paragraph(page, "**In-sample rows.**").unwrap_or_default();
+    for (mark, phrase) in [
+        (
+            "in-sample: non-torch constant fitted to this log",
+            "the log of",
+        ),
+        (
+            "in-sample: CUDA total derived from this log",
+            "the CUDA total of",
+        ),
+    ] {
+        let want = format!("{phrase} {}", cases_phrase(&marked(mark)));
+        if !in_sample.contains(&want) {
+            problems.push(format!("the in-sample paragraph does not say {want:?}"));
+        }
+    }
+
+    // Every number: its own case's under a case heading, any table's elsewhere.
+    let mut section: Option<Vec<String>> = None;
+    for l in page.lines().filter(|l| !l.starts_with('|')) {
+        if l.starts_with("## ") {
+            section = None;
+        }
+        if l.starts_with("### ") {
+            section = heading_ids(l);
+            if section.is_none() {
+                problems.push(format!(
+                    "heading {l:?} names no case as `### N.` or `### N-M.`"
+                ));
             }
         }
-        out
-    };
-    let (tables, prose): (Vec<&str>, Vec<&str>) = PAGE.lines().partition(|l| l.starts_with('|'));
-    let backed: BTreeSet<String> = tables
-        .iter()
-        .flat_map(|l| number(l))
-        .chain(CASES.iter().flat_map(|c| number(c.log)))
-        .collect();
-    let mut unbacked = Vec::new();
-    for l in prose {
-        // Link targets are URLs, checked with the settings table.
-        let text = strip_link_targets(l);
-        for n in number(&text) {
+        let backed = section
+            .as_deref()
+            .map_or_else(|| everywhere.clone(), backed_by);
+        // Link targets are URLs, checked with the settings table; dtype names
+        // (BF16, FP8) are names, not figures.
+        let mut text = strip_link_targets(l);
+        for dtype in ["BF16", "FP16", "FP32", "FP8", "FP4", "INT8", "INT4"] {
+            text = text.replace(dtype, "");
+        }
+        for n in numbers(&text) {
             if !backed.contains(&n) {
-                unbacked.push(format!("{n} in {l:?}"));
+                let whose = section
+                    .as_ref()
+                    .map_or("no table or log".to_string(), |ids| {
+                        format!("no row or log of case {} ", ids.join("-"))
+                    });
+                problems.push(format!("{n} in {l:?}: {whose}states it"));
             }
         }
     }
-    assert!(
-        unbacked.is_empty(),
-        "numbers in docs/accuracy.md's prose that no table or log states:\n{}",
-        unbacked.join("\n")
-    );
+    problems
+}
+
+#[test]
+fn every_number_in_the_prose_is_backed_by_its_case() {
+    assert_clean("prose", prose_problems(PAGE));
+}
+
+/// Every check above, on a whole page.
+fn page_problems(page: &str) -> Vec<String> {
+    let mut all = results_problems(page);
+    all.extend(settings_problems(page));
+    all.extend(bytes_per_token_problems(page));
+    all.extend(prose_problems(page));
+    all
+}
+
+/// The claim "editing any number fails a test", tested: one edit of each kind
+/// of cell and of prose number, each in a copy of the page, each reported.
+#[test]
+fn editing_any_kind_of_cell_or_prose_number_fails() {
+    assert_clean("unedited", page_problems(PAGE));
+    // One edit a line: what it edits ~ the text on the page ~ its replacement.
+    let edits = r#"
+results: quantity (now matched exactly) ~ | 1 | weights per GPU | ~ | 1 | weights per GPU, loaded |
+results: log ~ `GPU blocks: 1952` ~ `GPU blocks: 1953`
+results: memmath ~ | 1,973 blocks | ~ | 1,974 blocks |
+results: error ~ | 1,973 blocks | +1.1% | ~ | 1,973 blocks | +1.2% |
+results: target ~ | -1.4% | within 3% | ~ | -1.4% | within 5% |
+results: verdict ~ | -17.3% | within 3% | missed | ~ | -17.3% | within 3% | met |
+results: sample ~ | -4.1% | within 10% | met | in-sample: CUDA total derived from this log | ~ | -4.1% | within 10% | met | held out |
+results: logged memory in the quantity ~ tokens held by the logged `Available KV cache memory: 6.51 GiB` ~ tokens held by the logged `Available KV cache memory: 6.52 GiB`
+settings: link text ~ [vllm-project/vllm#6746]( ~ [vllm-project/vllm#6747](
+settings: link owner ~ [LMCache/LMCache#1739]( ~ [LMCache#1739](
+settings: deployment ~ Meta-Llama-3.1-405B-Instruct-FP8, 8 x H100 SXM ~ Meta-Llama-3.1-405B-Instruct-FP8, 8 x H200
+settings: CUDA total ~ | 8.00 GiB | ~ | 8.01 GiB |
+settings: TP ~ | 23.55 GiB (derived from the log) | 2 | ~ | 23.55 GiB (derived from the log) | 1 |
+settings: gpu_memory_utilization ~ | 0.98 | ~ | 0.97 |
+settings: max_model_len ~ | 29,000 | ~ | 29,001 |
+settings: version ~ | 0.10.1 | ~ | 0.10.2 |
+bytes per token: per token ~ | 98,304 B | ~ | 98,305 B |
+bytes per token: heads ~ | 3 | 48 | 4 | ~ | 3 | 48 | 8 |
+prose: Targets ~ weights within 3%; ~ weights within 5%;
+prose: in-sample cases ~ the log of cases 1-2 ~ the log of cases 1-3
+prose: case heading ~ on 8 x H100 (vllm#6746) ~ on 4 x H100 (vllm#6746)
+prose: case text ~ vLLM 0.6.4 (V0) without chunked ~ vLLM 0.7 (V0) without chunked
+"#;
+    let mut unnoticed = Vec::new();
+    let lines: Vec<&str> = edits.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 22, "every edit above is tried");
+    for line in lines {
+        let [what, from, to] = line.split(" ~ ").collect::<Vec<_>>()[..] else {
+            panic!("edit {line:?} is not `what ~ from ~ to`");
+        };
+        if PAGE.matches(from).count() != 1 {
+            unnoticed.push(format!("{what}: {from:?} does not occur once on the page"));
+            continue;
+        }
+        let page = PAGE.replacen(from, to, 1);
+        // A check that panics on the edit fails a test too.
+        let found =
+            std::panic::catch_unwind(|| page_problems(&page)).map_or(true, |p| !p.is_empty());
+        if !found {
+            unnoticed.push(format!("{what}: editing {from:?} to {to:?} fails no check"));
+        }
+    }
+    assert!(unnoticed.is_empty(), "{}", unnoticed.join("\n"));
+}
+
+/// The deployment cell names the spec's GPU (count and name): each case's own
+/// description does; the same text with another GPU or count does not.
+#[test]
+fn the_deployment_cell_names_the_specs_gpu() {
+    for (id, p) in plans(PAGE) {
+        let d = p.spec.metadata.description.clone().unwrap_or_default();
+        assert_eq!(gpu_problem(&d, &p), None, "case {id}");
+        let name = &p.resolved.gpu.name;
+        assert!(
+            gpu_problem(&d.replace(name.as_str(), "A100"), &p).is_some(),
+            "case {id}"
+        );
+        let n = p.plan.gpu.total_gpus;
+        let other = if n == 1 { "one " } else { "x " };
+        let wrong = if n == 1 { "2 x " } else { "one " };
+        assert!(
+            gpu_problem(
+                &d.replace(&format!("{other}{name}"), &format!("{wrong}{name}")),
+                &p
+            )
+            .is_some(),
+            "case {id}"
+        );
+    }
 }
 
 /// `[text](target)` -> `[text]`.

@@ -312,12 +312,18 @@ mod tests {
     /// The committed Llama-3.1-70B FP8 example (TP 4, two traffic classes),
     /// planned by `plan::compute` as `memmath report` plans it.
     fn base_plan() -> Plan {
+        plan_with_tensor(4)
+    }
+
+    /// The same example with `parallelism.tensor` set to `tp` before planning.
+    fn plan_with_tensor(tp: u64) -> Plan {
         let source = crate::source::SourceFile::new(
             "llama-3.1-70b-fp8-4xh100.yaml",
             include_str!("../../specs/llama-3.1-70b-fp8-4xh100.yaml"),
         );
         let doc = crate::spec::parse(&source).expect("the example parses");
-        let spec = crate::spec::to_typed(&doc).expect("the example is typed");
+        let mut spec = crate::spec::to_typed(&doc).expect("the example is typed");
+        spec.parallelism.tensor = tp;
         let files = crate::catalog::MemoryFiles::new();
         let (resolved, _) = crate::catalog::resolve(&spec, std::path::Path::new("specs"), &files);
         super::super::compute(&spec, &resolved.expect("the preset resolves")).expect("it plans")
@@ -353,10 +359,27 @@ mod tests {
 
     #[test]
     fn kv_heads_per_gpu_is_the_ceil_the_bytes_use() {
-        let plan = base_plan();
-        // 8 KV heads at TP 3: the plan caches ceil(8 / 3) = 3 heads per GPU.
+        // Llama 3.1 70B (the preset, from its published config.json): 80 layers,
+        // 8 KV heads of dim 128; the example's KV cache is fp8 (1 byte). At TP 3
+        // the plan caches ceil(8 / 3) = 3 heads per GPU, not floor's 2.
+        let plan = plan_with_tensor(3);
         let d = derive(&plan, Some(3));
-        assert_eq!(d.kv_cache.unwrap().kv_heads_per_gpu, Some(3));
+        let heads = d.kv_cache.unwrap().kv_heads_per_gpu;
+        assert_eq!(heads, Some(3));
+        let m = &plan.model;
+        assert_eq!((m.layers, m.kv_heads, m.head_dim), (80, 8, 128));
+        let kv = plan
+            .kv_cache
+            .as_ref()
+            .expect("a serving plan has a KV cache");
+        assert_eq!(kv.dtype, "fp8");
+        let fp8_bytes = 1;
+        // K and V (x 2) x heads x head_dim x bytes x layers = 3 x 2 x 128 x 1 x 80.
+        assert_eq!(
+            heads.unwrap() * 2 * m.head_dim * fp8_bytes * m.layers,
+            kv.bytes_per_token_per_gpu
+        );
+        assert_eq!(kv.bytes_per_token_per_gpu, 61_440);
     }
 
     #[test]
