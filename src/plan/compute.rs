@@ -536,6 +536,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             block_size: e.block_size,
             max_model_len: e.max_model_len,
             bytes_per_token_per_gpu: per_token_gpu,
+            layers_per_gpu: add(rank.full_layers, rank.sliding_layers)?,
             bytes_per_token,
             num_blocks: blocks.num_blocks,
             capacity_tokens: blocks.capacity_tokens,

@@ -120,6 +120,11 @@ pub struct KvCachePlan {
     pub max_model_len: u64,
     /// KV bytes one token costs on the bottleneck GPU, all its layers.
     pub bytes_per_token_per_gpu: u64,
+    /// Layers whose KV the bottleneck GPU holds: all of them without
+    /// pipeline parallelism, its stage's layers with it (vLLM
+    /// `get_pp_indices`). Absent (0) in a JSON plan from before this key.
+    #[serde(default)]
+    pub layers_per_gpu: u64,
     /// Same, all GPUs of the engine instance (what one sequence costs in total).
     pub bytes_per_token: u64,
     pub num_blocks: u64,

@@ -204,8 +204,21 @@ fn kv_per_token(plan: &Plan, d: &Derived, spec: &Json, extras: &ArchExtras) -> O
     let tp = u64_at(spec, "/parallelism/tensor").unwrap_or(1);
     let heads = d.kv_cache.as_ref().and_then(|k| k.kv_heads_per_gpu);
     let dtype_bytes = dtype_bytes(&kv.dtype);
+    // The layers this GPU caches: all of them, or its pipeline stage's.
+    let layers = if kv.layers_per_gpu == 0 || kv.layers_per_gpu == m.layers {
+        input("layers", n(m.layers))
+    } else {
+        input(
+            "layers on this GPU",
+            format!(
+                "{} of {} (the pipeline stage with the most)",
+                n(kv.layers_per_gpu),
+                n(m.layers)
+            ),
+        )
+    };
     let (formula, mut inputs) = if m.attention == "mla" {
-        let mut inputs = vec![input("layers", n(m.layers))];
+        let mut inputs = vec![layers];
         if let Some((rank, rope)) = extras.mla {
             inputs.push(input("kv_lora_rank", n(rank)));
             inputs.push(input("qk_rope_head_dim", n(rope)));
@@ -219,7 +232,7 @@ fn kv_per_token(plan: &Plan, d: &Derived, spec: &Json, extras: &ArchExtras) -> O
             "2 (K and V) x ceil(kv_heads / TP) x head_dim x dtype bytes x layers on this GPU"
                 .to_string(),
             vec![
-                input("layers", n(m.layers)),
+                layers,
                 input(
                     "KV heads per GPU",
                     match heads {
