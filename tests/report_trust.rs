@@ -198,3 +198,22 @@ fn an_unsized_class_is_named_not_counted_as_another_error() {
     assert!(out.contains("cannot be judged"), "{out}");
     assert!(!out.contains("other error finding"), "{out}");
 }
+
+/// Under pipeline parallelism the KV-per-token step names the layers the
+/// result was computed with: 32 layers over 3 stages are 10, 11, 11 (vLLM
+/// `get_pp_indices` gives the remainder to the stages before the last), and
+/// the bottleneck stage caches 2 x 8 x 128 x 2 B x 11 = 45,056 B per token.
+/// Before, the step printed "layers: 32" above that result.
+#[test]
+fn pipeline_stages_show_the_layers_on_the_gpu() {
+    let a = llama_8b_with("  pipeline: 1\n", "  pipeline: 3\n");
+    let kv = a.plan.as_ref().unwrap().kv_cache.clone().unwrap();
+    assert_eq!(kv.layers_per_gpu, 11);
+    assert_eq!(kv.bytes_per_token_per_gpu, 2 * 8 * 128 * 2 * 11);
+    let out = md(&a);
+    assert!(
+        out.contains("- layers on this GPU: 11 of 32 (the pipeline stage with the most)\n"),
+        "{out}"
+    );
+    assert!(!out.contains("- layers: 32\n"), "{out}");
+}
