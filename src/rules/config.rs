@@ -173,8 +173,8 @@ pub fn check_selector(s: &str) -> Result<(), String> {
         .iter()
         .filter(|c| c.configurable)
         .flat_map(|c| [c.code, c.name]);
-    let hint = text::did_you_mean(s, candidates)
-        .map(|n| format!(" (did you mean `{n}`?)"))
+    let hint = text::did_you_mean_hint(s, candidates)
+        .map(|h| format!(" ({h})"))
         .unwrap_or_default();
     Err(format!(
         "unknown rule selector `{s}`{hint}; `memmath rule --all` lists every code"

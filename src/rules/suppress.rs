@@ -179,8 +179,8 @@ fn check_one(
             .iter()
             .filter(|c| c.suppressible)
             .flat_map(|c| [c.code, c.name]);
-        let fix = match crate::text::did_you_mean(code, candidates) {
-            Some(h) => format!("did you mean `{h}`? (`memmath rule --all` lists every rule)"),
+        let fix = match crate::text::did_you_mean_hint(code, candidates) {
+            Some(h) => format!("{h} (`memmath rule --all` lists every rule)"),
             None => "use a code or name from `memmath rule --all`".to_string(),
         };
         report(

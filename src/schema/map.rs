@@ -5,10 +5,10 @@
 //! SCH004 out-of-range, SCH005 invalid-value (spans: the offending value when it
 //! is a scalar, else its key).
 
-use super::suggest::did_you_mean;
 use super::validator_copy::{SIZE_FORMAT, SIZE_PATTERN};
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::{escape_pointer_token, SpannedDoc};
+use crate::text::did_you_mean_hint;
 use crate::units::SIZE_SUFFIX_HELP;
 use jsonschema::error::{TypeKind, ValidationErrorKind as K};
 use jsonschema::ValidationError;
@@ -185,8 +185,8 @@ fn unknown_field(name: &str, parent: &str, schema_path: &str, doc: &SpannedDoc) 
         ptr.clone(),
         format!("unknown field `{name}` {place}"),
     );
-    f.fix = match did_you_mean(name, allowed.iter().copied()) {
-        Some(s) => Some(format!("did you mean `{s}`?")),
+    f.fix = match did_you_mean_hint(name, allowed.iter().copied()) {
+        Some(h) => Some(h),
         None if !allowed.is_empty() => Some(format!("expected one of: {}", allowed.join(", "))),
         None => None,
     };
@@ -243,8 +243,7 @@ fn enum_value(
     }
     let fix = instance
         .as_str()
-        .and_then(|s| did_you_mean(s, allowed.iter().copied()))
-        .map(|s| format!("did you mean `{s}`?"));
+        .and_then(|s| did_you_mean_hint(s, allowed.iter().copied()));
     invalid(
         doc,
         ptr,
