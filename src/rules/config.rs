@@ -436,13 +436,9 @@ min-headroom = 0.05
     fn apply_configures_codes_of_every_stage() {
         let cfg =
             load_config("ignore = [\"CAT010\"]\n[severity]\nHW004 = \"error\"").expect("valid");
-        let f = |code: &str, name: &str| Finding::new(code, name, Severity::Info, "", "m");
+        let f = |code: Code| code.finding_at(Severity::Info, "", "m");
         let out = cfg.apply(
-            vec![
-                f("CAT010", "unmatched-gpu-name"),
-                f("HW004", "gpu-memory-differs-from-catalog"),
-                f("SCH001", "unknown-field"),
-            ],
+            vec![f(codes::CAT010), f(codes::HW004), f(codes::SCH001)],
             Some("a.yaml"),
         );
         let got: Vec<(&str, Severity)> =
