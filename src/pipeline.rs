@@ -33,6 +33,10 @@ pub struct Analysis {
     pub resolved: Option<Resolved>,
     pub plan: Option<Plan>,
     pub findings: Vec<Finding>,
+    /// Measured vs planned on the probed machine, when analysed with a GPU
+    /// snapshot and the spec resolved ([`analyze_with_hardware`]): computed
+    /// once there, with the HW findings, and read by `verify` and `report`.
+    pub live: Option<hardware::LiveSection>,
 }
 
 impl Analysis {
@@ -50,13 +54,14 @@ impl Analysis {
             resolved: None,
             plan: None,
             findings: vec![finding],
+            live: None,
         }
     }
 
     /// The live-hardware findings and report section against `snapshot`, or
     /// None when the spec could not be typed and resolved (its own findings
-    /// already say why).
-    pub fn live_report(&self, snapshot: &hardware::Snapshot) -> Option<hardware::LiveReport> {
+    /// already say why). Run once, by [`analyze_with_hardware`].
+    fn live_report(&self, snapshot: &hardware::Snapshot) -> Option<hardware::LiveReport> {
         let inputs = hardware::LiveInputs {
             spec: self.spec.as_ref()?,
             resolved: self.resolved.as_ref()?,
@@ -87,6 +92,7 @@ pub fn analyze_with_hardware(
         resolved: None,
         plan: None,
         findings: Vec::new(),
+        live: None,
     };
     run_stages(&mut a, opts);
     if let Some(doc) = &a.doc {
@@ -96,6 +102,7 @@ pub fn analyze_with_hardware(
     }
     if let Some(report) = snapshot.and_then(|s| a.live_report(s)) {
         a.findings.extend(report.findings);
+        a.live = Some(report.section);
     }
     // Suppressions match by line, so they apply once spans are known.
     a.findings = rules::suppress::apply(

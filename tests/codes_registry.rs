@@ -149,3 +149,30 @@ fn mem000_has_one_name() {
     );
     assert!(codes::find("plan-unavailable").is_none());
 }
+
+/// Outside `src/codes`, no `Finding::new("CODE", ...)`: a finding's name and
+/// default severity come from its registry row (`codes::X.finding(...)`, or
+/// `finding_at` where a check deliberately reports another severity).
+#[test]
+fn no_finding_is_built_from_a_literal_code_outside_the_registry() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let codes_dir = root().join("src").join("codes");
+    let mut problems = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(&codes_dir)) {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for (i, _) in text.match_indices("Finding::new(") {
+            let args = text[i + "Finding::new(".len()..].trim_start();
+            if args.starts_with('"') {
+                let line = text[..i].matches('\n').count() + 1;
+                let where_ = file.strip_prefix(root()).unwrap_or(file).display();
+                problems.push(format!("{where_}:{line}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "findings built from a literal code (use the registry's constant):\n{}",
+        problems.join("\n")
+    );
+}

@@ -156,7 +156,8 @@ fn verify_example_spec_on_an_idle_matching_machine_passes() {
         .args(["verify", H100_SPEC, "--probe-snapshot", IDLE])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("Live hardware (nvml"))
+        .stdout(predicate::str::contains("Live hardware: "))
+        .stdout(predicate::str::contains("Probed from nvml"))
         .stdout(predicate::str::contains("Re-planned on GPU 0"));
 }
 

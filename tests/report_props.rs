@@ -34,6 +34,7 @@ fn copy(a: &Analysis) -> Analysis {
         resolved: a.resolved.clone(),
         plan: a.plan.clone(),
         findings: a.findings.clone(),
+        live: a.live.clone(),
     }
 }
 

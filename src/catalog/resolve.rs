@@ -15,7 +15,7 @@ use super::suggest;
 use super::validate;
 use super::weights;
 use super::{ArchitectureSource, FileAccess, GpuInfo, Resolved, ResolvedModel, ResolvedWeights};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::{engine_version, ArchitectureSpec, GpuSpec, InlineGpu, Spec};
 use crate::units::MIB;
 use std::path::Path;
@@ -116,10 +116,7 @@ fn resolve_model(
         Ok(a) => a,
         Err(missing) => {
             for field in missing {
-                findings.push(Finding::new(
-                    "SCH002",
-                    "missing-field",
-                    Severity::Error,
+                findings.push(crate::codes::SCH002.finding(
                     "/model/architecture",
                     format!("`model.architecture.{field}` is required when no preset or hf_config supplies it"),
                 ).with_fix("add it under `model.architecture`, or use `model.preset` / `model.hf_config`"));

@@ -6,11 +6,9 @@ pub fn nearest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
     crate::text::nearest(input, candidates, 3)
 }
 
-/// "; did you mean `a`, `b`?" or an empty string.
+/// "; did you mean `a`, `b`?" in the one hint wording ([`crate::text::hint`]),
+/// or an empty string. A clause after the message, which may already end in a
+/// parenthesis (`unknown GPU id `x` (`x` is the name of `y`)`).
 pub fn did_you_mean(found: &[&str]) -> String {
-    if found.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = found.iter().map(|c| format!("`{c}`")).collect();
-    format!("; did you mean {}?", list.join(", "))
+    crate::text::hint(found).map_or_else(String::new, |h| format!("; {h}"))
 }

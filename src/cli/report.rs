@@ -37,12 +37,9 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     }
     // Each spec's live section (None for a spec that could not be resolved);
     // the HW findings themselves came through the suppression pass above.
-    let live: Option<Vec<Option<LiveSection>>> = snapshot.as_ref().map(|snap| {
-        analyses
-            .iter()
-            .map(|a| a.live_report(snap).map(|r| r.section))
-            .collect()
-    });
+    let live: Option<Vec<Option<LiveSection>>> = snapshot
+        .as_ref()
+        .map(|_| analyses.iter().map(|a| a.live.clone()).collect());
     let live = live.as_deref().unwrap_or_default();
     let dir = args.template_dir.as_deref();
     let out = match args.format {

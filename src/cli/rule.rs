@@ -64,8 +64,8 @@ pub fn run(args: RuleArgs) -> Result<ExitStatus, String> {
         match codes::find(q) {
             Some(c) => vec![c],
             None => {
-                let hint = memmath::text::did_you_mean(q, codes::codes_and_names())
-                    .map(|h| format!(" (did you mean `{h}`?)"))
+                let hint = memmath::text::did_you_mean_hint(q, codes::codes_and_names())
+                    .map(|h| format!(" ({h})"))
                     .unwrap_or_default();
                 return Err(format!(
                     "unknown code `{q}`{hint}; `memmath rule --all` lists every code"

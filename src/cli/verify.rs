@@ -10,9 +10,9 @@ use super::probe::acquire_snapshot;
 use super::proctree;
 use super::ExitStatus;
 use memmath::diagnostics::{self, FileFindings, RenderOptions};
-use memmath::hardware::{self, LiveSection, Observation, Snapshot};
+use memmath::hardware::{self, Observation, Snapshot};
 use memmath::pipeline::Analysis;
-use memmath::units::{Bytes, MIB};
+use memmath::report;
 use serde_json::json;
 
 pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
@@ -33,10 +33,10 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
         snapshot: Some(&snapshot),
     };
     let analysis = analyze_file(&args.spec, &how)?;
-    // The findings (HW ones included, suppressions applied) come from the
-    // pipeline; the live report adds the measured-vs-planned section.
+    // The findings (HW ones included, suppressions applied) and the
+    // measured-vs-planned section both come from the pipeline's one live report.
     let findings = &analysis.findings;
-    let section = analysis.live_report(&snapshot).map(|l| l.section);
+    let section = analysis.live.as_ref();
     let observed = observation(&args, &snapshot, &analysis);
     let files = [FileFindings::new(analysis.source.clone(), findings)];
     match args.format {
@@ -56,8 +56,11 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
                 ..RenderOptions::default()
             };
             let mut text = diagnostics::render(diagnostics::Format::Full, &files, &opts);
-            if let Some(s) = &section {
-                text.push_str(&render_section(s));
+            if let Some(s) = section {
+                // The report's live renderer; NVML and snapshot names are untrusted.
+                let live = report::live_text(&report::live_view(&analysis, s));
+                text.push('\n');
+                text.push_str(&diagnostics::terminal_safe(&live, &['\n']));
             }
             if let Some(o) = &observed {
                 text.push_str(&render_observation(o));
@@ -115,70 +118,4 @@ fn render_observation(o: &Observation) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The measured-vs-planned table after the findings.
-fn render_section(s: &LiveSection) -> String {
-    let mut out = format!(
-        "\nLive hardware ({}; driver {}, CUDA {}): {} GPU(s); the spec uses {} per node of `{}` ({} CUDA-visible{})\n",
-        s.source,
-        s.driver_version.as_deref().unwrap_or("unknown"),
-        s.cuda_driver_version.as_deref().unwrap_or("unknown"),
-        s.device_count,
-        s.gpus_needed_per_node,
-        s.planned_gpu,
-        s.planned_total_bytes,
-        s.planned_need_bytes
-            .map_or(String::new(), |n| format!(", needs {n} free per GPU")),
-    );
-    for d in &s.devices {
-        out.push_str(&format!(
-            "  GPU {} `{}`{}: NVML total {}, ~{} CUDA-visible, {} free, {} used{}\n",
-            d.index,
-            d.name,
-            if d.used_by_spec { "" } else { " (not used)" },
-            mib(d.nvml_total_bytes),
-            d.cuda_total_bytes,
-            mib(d.free_bytes),
-            mib(d.used_bytes),
-            d.compute_capability
-                .as_deref()
-                .map_or(String::new(), |cc| format!(", compute capability {cc}")),
-        ));
-    }
-    if let Some(r) = &s.replan {
-        let kv = match r.measured_kv_cache_bytes {
-            Some(m) => format!(
-                "KV cache {} per GPU (planned {})",
-                memmath::units::format_gib(i128::from(m)),
-                memmath::units::format_gib(i128::from(r.planned_kv_cache_bytes))
-            ),
-            None => format!(
-                "re-plan failed: {}",
-                r.error.as_deref().unwrap_or("unknown")
-            ),
-        };
-        let tokens = match (r.measured_capacity_tokens, r.planned_capacity_tokens) {
-            (Some(m), Some(p)) => format!(
-                ", {} tokens per engine instance (planned {})",
-                group(m),
-                group(p)
-            ),
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "  Re-planned on GPU {}'s {}: {kv}{tokens}\n",
-            r.device_index, r.cuda_total_bytes
-        ));
-    }
-    out
-}
-
-/// NVML figures in MiB, as nvidia-smi prints them.
-fn mib(b: Bytes) -> String {
-    format!("{} MiB", group(b.0 / MIB))
-}
-
-fn group(n: u64) -> String {
-    memmath::report::group_digits(i128::from(n))
 }

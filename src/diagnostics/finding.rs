@@ -72,6 +72,18 @@ impl Code {
     pub fn finding(&self, pointer: impl Into<String>, message: impl Into<String>) -> Finding {
         Finding::new(self.code, self.name, self.severity, pointer, message)
     }
+
+    /// A finding of this code at `severity` instead of its default: only for
+    /// the documented cases where a check deliberately reports a code lower or
+    /// higher (HW003 on TensorRT-LLM, a pending MIG change); the caller says why.
+    pub fn finding_at(
+        &self,
+        severity: Severity,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding::new(self.code, self.name, severity, pointer, message)
+    }
 }
 
 /// A finding with its file and 1-based line/column resolved: what renderers and

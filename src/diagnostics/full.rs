@@ -152,21 +152,16 @@ impl SourceCode for CharColumns<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::Finding;
+    use crate::codes;
     use crate::source::{SourceFile, Span};
 
     #[test]
     fn header_column_counts_characters_not_bytes() {
         let text = "metadata: {description: \"ééé日本\", nmae: x}\n";
         let at = text.find("nmae").expect("key");
-        let f = Finding::new(
-            "SCH001",
-            "unknown-field",
-            Severity::Error,
-            "/metadata/nmae",
-            "m",
-        )
-        .with_span(Span::new(at, at + 4));
+        let f = codes::SCH001
+            .finding("/metadata/nmae", "m")
+            .with_span(Span::new(at, at + 4));
         let files = [FileFindings::new(SourceFile::new("u.yaml", text), &[f])];
         let out = render(&files, &RenderOptions::default());
         // 33 characters (40 bytes) stand before `nmae`: column 34, not 41.

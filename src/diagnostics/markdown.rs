@@ -36,7 +36,7 @@ pub(super) fn render(files: &[FileFindings]) -> String {
 mod tests {
     use super::*;
 
-    use crate::diagnostics::{Finding, Severity};
+    use crate::codes;
     use crate::source::SourceFile;
 
     #[test]
@@ -48,14 +48,12 @@ mod tests {
     #[test]
     fn a_link_in_a_class_name_stays_text() {
         let source = SourceFile::new("specs/x.yaml", "apiVersion: memmath/v1\n");
-        let finding = Finding::new(
-            "TRF004",
-            "no-burst-margin",
-            Severity::Warning,
-            "/traffic/classes/0".to_string(),
-            "class [x](javascript:alert(1)) has no burst margin".to_string(),
-        )
-        .with_fix("set burst for [x](javascript:alert(1))");
+        let finding = codes::TRF004
+            .finding(
+                "/traffic/classes/0".to_string(),
+                "class [x](javascript:alert(1)) has no burst margin".to_string(),
+            )
+            .with_fix("set burst for [x](javascript:alert(1))");
         let files = [FileFindings::new(source, &[finding])];
         let md = render(&files);
         // `\](` is an escaped bracket, not a link.

@@ -16,7 +16,8 @@ use super::weights::{Format, Shard};
 use super::{activations, capacity, host, kv_cache, optimizer, runtime, sharding, weights};
 use crate::catalog::gpus::{self, MemoryBasis};
 use crate::catalog::{Architecture, GpuInfo, Resolved};
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::spec::{
     Engine, Kind, LoadFormat, Quantization, ServingSpec, Spec, TrainingMethod, TrainingPrecision,
     WeightDtype,
@@ -32,10 +33,7 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
             }
             // The schema requires `training` for kind Training; reaching this
             // means a caller skipped validation.
-            PlanError::MissingTraining => Finding::new(
-                "SCH002",
-                "missing-field",
-                Severity::Error,
+            PlanError::MissingTraining => codes::SCH002.finding(
                 "/training",
                 "kind Training needs a `training` section to plan",
             ),
@@ -48,10 +46,7 @@ pub fn compute(spec: &Spec, resolved: &Resolved) -> Result<Plan, Box<Finding>> {
 fn overflow_finding(spec: &Spec, resolved: &Resolved, stage: Stage) -> Finding {
     let what = stage.what;
     match blame::culprit(spec, resolved, |s, r| build(s, r).is_ok()) {
-        Some(c) => Finding::new(
-            "MEM000",
-            "arithmetic-overflow",
-            Severity::Error,
+        Some(c) => codes::MEM000.finding(
             c.pointer,
             format!(
                 "`{}` = {} takes {what} past what the plan can represent (byte counts below 2^64, per-GPU memory below 2^63 bytes): the value is absurd for a deployment",
@@ -59,10 +54,7 @@ fn overflow_finding(spec: &Spec, resolved: &Resolved, stage: Stage) -> Finding {
             ),
         )
         .with_fix(format!("check `{}` for a typo", c.label)),
-        None => Finding::new(
-            "MEM000",
-            "arithmetic-overflow",
-            Severity::Error,
+        None => codes::MEM000.finding(
             stage.pointer,
             format!(
                 "the memory math overflows while computing {what} (byte counts below 2^64, per-GPU memory below 2^63 bytes): a size, count or degree in this spec is absurd"

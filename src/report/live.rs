@@ -1,6 +1,7 @@
-//! The "Live hardware" part of a spec's report (`report --hardware`): a
-//! [`LiveSection`] (measured vs planned per GPU) formatted once here, so the
-//! Markdown and HTML templates lay out the same sentences and cells.
+//! The "Live hardware" part of a spec's report (`report --hardware`) and of
+//! `memmath verify`'s terminal output: a [`LiveSection`] (measured vs planned
+//! per GPU) formatted once here, so the Markdown and HTML templates and the
+//! plain text ([`text`]) lay out the same sentences and cells.
 //!
 //! Strings stay raw, like the rest of the model: a GPU or process name from
 //! NVML or a snapshot file is untrusted text, and the templates' autoescape
@@ -95,6 +96,43 @@ pub fn view(a: &Analysis, s: &LiveSection) -> LiveView {
         replan: replan(s),
         held,
     }
+}
+
+/// The view as plain text (`memmath verify`): the title, the summary, one
+/// line per device with the report table's cells, the re-plan sentence and who
+/// holds memory. Strings stay raw: the caller makes them terminal-safe.
+pub fn text(v: &LiveView) -> String {
+    let mut out = format!(
+        "Live hardware: {}
+{}
+",
+        v.title, v.summary
+    );
+    for d in &v.devices {
+        out.push_str(&format!(
+            "  GPU {} `{}`{}: NVML total {}, ~{} CUDA-visible, {} free, free - planned need {}, compute capability {}, MIG {}\n",
+            d.index,
+            d.name,
+            if d.used_by_spec { "" } else { " (not used)" },
+            d.nvml_total,
+            d.cuda_total,
+            d.free,
+            d.free_minus_need,
+            d.compute_capability,
+            d.mig,
+        ));
+    }
+    if let Some(r) = &v.replan {
+        out.push_str(&format!("{r}\n"));
+    }
+    for g in &v.held {
+        out.push_str(&format!(
+            "  GPU {} memory held by: {}\n",
+            g.index,
+            g.processes.join(", ")
+        ));
+    }
+    out
 }
 
 fn mib(b: Bytes) -> String {

@@ -25,7 +25,7 @@ mod worksheet;
 pub use env::{format_float, group_digits};
 pub use escape::{html as escape_html, markdown_code, markdown_text};
 pub use json::plan_json;
-pub use live::{HeldRow, LiveRow, LiveView};
+pub use live::{text as live_text, view as live_view, HeldRow, LiveRow, LiveView};
 pub use markdown::to_safe_html;
 pub use model::{build, build_set, build_set_with_live, ReportModel, ReportSet};
 pub use render::{render, Format, RenderError, HTML_NAME, MARKDOWN_NAME};

@@ -173,8 +173,8 @@ pub fn check_selector(s: &str) -> Result<(), String> {
         .iter()
         .filter(|c| c.configurable)
         .flat_map(|c| [c.code, c.name]);
-    let hint = text::did_you_mean(s, candidates)
-        .map(|n| format!(" (did you mean `{n}`?)"))
+    let hint = text::did_you_mean_hint(s, candidates)
+        .map(|h| format!(" ({h})"))
         .unwrap_or_default();
     Err(format!(
         "unknown rule selector `{s}`{hint}; `memmath rule --all` lists every code"
@@ -436,13 +436,9 @@ min-headroom = 0.05
     fn apply_configures_codes_of_every_stage() {
         let cfg =
             load_config("ignore = [\"CAT010\"]\n[severity]\nHW004 = \"error\"").expect("valid");
-        let f = |code: &str, name: &str| Finding::new(code, name, Severity::Info, "", "m");
+        let f = |code: Code| code.finding_at(Severity::Info, "", "m");
         let out = cfg.apply(
-            vec![
-                f("CAT010", "unmatched-gpu-name"),
-                f("HW004", "gpu-memory-differs-from-catalog"),
-                f("SCH001", "unknown-field"),
-            ],
+            vec![f(codes::CAT010), f(codes::HW004), f(codes::SCH001)],
             Some("a.yaml"),
         );
         let got: Vec<(&str, Severity)> =

@@ -1,7 +1,7 @@
 //! HST001 host-memory-not-specified.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::units::GIB;
 
 declare_rule! {
@@ -23,7 +23,7 @@ declare_rule! {
     /// ## How to fix
     /// Add `hardware.host_memory` (per node, with a unit: `2TiB`); the finding
     /// gives the load peak it must cover.
-    pub struct HostMemoryNotSpecified("HST001", "host-memory-not-specified", Severity::Info);
+    pub struct HostMemoryNotSpecified(HST001);
 }
 
 impl HostMemoryNotSpecified {
@@ -58,7 +58,7 @@ mod tests {
         });
         let f = fx.one(&HostMemoryNotSpecified);
         assert_eq!(f.code, "HST001");
-        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(f.severity, crate::diagnostics::Severity::Info);
         assert_eq!(f.pointer, "/hardware/host_memory");
         assert_eq!(
             f.fix.as_deref(),

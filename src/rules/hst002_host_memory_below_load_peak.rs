@@ -1,7 +1,7 @@
 //! HST002 host-memory-below-load-peak.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::LoadFormat;
 use crate::units::{Bytes, GIB};
 
@@ -25,7 +25,7 @@ declare_rule! {
     /// ## How to fix
     /// Load fewer ranks at once, mmap safetensors, or provision more host RAM;
     /// the finding computes each.
-    pub struct HostMemoryBelowLoadPeak("HST002", "host-memory-below-load-peak", Severity::Error);
+    pub struct HostMemoryBelowLoadPeak(HST002);
 }
 
 impl HostMemoryBelowLoadPeak {

@@ -1,7 +1,7 @@
 //! HST003 pickle-checkpoint.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::LoadFormat;
 
 declare_rule! {
@@ -24,7 +24,7 @@ declare_rule! {
     /// Convert the checkpoint to safetensors once (`safetensors.torch.save_file`,
     /// or use the hub's converted revision) and load it with `format:
     /// safetensors, mmap: true`.
-    pub struct PickleCheckpoint("HST003", "pickle-checkpoint", Severity::Warning);
+    pub struct PickleCheckpoint(HST003);
 }
 
 impl PickleCheckpoint {

@@ -1,7 +1,7 @@
 //! HST004 shard-index-mismatch: documented here, emitted by the catalogue.
 
 use super::RuleContext;
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -30,7 +30,7 @@ declare_rule! {
     /// ## How to fix
     /// Download the checkpoint again at one revision (`huggingface-cli download
     /// --revision <sha>`), and point `model.safetensors` at that folder.
-    pub struct ShardIndexMismatch("HST004", "shard-index-mismatch", Severity::Error);
+    pub struct ShardIndexMismatch(HST004);
 }
 
 impl ShardIndexMismatch {

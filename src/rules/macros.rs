@@ -4,25 +4,27 @@
 //! them on the struct (rustdoc) and concatenates them into the text that
 //! `memmath rule` prints, with rustdoc's one leading space removed once, lazily.
 
-/// Declare a rule: `declare_rule! { /// docs... pub struct Name("CODE", "name", Severity::X); }`.
-/// The file then writes `impl Name { fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> }`.
+/// Declare a rule: `declare_rule! { /// docs... pub struct Name(CODE); }`, where
+/// `CODE` is the rule's row in the code registry ([`crate::codes`]): its code,
+/// name and default severity come from that row only. The file then writes
+/// `impl Name { fn run(&self, ctx: &RuleContext<'_>) -> Vec<Finding> }`.
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])*
-        pub struct $ty:ident($code:literal, $name:literal, $sev:expr);
+        pub struct $ty:ident($code:ident);
     ) => {
         $(#[doc = $doc])*
         pub struct $ty;
 
         impl $crate::rules::Rule for $ty {
             fn code(&self) -> &'static str {
-                $code
+                $crate::codes::$code.code
             }
             fn name(&self) -> &'static str {
-                $name
+                $crate::codes::$code.name
             }
             fn default_severity(&self) -> $crate::diagnostics::Severity {
-                $sev
+                $crate::codes::$code.severity
             }
             fn doc(&self) -> &'static str {
                 static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();

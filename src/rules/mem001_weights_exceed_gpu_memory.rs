@@ -2,7 +2,7 @@
 
 use super::util::{parallelism_fix, weights_at_bits};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::units::Bytes;
 
 declare_rule! {
@@ -29,7 +29,7 @@ declare_rule! {
     /// `parallelism.pipeline`) or store them in fewer bits (`weights.dtype: fp8`).
     /// The finding computes the smallest tensor-parallel size that leaves room for
     /// the activation peak and the runtime.
-    pub struct WeightsExceedGpuMemory("MEM001", "weights-exceed-gpu-memory", Severity::Error);
+    pub struct WeightsExceedGpuMemory(MEM001);
 }
 
 impl WeightsExceedGpuMemory {

@@ -5,7 +5,7 @@ use super::util::{
     largest_class,
 };
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::plan::math::{mul_ratio_floor, to_ppm, PPM};
 use crate::units::plural;
 
@@ -34,7 +34,7 @@ declare_rule! {
     /// ## How to fix
     /// Add replicas (the finding gives the smallest count at which every class
     /// fits), lower the largest class's concurrency, or store the KV cache in fp8.
-    pub struct KvCacheExceedsBudget("MEM002", "kv-cache-exceeds-budget", Severity::Error);
+    pub struct KvCacheExceedsBudget(MEM002);
 }
 
 impl KvCacheExceedsBudget {

@@ -2,7 +2,7 @@
 
 use super::util::{group_digits, kv_is_16bit, parallelism_fix};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::units::{format_gib, Bytes};
 
 declare_rule! {
@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Lower `serving.max_model_len` to the largest length that fits (the finding
     /// computes it), store the KV cache in fp8, or shard over more GPUs.
-    pub struct MaxModelLenDoesNotFit("MEM003", "max-model-len-does-not-fit", Severity::Error);
+    pub struct MaxModelLenDoesNotFit(MEM003);
 }
 
 impl MaxModelLenDoesNotFit {

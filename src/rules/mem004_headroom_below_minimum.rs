@@ -2,7 +2,7 @@
 
 use super::util::{below_fraction, decimal_ratio, frac2, percent};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Engine;
 use crate::units::Bytes;
 
@@ -34,7 +34,7 @@ declare_rule! {
     /// Lower `serving.gpu_memory_utilization` to the value the finding computes
     /// (0.90 for a 10% headroom on vLLM or SGLang), or raise `capacity.headroom`
     /// back to the minimum.
-    pub struct HeadroomBelowMinimum("MEM004", "headroom-below-minimum", Severity::Warning);
+    pub struct HeadroomBelowMinimum(MEM004);
 }
 
 impl HeadroomBelowMinimum {

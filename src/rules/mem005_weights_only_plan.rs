@@ -2,7 +2,7 @@
 
 use super::util::group_digits;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Kind;
 
 declare_rule! {
@@ -25,7 +25,7 @@ declare_rule! {
     /// ## How to fix
     /// Add `traffic.classes` with p95/p99 prompt and output tokens and the
     /// concurrency you expect, or at least set `serving.max_model_len`.
-    pub struct WeightsOnlyPlan("MEM005", "weights-only-plan", Severity::Warning);
+    pub struct WeightsOnlyPlan(MEM005);
 }
 
 impl WeightsOnlyPlan {

@@ -1,7 +1,7 @@
 //! MEM006 cuda-graphs-squeezed-out.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Engine;
 use crate::units::Bytes;
 
@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Lower the memory fraction to the value the finding computes, or turn CUDA
     /// graphs off (`cuda_graphs: false`, slower decode).
-    pub struct CudaGraphsSqueezedOut("MEM006", "cuda-graphs-squeezed-out", Severity::Warning);
+    pub struct CudaGraphsSqueezedOut(MEM006);
 }
 
 impl CudaGraphsSqueezedOut {

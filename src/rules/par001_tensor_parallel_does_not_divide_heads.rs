@@ -2,7 +2,7 @@
 
 use super::{Rule, RuleContext};
 use crate::catalog::Architecture;
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Quantization;
 
 declare_rule! {
@@ -31,7 +31,7 @@ declare_rule! {
     /// ## How to fix
     /// Use one of the tensor sizes the finding lists, and scale with pipeline
     /// parallelism or replicas instead.
-    pub struct TensorParallelDoesNotDivideHeads("PAR001", "tensor-parallel-does-not-divide-heads", Severity::Error);
+    pub struct TensorParallelDoesNotDivideHeads(PAR001);
 }
 
 /// Why tensor size `tp` does not split `arch` (empty: it does).

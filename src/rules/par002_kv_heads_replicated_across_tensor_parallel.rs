@@ -2,7 +2,7 @@
 
 use super::util::div_ceil;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::units::{format_gib, Bytes};
 
 declare_rule! {
@@ -24,7 +24,7 @@ declare_rule! {
     /// ## How to fix
     /// Keep `tensor` at most `kv_heads` and add replicas (when the weights fit) or
     /// pipeline stages; the finding computes which.
-    pub struct KvHeadsReplicatedAcrossTensorParallel("PAR002", "kv-heads-replicated-across-tensor-parallel", Severity::Warning);
+    pub struct KvHeadsReplicatedAcrossTensorParallel(PAR002);
 }
 
 impl KvHeadsReplicatedAcrossTensorParallel {

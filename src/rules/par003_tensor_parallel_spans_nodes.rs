@@ -2,7 +2,7 @@
 
 use super::util::valid_tp_sizes;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -23,7 +23,7 @@ declare_rule! {
     /// ## How to fix
     /// Keep `tensor` within a node and span nodes with `pipeline` (same GPUs per
     /// replica): the finding computes the split.
-    pub struct TensorParallelSpansNodes("PAR003", "tensor-parallel-spans-nodes", Severity::Warning);
+    pub struct TensorParallelSpansNodes(PAR003);
 }
 
 impl TensorParallelSpansNodes {

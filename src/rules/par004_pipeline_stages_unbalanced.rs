@@ -6,7 +6,7 @@ use super::util::{divisors, percent};
 /// the stage arithmetic below allocates per stage, so it is bounded.
 const MAX_LAYERS: u64 = 100_000;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Engine;
 use crate::units::Bytes;
 
@@ -32,7 +32,7 @@ declare_rule! {
     /// Pick a pipeline size that divides the layers, and on vLLM set
     /// `VLLM_PP_LAYER_PARTITION` to the partition the finding computes, which
     /// gives the first and last stages fewer layers.
-    pub struct PipelineStagesUnbalanced("PAR004", "pipeline-stages-unbalanced", Severity::Warning);
+    pub struct PipelineStagesUnbalanced(PAR004);
 }
 
 /// vLLM `get_pp_indices`: layers // pp per stage, the remainder added to the

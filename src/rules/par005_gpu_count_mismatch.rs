@@ -1,7 +1,7 @@
 //! PAR005 gpu-count-mismatch.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Kind;
 use crate::units::plural;
 
@@ -23,7 +23,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Add nodes, or lower replicas to what the nodes hold (the finding computes both).
-    pub struct GpuCountMismatch("PAR005", "gpu-count-mismatch", Severity::Error);
+    pub struct GpuCountMismatch(PAR005);
 }
 
 impl GpuCountMismatch {

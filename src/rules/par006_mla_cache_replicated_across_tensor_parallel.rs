@@ -2,7 +2,7 @@
 
 use super::util::group_digits;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -26,7 +26,7 @@ declare_rule! {
     /// for the MoE layers: each attention rank caches its own sequences, so the
     /// group holds up to `tensor` times the tokens. Re-run memmath: the weights
     /// per GPU change too.
-    pub struct MlaCacheReplicatedAcrossTensorParallel("PAR006", "mla-cache-replicated-across-tensor-parallel", Severity::Warning);
+    pub struct MlaCacheReplicatedAcrossTensorParallel(PAR006);
 }
 
 impl MlaCacheReplicatedAcrossTensorParallel {

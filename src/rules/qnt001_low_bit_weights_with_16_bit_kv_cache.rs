@@ -2,7 +2,7 @@
 
 use super::util::{gib128, group_digits, kv_demand_per_gpu, kv_is_16bit};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -25,7 +25,7 @@ declare_rule! {
     /// ## How to fix
     /// Set `serving.kv_cache_dtype: fp8`; the finding computes the memory it saves
     /// at the planned traffic and the tokens the cache then holds.
-    pub struct LowBitWeightsWith16BitKvCache("QNT001", "low-bit-weights-with-16-bit-kv-cache", Severity::Warning);
+    pub struct LowBitWeightsWith16BitKvCache(QNT001);
 }
 
 impl LowBitWeightsWith16BitKvCache {

@@ -32,7 +32,7 @@ declare_rule! {
     /// ## How to fix
     /// Pick a dtype the GPU supports (the finding names one with the same memory),
     /// a GPU that supports the dtype, or an engine with a fallback.
-    pub struct DtypeUnsupportedOnGpu("QNT002", "dtype-unsupported-on-gpu", Severity::Error);
+    pub struct DtypeUnsupportedOnGpu(QNT002);
 }
 
 /// Compute capability as (major, minor), when known.
@@ -94,6 +94,8 @@ impl DtypeUnsupportedOnGpu {
                 .with_fix(format!(
                     "accept the 16-bit compute, or use GPUs with compute capability {need} or newer for native {kind}"
                 ));
+                // Below QNT002's default (error), deliberately: Marlin loads
+                // the weights weight-only (Ampere), so it runs, only slower.
                 Finding {
                     severity: Severity::Warning,
                     ..f

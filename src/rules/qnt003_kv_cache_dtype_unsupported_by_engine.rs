@@ -2,7 +2,7 @@
 
 use super::util::group_digits;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::{Engine, KvCacheDtype};
 
 declare_rule! {
@@ -24,7 +24,7 @@ declare_rule! {
     /// ## How to fix
     /// Use `fp8` (every engine here supports it; the finding gives the capacity
     /// at fp8), or an engine that implements the dtype.
-    pub struct KvCacheDtypeUnsupportedByEngine("QNT003", "kv-cache-dtype-unsupported-by-engine", Severity::Error);
+    pub struct KvCacheDtypeUnsupportedByEngine(QNT003);
 }
 
 /// Is `dtype` a KV cache dtype `engine` implements (vLLM `CacheDType`, SGLang

@@ -1,7 +1,7 @@
 //! SUP001 unused-suppression: documented here, emitted by `suppress::apply`.
 
 use super::RuleContext;
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -27,7 +27,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Delete the suppression, or move it to the line the finding points at.
-    pub struct UnusedSuppression("SUP001", "unused-suppression", Severity::Warning);
+    pub struct UnusedSuppression(SUP001);
 }
 
 impl UnusedSuppression {

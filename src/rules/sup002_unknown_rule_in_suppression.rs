@@ -1,7 +1,7 @@
 //! SUP002 unknown-rule-in-suppression: documented here, emitted by `suppress::apply`.
 
 use super::RuleContext;
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -25,7 +25,7 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Spell the code or name as `memmath rule --all` lists it.
-    pub struct UnknownRuleInSuppression("SUP002", "unknown-rule-in-suppression", Severity::Warning);
+    pub struct UnknownRuleInSuppression(SUP002);
 }
 
 impl UnknownRuleInSuppression {

@@ -1,7 +1,7 @@
 //! SUP003 suppression-without-reason: documented here, emitted by `suppress::apply`.
 
 use super::RuleContext;
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -24,7 +24,7 @@ declare_rule! {
     /// ## How to fix
     /// Write why after the bracket:
     /// `# memmath: ignore[TRF003] long-doc shares the pool until the Q3 split`.
-    pub struct SuppressionWithoutReason("SUP003", "suppression-without-reason", Severity::Warning);
+    pub struct SuppressionWithoutReason(SUP003);
 }
 
 impl SuppressionWithoutReason {

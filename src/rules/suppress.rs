@@ -179,8 +179,8 @@ fn check_one(
             .iter()
             .filter(|c| c.suppressible)
             .flat_map(|c| [c.code, c.name]);
-        let fix = match crate::text::did_you_mean(code, candidates) {
-            Some(h) => format!("did you mean `{h}`? (`memmath rule --all` lists every rule)"),
+        let fix = match crate::text::did_you_mean_hint(code, candidates) {
+            Some(h) => format!("{h} (`memmath rule --all` lists every rule)"),
             None => "use a code or name from `memmath rule --all`".to_string(),
         };
         report(
@@ -344,9 +344,9 @@ traffic:
     - name: long-doc
 ";
 
-    fn at(code: &str, name: &str, src: &SourceFile, needle: &str) -> Finding {
+    fn at(code: codes::Code, src: &SourceFile, needle: &str) -> Finding {
         let start = src.text.find(needle).expect("needle in spec");
-        Finding::new(code, name, Severity::Warning, "", "m")
+        code.finding_at(Severity::Warning, "", "m")
             .with_span(Span::new(start, start + needle.len()))
     }
 
@@ -378,24 +378,9 @@ traffic:
         let src = SourceFile::new("a.yaml", SPEC);
         let cfg = RulesConfig::default();
         let found = vec![
-            at(
-                "MEM004",
-                "headroom-below-minimum",
-                &src,
-                "gpu_memory_utilization",
-            ),
-            at(
-                "MEM003",
-                "max-model-len-does-not-fit",
-                &src,
-                "max_model_len",
-            ),
-            at(
-                "TRF003",
-                "long-context-needs-separate-pool",
-                &src,
-                "name: long-doc",
-            ),
+            at(codes::MEM004, &src, "gpu_memory_utilization"),
+            at(codes::MEM003, &src, "max_model_len"),
+            at(codes::TRF003, &src, "name: long-doc"),
         ];
         let out = run(&src, found, true, &cfg);
         // All three suppressed; the typo is SUP002 and the bare one SUP003.
@@ -438,12 +423,7 @@ traffic:
     fn no_inline_ignores_keeps_everything_and_reports_nothing() {
         let src = SourceFile::new("a.yaml", SPEC);
         let cfg = RulesConfig::default();
-        let found = vec![at(
-            "MEM004",
-            "headroom-below-minimum",
-            &src,
-            "gpu_memory_utilization",
-        )];
+        let found = vec![at(codes::MEM004, &src, "gpu_memory_utilization")];
         let out = run(&src, found, false, &cfg);
         assert_eq!(codes(&out), vec!["MEM004"]);
     }
@@ -453,7 +433,7 @@ traffic:
         let text = "serving: {}  # memmath: ignore[SCH002] nope\n";
         let src = SourceFile::new("a.yaml", text);
         let cfg = RulesConfig::default();
-        let out = run(&src, vec![at("SCH002", "x", &src, "serving")], true, &cfg);
+        let out = run(&src, vec![at(codes::SCH002, &src, "serving")], true, &cfg);
         assert_eq!(codes(&out), vec!["SCH002", "SUP001"]);
         assert!(out[1].message.contains("cannot be suppressed"));
     }
@@ -469,13 +449,7 @@ traffic:
         });
         let src = SourceFile::new("a.yaml", "a: 1\nb: 2\n");
         let cfg = RulesConfig::default();
-        let f = Finding::new(
-            "TRF004",
-            "no-burst-margin",
-            Severity::Warning,
-            "/traffic/classes/0",
-            "m",
-        );
+        let f = codes::TRF004.finding("/traffic/classes/0", "m");
         let out = apply(
             vec![f],
             &src,
@@ -512,7 +486,7 @@ traffic:
     fn severity_overrides_apply_to_rule_codes_from_other_stages() {
         let src = SourceFile::new("a.yaml", "a: 1\n");
         let cfg = crate::rules::load_config("[severity]\nHST004 = \"warning\"").expect("valid");
-        let f = Finding::new("HST004", "shard-index-mismatch", Severity::Error, "", "m");
+        let f = codes::HST004.finding("", "m");
         let out = run(&src, vec![f], true, &cfg);
         assert_eq!(out[0].severity, Severity::Warning);
     }
@@ -531,12 +505,7 @@ traffic:
         let cfg =
             crate::rules::load_config("[per-file-ignores]\n\"dev/*\" = [\"MEM004\", \"SUP\"]")
                 .expect("valid");
-        let found = vec![at(
-            "MEM004",
-            "headroom-below-minimum",
-            &src,
-            "max_model_len",
-        )];
+        let found = vec![at(codes::MEM004, &src, "max_model_len")];
         assert!(run(&src, found, true, &cfg).is_empty());
     }
 }

@@ -2,7 +2,7 @@
 
 use super::util::{class_pointer, group_digits};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::{Percentile, TokenStats};
 use crate::units::Bytes;
 
@@ -34,7 +34,7 @@ declare_rule! {
     /// Add `p95` and `p99` from request logs. Until you have them, plan the class
     /// at `max_model_len` (the finding gives what one such sequence costs). A
     /// class that gives p95 but no p99 is fine: a p99 plan uses its p95.
-    pub struct AverageTokenLengths("TRF001", "average-token-lengths", Severity::Error);
+    pub struct AverageTokenLengths(TRF001);
 }
 
 /// What a token distribution gives when it lacks the planning percentile and
@@ -146,7 +146,7 @@ mod tests {
             v["traffic"]["classes"][0]["output_tokens"] = json!({"mean": 300, "p99": 2000});
         });
         let f = fx.one(&AverageTokenLengths);
-        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.severity, crate::diagnostics::Severity::Error);
         assert_eq!(f.pointer, "/traffic/classes/0");
         assert!(
             f.message.contains(
@@ -164,7 +164,7 @@ mod tests {
             v["traffic"]["classes"][1]["output_tokens"] = json!({});
         });
         let f = fx.one(&AverageTokenLengths);
-        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.severity, crate::diagnostics::Severity::Error);
         assert!(
             f.message.contains("output_tokens gives no token lengths"),
             "{}",

@@ -2,7 +2,7 @@
 
 use super::util::group_digits;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Kind;
 
 declare_rule! {
@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Describe the traffic as classes with measured p95/p99 prompt and output
     /// tokens; keep a separate class (or pool) for the genuinely long requests.
-    pub struct MaxContextForAllTraffic("TRF002", "max-context-for-all-traffic", Severity::Warning);
+    pub struct MaxContextForAllTraffic(TRF002);
 }
 
 impl MaxContextForAllTraffic {

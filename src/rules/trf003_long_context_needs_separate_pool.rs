@@ -4,7 +4,7 @@ use super::util::{
     class_index, class_pointer, div_ceil, group_digits, instances_per_replica, percent,
 };
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::units::plural;
 
 declare_rule! {
@@ -32,7 +32,7 @@ declare_rule! {
     /// `max_model_len`); the finding computes how many replicas it needs alone.
     /// If sharing is deliberate, suppress it with a reason:
     /// `# memmath: ignore[TRF003] long-doc shares the pool until the Q3 split`.
-    pub struct LongContextNeedsSeparatePool("TRF003", "long-context-needs-separate-pool", Severity::Warning);
+    pub struct LongContextNeedsSeparatePool(TRF003);
 }
 
 impl LongContextNeedsSeparatePool {

@@ -2,7 +2,7 @@
 
 use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::plan::math::ceil_times;
 
 /// The burst the fix proposes: a quarter above steady load.
@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Set `burst` to the ratio of peak to steady concurrency from your metrics
     /// (1.25-2 is common). The finding says whether the deployment still fits at 1.25.
-    pub struct NoBurstMargin("TRF004", "no-burst-margin", Severity::Warning);
+    pub struct NoBurstMargin(TRF004);
 }
 
 impl NoBurstMargin {

@@ -2,7 +2,7 @@
 
 use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -24,7 +24,7 @@ declare_rule! {
     /// ## How to fix
     /// Lower `max_model_len` to the model's limit, or choose a model (or a RoPE
     /// scaling it supports) with a longer context.
-    pub struct ContextExceedsModelLimit("TRF005", "context-exceeds-model-limit", Severity::Error);
+    pub struct ContextExceedsModelLimit(TRF005);
 }
 
 impl ContextExceedsModelLimit {

@@ -2,7 +2,7 @@
 
 use super::util::{class_index, class_pointer, group_digits};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 
 declare_rule! {
     /// ## What it does
@@ -25,7 +25,7 @@ declare_rule! {
     /// ## How to fix
     /// Raise `max_model_len` when the KV cache holds such a sequence (the finding
     /// checks), or cap the class's prompts at `max_model_len` minus its output.
-    pub struct ClassExceedsMaxModelLen("TRF006", "class-exceeds-max-model-len", Severity::Error);
+    pub struct ClassExceedsMaxModelLen(TRF006);
 }
 
 impl ClassExceedsMaxModelLen {

@@ -2,7 +2,7 @@
 
 use super::util::{group_digits, instances_per_replica, per_instance_concurrency};
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::units::plural;
 
 declare_rule! {
@@ -28,7 +28,7 @@ declare_rule! {
     /// Raise `max_num_seqs` to the planned concurrency (it also raises the
     /// sampler's activation peak by about one vocabulary row of fp32 logits per
     /// sequence), or add replicas.
-    pub struct ConcurrencyExceedsMaxNumSeqs("TRF007", "concurrency-exceeds-max-num-seqs", Severity::Warning);
+    pub struct ConcurrencyExceedsMaxNumSeqs(TRF007);
 }
 
 impl ConcurrencyExceedsMaxNumSeqs {

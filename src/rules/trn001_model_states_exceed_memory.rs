@@ -1,7 +1,7 @@
 //! TRN001 model-states-exceed-memory.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::plan::optimizer;
 use crate::spec::Offload;
 use crate::units::Bytes;
@@ -31,7 +31,7 @@ declare_rule! {
     /// the ZeRO stage and the smallest `parallelism.data` (computed with the
     /// plan's own ZeRO formulas) that fit with the activations and runtime
     /// (the multi-GPU runtime, NCCL included, even when the job is one GPU now).
-    pub struct ModelStatesExceedMemory("TRN001", "model-states-exceed-memory", Severity::Error);
+    pub struct ModelStatesExceedMemory(TRN001);
 }
 
 /// Largest ZeRO shard degree the fix searches (a job this wide is a cluster,

@@ -2,7 +2,7 @@
 
 use super::util::percent;
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Checkpointing;
 use crate::units::Bytes;
 
@@ -28,7 +28,7 @@ declare_rule! {
     /// Turn on `activation_checkpointing: full` (keeps one `2·s·b·h` input per
     /// layer, about a third more compute) or `selective` (recomputes only the
     /// attention internals). The finding computes what full checkpointing keeps.
-    pub struct ActivationsWithoutCheckpointing("TRN002", "activations-without-checkpointing", Severity::Warning);
+    pub struct ActivationsWithoutCheckpointing(TRN002);
 }
 
 impl ActivationsWithoutCheckpointing {

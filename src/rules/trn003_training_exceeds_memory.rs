@@ -1,7 +1,7 @@
 //! TRN003 training-exceeds-memory.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Checkpointing;
 use crate::units::Bytes;
 
@@ -24,7 +24,7 @@ declare_rule! {
     /// Lower `micro_batch_size` (keep the global batch with gradient
     /// accumulation) to the value the finding computes, or turn on activation
     /// checkpointing.
-    pub struct TrainingExceedsMemory("TRN003", "training-exceeds-memory", Severity::Error);
+    pub struct TrainingExceedsMemory(TRN003);
 }
 
 impl TrainingExceedsMemory {

@@ -1,7 +1,7 @@
 //! TRN004 zero-without-data-parallelism.
 
 use super::{Rule, RuleContext};
-use crate::diagnostics::{Finding, Severity};
+use crate::diagnostics::Finding;
 use crate::spec::Offload;
 
 declare_rule! {
@@ -27,7 +27,7 @@ declare_rule! {
     /// ## How to fix
     /// Set `parallelism.data` to the number of data-parallel ranks the states
     /// are sharded over, or set `training.zero_stage: 0` to say they are not.
-    pub struct ZeroWithoutDataParallelism("TRN004", "zero-without-data-parallelism", Severity::Warning);
+    pub struct ZeroWithoutDataParallelism(TRN004);
 }
 
 impl ZeroWithoutDataParallelism {
@@ -77,7 +77,7 @@ mod tests {
     fn fires_on_zero_over_one_rank() {
         let f = with(1, 3, Offload::None).one(&ZeroWithoutDataParallelism);
         assert_eq!(f.code, "TRN004");
-        assert_eq!(f.severity, Severity::Warning);
+        assert_eq!(f.severity, crate::diagnostics::Severity::Warning);
         assert_eq!(f.pointer, "/training/zero_stage");
         assert!(
             f.message

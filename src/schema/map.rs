@@ -5,10 +5,11 @@
 //! SCH004 out-of-range, SCH005 invalid-value (spans: the offending value when it
 //! is a scalar, else its key).
 
-use super::suggest::did_you_mean;
 use super::validator_copy::{SIZE_FORMAT, SIZE_PATTERN};
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::spec::{escape_pointer_token, SpannedDoc};
+use crate::text::did_you_mean_hint;
 use crate::units::SIZE_SUFFIX_HELP;
 use jsonschema::error::{TypeKind, ValidationErrorKind as K};
 use jsonschema::ValidationError;
@@ -37,14 +38,12 @@ pub(super) fn to_findings(e: &ValidationError<'_>, doc: &SpannedDoc) -> Vec<Find
             } else {
                 format!("`{field}`")
             };
-            let f = Finding::new(
-                "SCH002",
-                "missing-field",
-                Severity::Error,
-                ptr.clone(),
-                format!("missing field `{name}` in {place}{why}"),
-            )
-            .with_fix(format!("add `{name}:` to {place}"));
+            let f = codes::SCH002
+                .finding(
+                    ptr.clone(),
+                    format!("missing field `{name}` in {place}{why}"),
+                )
+                .with_fix(format!("add `{name}:` to {place}"));
             // A section the kind requires is missing at the root: point at
             // `kind`, the line that makes it required.
             match doc.value_span("/kind").filter(|_| !why.is_empty()) {
@@ -94,7 +93,7 @@ pub(super) fn to_findings(e: &ValidationError<'_>, doc: &SpannedDoc) -> Vec<Find
                     fix = Some(format!("remove the quotes: `{}`", s.trim()));
                 }
             }
-            let mut f = Finding::new("SCH003", "wrong-type", Severity::Error, ptr.clone(), msg);
+            let mut f = codes::SCH003.finding(ptr.clone(), msg);
             f.fix = fix;
             vec![with_span(f, doc, &ptr, true)]
         }
@@ -178,15 +177,9 @@ fn unknown_field(name: &str, parent: &str, schema_path: &str, doc: &SpannedDoc) 
     } else {
         format!("in `{}`", display_path(parent))
     };
-    let mut f = Finding::new(
-        "SCH001",
-        "unknown-field",
-        Severity::Error,
-        ptr.clone(),
-        format!("unknown field `{name}` {place}"),
-    );
-    f.fix = match did_you_mean(name, allowed.iter().copied()) {
-        Some(s) => Some(format!("did you mean `{s}`?")),
+    let mut f = codes::SCH001.finding(ptr.clone(), format!("unknown field `{name}` {place}"));
+    f.fix = match did_you_mean_hint(name, allowed.iter().copied()) {
+        Some(h) => Some(h),
         None if !allowed.is_empty() => Some(format!("expected one of: {}", allowed.join(", "))),
         None => None,
     };
@@ -203,10 +196,7 @@ fn range(
     instance: &Value,
     bound: String,
 ) -> Vec<Finding> {
-    let f = Finding::new(
-        "SCH004",
-        "out-of-range",
-        Severity::Error,
+    let f = codes::SCH004.finding(
         ptr,
         format!("`{field}` must be {bound}, found {}", describe(instance)),
     );
@@ -214,7 +204,7 @@ fn range(
 }
 
 fn invalid(doc: &SpannedDoc, ptr: &str, message: String, fix: Option<String>) -> Finding {
-    let mut f = Finding::new("SCH005", "invalid-value", Severity::Error, ptr, message);
+    let mut f = codes::SCH005.finding(ptr, message);
     f.fix = fix;
     with_span(f, doc, ptr, true)
 }
@@ -243,8 +233,7 @@ fn enum_value(
     }
     let fix = instance
         .as_str()
-        .and_then(|s| did_you_mean(s, allowed.iter().copied()))
-        .map(|s| format!("did you mean `{s}`?"));
+        .and_then(|s| did_you_mean_hint(s, allowed.iter().copied()));
     invalid(
         doc,
         ptr,

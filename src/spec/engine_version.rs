@@ -6,7 +6,8 @@
 //! (CAT011, emitted where the spec is resolved). docs/spec.md has the table.
 
 use super::{Engine, ServingSpec, Spec};
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 
 /// (major, minor) of an engine release.
 pub type Version = (u64, u64);
@@ -144,10 +145,7 @@ pub fn check(spec: &Spec) -> Option<Finding> {
     }
     let (d0, d1) = default_version(*engine);
     Some(
-        Finding::new(
-            "SCH005",
-            "invalid-value",
-            Severity::Error,
+        codes::SCH005.finding(
             "/serving/engine_version",
             format!(
                 "`engine_version` {v:?} is not a version: expected MAJOR.MINOR[.PATCH] such as \"{d0}.{d1}\"; memmath knows {} {}",

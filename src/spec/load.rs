@@ -3,7 +3,8 @@
 //! The CLI reads files; this module decides what a too-large or non-UTF-8 file
 //! means (a finding, never a crash), so every front end reports it the same way.
 
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::source::{SourceFile, Span};
 
 /// Largest spec file memmath reads: 1 MiB. A real spec is a few KiB; anything
@@ -12,19 +13,12 @@ pub const MAX_SPEC_BYTES: u64 = 1 << 20;
 
 /// SYN001 invalid-yaml at `span`.
 pub fn syn001(message: impl Into<String>, span: Span) -> Finding {
-    Finding::new("SYN001", "invalid-yaml", Severity::Error, "", message).with_span(span)
+    codes::SYN001.finding("", message).with_span(span)
 }
 
 /// SYN003 input-too-large-or-too-deep at `span`.
 pub fn syn003(message: impl Into<String>, span: Span) -> Finding {
-    Finding::new(
-        "SYN003",
-        "input-too-large-or-too-deep",
-        Severity::Error,
-        "",
-        message,
-    )
-    .with_span(span)
+    codes::SYN003.finding("", message).with_span(span)
 }
 
 /// The SYN003 finding for a file of `len` bytes over [`MAX_SPEC_BYTES`].

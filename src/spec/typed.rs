@@ -7,7 +7,8 @@
 use super::{
     Kind, Quantization, RequestClass, SpannedDoc, Spec, TokenStats, TrainingMethod, WeightDtype,
 };
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::units::{parse_size, SizeError};
 use std::collections::BTreeSet;
 
@@ -22,24 +23,18 @@ pub fn to_typed(doc: &SpannedDoc) -> Result<Spec, Vec<Finding>> {
         .filter_map(|p| {
             let s = doc.value.pointer(p)?.as_str()?;
             let e = parse_size(s).err()?;
-            let (code, name) = match e {
-                SizeError::Overflow(_) => ("SCH004", "out-of-range"),
-                _ => ("SCH005", "invalid-value"),
+            let code = match e {
+                SizeError::Overflow(_) => codes::SCH004,
+                _ => codes::SCH005,
             };
-            Some(Finding::new(code, name, Severity::Error, *p, e.to_string()))
+            Some(code.finding(*p, e.to_string()))
         })
         .collect();
     if !size_findings.is_empty() {
         return Err(size_findings);
     }
     serde_json::from_value(doc.value.clone()).map_err(|e| {
-        vec![Finding::new(
-            "SCH003",
-            "wrong-type",
-            Severity::Error,
-            "",
-            format!("the spec does not match the v1 types: {e}"),
-        )]
+        vec![codes::SCH003.finding("", format!("the spec does not match the v1 types: {e}"))]
     })
 }
 
@@ -84,15 +79,6 @@ pub fn semantic_checks(spec: &Spec) -> Vec<Finding> {
     out
 }
 
-fn sch(code: &str, pointer: &str, message: String) -> Finding {
-    let name = match code {
-        "SCH002" => "missing-field",
-        "SCH004" => "out-of-range",
-        _ => "invalid-value",
-    };
-    Finding::new(code, name, Severity::Error, pointer, message)
-}
-
 /// `serving`/`traffic` belong to Serving, `training` to Training (the schema
 /// already requires the kind's own section).
 fn check_kind_sections(spec: &Spec, out: &mut Vec<Finding>) {
@@ -110,14 +96,14 @@ fn check_kind_sections(spec: &Spec, out: &mut Vec<Finding>) {
     for (section, present) in foreign {
         if *present {
             out.push(
-                sch(
-                    "SCH005",
-                    &format!("/{section}"),
-                    format!(
+                codes::SCH005
+                    .finding(
+                        format!("/{section}"),
+                        format!(
                         "`{section}` does not apply to a kind: {kind} spec and would be ignored"
                     ),
-                )
-                .with_fix(format!("remove `{section}`, or change `kind`")),
+                    )
+                    .with_fix(format!("remove `{section}`, or change `kind`")),
             );
         }
     }
@@ -127,20 +113,18 @@ fn check_model_source(spec: &Spec, out: &mut Vec<Finding>) {
     let m = &spec.model;
     if m.preset.is_some() && m.hf_config.is_some() {
         out.push(
-            sch(
-                "SCH005",
+            codes::SCH005.finding(
                 "/model/hf_config",
-                "`model.preset` and `model.hf_config` are alternatives; give one (use `architecture` to override single fields)".into(),
+                "`model.preset` and `model.hf_config` are alternatives; give one (use `architecture` to override single fields)",
             )
             .with_fix("remove `hf_config` or `preset`"),
         );
     }
     if m.preset.is_none() && m.hf_config.is_none() && m.architecture.is_none() {
         out.push(
-            sch(
-                "SCH002",
+            codes::SCH002.finding(
                 "/model",
-                "`model` needs `preset`, `hf_config` or `architecture` to know the model's shape".into(),
+                "`model` needs `preset`, `hf_config` or `architecture` to know the model's shape",
             )
             .with_fix("add `preset: <catalogue id>` (see `memmath catalog models`) or `hf_config: ./config.json`"),
         );
@@ -194,7 +178,11 @@ fn check_weights(spec: &Spec, out: &mut Vec<Finding>) {
             )
         }
     };
-    out.push(sch("SCH005", "/model/weights/dtype", message).with_fix(fix));
+    out.push(
+        codes::SCH005
+            .finding("/model/weights/dtype", message)
+            .with_fix(fix),
+    );
 }
 
 fn check_architecture(spec: &Spec, out: &mut Vec<Finding>) {
@@ -203,14 +191,12 @@ fn check_architecture(spec: &Spec, out: &mut Vec<Finding>) {
     };
     if let (Some(h), Some(kv)) = (a.attention_heads, a.kv_heads) {
         if kv > h {
-            out.push(sch(
-                "SCH004",
+            out.push(codes::SCH004.finding(
                 "/model/architecture/kv_heads",
                 format!("`kv_heads` ({kv}) is more than `attention_heads` ({h}); grouped-query attention shares each KV head among query heads"),
             ));
         } else if kv > 0 && h % kv != 0 {
-            out.push(sch(
-                "SCH005",
+            out.push(codes::SCH005.finding(
                 "/model/architecture/kv_heads",
                 format!("`attention_heads` ({h}) is not a multiple of `kv_heads` ({kv}); every KV head must serve the same number of query heads"),
             ));
@@ -218,8 +204,7 @@ fn check_architecture(spec: &Spec, out: &mut Vec<Finding>) {
     }
     if let Some(moe) = &a.moe {
         if moe.experts_per_token > moe.experts {
-            out.push(sch(
-                "SCH004",
+            out.push(codes::SCH004.finding(
                 "/model/architecture/moe/experts_per_token",
                 format!(
                     "`experts_per_token` ({}) is more than `experts` ({})",
@@ -229,8 +214,7 @@ fn check_architecture(spec: &Spec, out: &mut Vec<Finding>) {
         }
         if let Some(layers) = a.layers {
             if moe.dense_layers > layers {
-                out.push(sch(
-                    "SCH004",
+                out.push(codes::SCH004.finding(
                     "/model/architecture/moe/dense_layers",
                     format!(
                         "`dense_layers` ({}) is more than `layers` ({layers})",
@@ -243,19 +227,17 @@ fn check_architecture(spec: &Spec, out: &mut Vec<Finding>) {
     if let Some(sw) = &a.sliding_window {
         if sw.layers.is_some() && sw.every_nth_full.is_some() {
             out.push(
-                sch(
-                    "SCH005",
+                codes::SCH005.finding(
                     "/model/architecture/sliding_window/every_nth_full",
-                    "`sliding_window` gives both `layers` and `every_nth_full`; they are two ways to say the same thing".into(),
+                    "`sliding_window` gives both `layers` and `every_nth_full`; they are two ways to say the same thing",
                 )
                 .with_fix("keep one of them"),
             );
         }
         if let (Some(list), Some(layers)) = (&sw.layers, a.layers) {
             if let Some((i, bad)) = list.iter().enumerate().find(|(_, &l)| l >= layers) {
-                out.push(sch(
-                    "SCH004",
-                    &format!("/model/architecture/sliding_window/layers/{i}"),
+                out.push(codes::SCH004.finding(
+                    format!("/model/architecture/sliding_window/layers/{i}"),
                     format!("sliding-window layer index {bad} does not exist: the model has {layers} layers (0..{})", layers.saturating_sub(1)),
                 ));
             }
@@ -267,18 +249,16 @@ fn check_training(spec: &Spec, out: &mut Vec<Finding>) {
     let Some(t) = &spec.training else { return };
     match (t.method, &t.lora) {
         (TrainingMethod::Lora | TrainingMethod::Qlora, None) => out.push(
-            sch(
-                "SCH002",
+            codes::SCH002.finding(
                 "/training/method",
-                "`training.method` is a LoRA method but `training.lora` is missing".into(),
+                "`training.method` is a LoRA method but `training.lora` is missing",
             )
             .with_fix("add `lora: {rank: 16, target_modules: [q_proj, k_proj, v_proj, o_proj]}`"),
         ),
         (TrainingMethod::Full, Some(_)) => out.push(
-            sch(
-                "SCH005",
+            codes::SCH005.finding(
                 "/training/lora",
-                "`training.lora` is set but `training.method` is full; the adapters would be ignored".into(),
+                "`training.lora` is set but `training.method` is full; the adapters would be ignored",
             )
             .with_fix("set `method: lora`, or remove `lora`"),
         ),
@@ -290,9 +270,8 @@ fn check_classes(classes: &[RequestClass], out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for (i, c) in classes.iter().enumerate() {
         if !seen.insert(c.name.as_str()) {
-            out.push(sch(
-                "SCH005",
-                &format!("/traffic/classes/{i}/name"),
+            out.push(codes::SCH005.finding(
+                format!("/traffic/classes/{i}/name"),
                 format!("traffic class name `{}` is used twice; findings and reports name classes, so names must be unique", c.name),
             ));
         }
@@ -312,9 +291,8 @@ fn check_order(t: &TokenStats, base: &str, out: &mut Vec<Finding>) {
     for pair in present.windows(2) {
         if let [(lo_name, lo), (hi_name, hi)] = pair {
             if hi < lo {
-                out.push(sch(
-                    "SCH004",
-                    &format!("{base}/{hi_name}"),
+                out.push(codes::SCH004.finding(
+                    format!("{base}/{hi_name}"),
                     format!("{hi_name} ({hi}) is below {lo_name} ({lo}); percentiles must not decrease (p50 <= p95 <= p99)"),
                 ));
             }
@@ -322,9 +300,8 @@ fn check_order(t: &TokenStats, base: &str, out: &mut Vec<Finding>) {
     }
     if let (Some(mean), Some(p99)) = (t.mean, t.p99) {
         if mean > p99 {
-            out.push(sch(
-                "SCH004",
-                &format!("{base}/mean"),
+            out.push(codes::SCH004.finding(
+                format!("{base}/mean"),
                 format!("mean ({mean}) is above p99 ({p99}); check that both come from the same measurement"),
             ));
         }

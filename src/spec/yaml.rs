@@ -8,7 +8,8 @@
 //! the key and value spans (what findings underline). docs/spec.md records why.
 
 use super::load::{syn001, syn003, too_large, MAX_SPEC_BYTES};
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::source::{SourceFile, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::{DuplicateKeyPolicy, MergeKeyPolicy, NonFiniteFloatPolicy};
@@ -328,18 +329,16 @@ fn convert(
             } else if looks_like_integer(raw) || (f.fract() == 0.0 && f.is_finite()) {
                 // saphyr turns integers past u64 into floats; a spec never wants that.
                 findings.push(
-                    Finding::new(
-                        "SCH004",
-                        "out-of-range",
-                        Severity::Error,
-                        pointer.clone(),
-                        format!(
-                            "`{}` is larger than the largest integer memmath accepts ({})",
-                            raw.trim(),
-                            u64::MAX
-                        ),
-                    )
-                    .with_span(value_span),
+                    codes::SCH004
+                        .finding(
+                            pointer.clone(),
+                            format!(
+                                "`{}` is larger than the largest integer memmath accepts ({})",
+                                raw.trim(),
+                                u64::MAX
+                            ),
+                        )
+                        .with_span(value_span),
                 );
                 Value::Null
             } else {
@@ -431,10 +430,7 @@ fn error_to_finding(err: &serde_saphyr::Error, source: &SourceFile) -> Finding {
                 || "a key".to_string(),
                 |k| format!("`{}`", printable(k)),
             );
-            Finding::new(
-                "SYN002",
-                "duplicate-key",
-                Severity::Error,
+            codes::SYN002.finding(
                 "",
                 format!("duplicate key {what}: YAML keeps only one of them, so one setting is silently lost"),
             )

@@ -9,4 +9,4 @@ mod suggest;
 
 pub use html::html;
 pub use markdown::{markdown_code, markdown_text};
-pub use suggest::{did_you_mean, nearest};
+pub use suggest::{did_you_mean, did_you_mean_hint, hint, nearest};

@@ -33,6 +33,25 @@ pub fn did_you_mean<'a>(
     nearest(word, candidates, 1).into_iter().next()
 }
 
+/// The one wording of a suggestion: "did you mean `a`?" (or "`a`, `b`?" for
+/// several), None when there is nothing to suggest. Messages append it in
+/// parentheses; a finding's fix is the hint itself.
+pub fn hint(found: &[&str]) -> Option<String> {
+    if found.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = found.iter().map(|c| format!("`{c}`")).collect();
+    Some(format!("did you mean {}?", list.join(", ")))
+}
+
+/// [`hint`] for the one candidate closest to `word`.
+pub fn did_you_mean_hint<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    did_you_mean(word, candidates).and_then(|c| hint(&[c]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +74,17 @@ mod tests {
         assert!(nearest("zzzzzz", ids, 3).is_empty());
         assert_eq!(did_you_mean("MEM03", ["MEM003", "MEM001"]), Some("MEM003"));
         assert_eq!(did_you_mean("MEM01", ["MEM001", "MEM003"]), Some("MEM001"));
+    }
+
+    #[test]
+    fn one_hint_wording_for_one_or_several_candidates() {
+        assert_eq!(hint(&[]), None);
+        assert_eq!(hint(&["vllm"]).as_deref(), Some("did you mean `vllm`?"));
+        assert_eq!(hint(&["a", "b"]).as_deref(), Some("did you mean `a`, `b`?"));
+        assert_eq!(
+            did_you_mean_hint("kv_haeds", ["kv_heads"]).as_deref(),
+            Some("did you mean `kv_heads`?")
+        );
+        assert_eq!(did_you_mean_hint("zzz", ["kv_heads"]), None);
     }
 }

@@ -2,7 +2,8 @@
 //! one node.
 
 use super::Ctx;
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::units::plural;
 
 pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -30,10 +31,7 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     } else {
         "/hardware"
     };
-    vec![Finding::new(
-        "HW002",
-        "gpu-count-below-spec",
-        Severity::Error,
+    vec![codes::HW002.finding(
         pointer,
         format!(
             "the spec places {} on each node ({layout} per replica, {} over {}); {seen}: {} short",

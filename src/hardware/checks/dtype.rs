@@ -5,6 +5,7 @@
 //! slower matmuls; design.md section 6), TensorRT-LLM has no fallback.
 
 use super::{fmt_gpus, parse_compute_capability, Ctx};
+use crate::codes;
 use crate::diagnostics::{Finding, Severity};
 use crate::spec::{Engine, KvCacheDtype, Quantization, WeightDtype};
 
@@ -125,15 +126,12 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// HW006 at `severity`: its default (warning), or an error where the caller
+/// documents that the engine cannot run the dtype at all.
 fn finding(severity: Severity, pointer: &str, message: String, fix: &str) -> Finding {
-    Finding::new(
-        "HW006",
-        "dtype-unsupported-on-device",
-        severity,
-        pointer,
-        message,
-    )
-    .with_fix(fix)
+    codes::HW006
+        .finding_at(severity, pointer, message)
+        .with_fix(fix)
 }
 
 /// The lowest compute capability among the used devices that report one, its

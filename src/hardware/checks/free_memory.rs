@@ -4,6 +4,7 @@
 //! and silently sizes a smaller KV cache; a training job runs out of memory.
 
 use super::{fmt_gpus, fmt_mib, needed_per_gpu, Ctx};
+use crate::codes;
 use crate::diagnostics::{Finding, Severity};
 use crate::hardware::{cuda_visible_estimate, DeviceSnapshot, ProcessSnapshot};
 use crate::spec::{Engine, Kind};
@@ -90,18 +91,15 @@ fn finding(ctx: &Ctx<'_>, d: &DeviceSnapshot, need: Bytes, basis: &str) -> Findi
             },
         ),
     };
+    // Below HW003's default (error) for TensorRT-LLM serving: it starts anyway,
+    // with a smaller KV cache than planned (docs/hardware.md).
     let severity = match (spec.kind, engine) {
         (Kind::Serving, Some(Engine::TensorrtLlm)) => Severity::Warning,
-        _ => Severity::Error,
+        _ => codes::HW003.severity,
     };
-    Finding::new(
-        "HW003",
-        "free-memory-below-plan",
-        severity,
-        pointer,
-        message,
-    )
-    .with_fix(fix)
+    codes::HW003
+        .finding_at(severity, pointer, message)
+        .with_fix(fix)
 }
 
 /// `0.46` from 46 hundredths.

@@ -2,6 +2,7 @@
 //! never the whole memory the plan counts on.
 
 use super::Ctx;
+use crate::codes;
 use crate::diagnostics::{Finding, Severity};
 
 pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -20,10 +21,7 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     if !on.is_empty() {
         out.push(
-            Finding::new(
-                "HW005",
-                "mig-enabled",
-                Severity::Error,
+            codes::HW005.finding(
                 "/hardware/gpu",
                 format!(
                     "MIG is enabled on {}: processes see MIG instances, each a slice of the GPU's memory, while the plan assumes whole GPUs",
@@ -35,9 +33,8 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     if !pending.is_empty() {
         out.push(
-            Finding::new(
-                "HW005",
-                "mig-enabled",
+            // Below HW005's default (error): MIG is not on yet, only pending.
+            codes::HW005.finding_at(
                 Severity::Warning,
                 "/hardware/gpu",
                 format!(

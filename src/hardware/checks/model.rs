@@ -6,7 +6,8 @@
 //! leniently (`H100 SXM 80GB` matches NVML's `NVIDIA H100 80GB HBM3`).
 
 use super::Ctx;
-use crate::diagnostics::{Finding, Severity};
+use crate::codes;
+use crate::diagnostics::Finding;
 use crate::hardware::{gpu_names_equal, gpu_names_match};
 use std::collections::BTreeMap;
 
@@ -34,10 +35,7 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
         .into_iter()
         .map(|(name, indices)| {
             let verb = if indices.len() == 1 { "is" } else { "are" };
-            Finding::new(
-                "HW001",
-                "gpu-model-mismatch",
-                Severity::Error,
+            codes::HW001.finding(
                 "/hardware/gpu",
                 format!(
                     "{} {verb} `{name}`, but the spec plans for {planned}: every memory figure of the plan is for a different GPU",

@@ -8,6 +8,7 @@
 //! estimate (`replan.rs`).
 
 use super::{fmt_gpus, fmt_mib, group_digits, Ctx, NVML_TOLERANCE_BASIS_POINTS};
+use crate::codes;
 
 /// Extra room above the expected figure when the measured side is NVML's raw
 /// total (nothing known to subtract): the driver reserves 350-900 MiB, up to
@@ -106,7 +107,7 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
         fmt_mib(first.expected),
         tolerance_text(first)
     );
-    let mut severity = Severity::Warning;
+    let mut severity = codes::HW004.severity;
     match (&ctx.replan, ctx.inputs.plan) {
         (Some(r), Some(planned)) => {
             message.push_str(&format!(
@@ -126,13 +127,9 @@ pub(super) fn check(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
         _ => message.push_str("; no plan to re-run (the spec has errors)"),
     }
-    vec![Finding::new(
-        "HW004",
-        "gpu-memory-differs-from-catalog",
-        severity,
-        "/hardware/gpu",
-        message,
-    )
+    // HW004 defaults to a warning; raised to an error above when the re-plan
+    // leaves no KV cache (the engine will not start).
+    vec![codes::HW004.finding_at(severity, "/hardware/gpu", message)
     .with_fix(format!(
         "check that `hardware.gpu` names this GPU, or describe it inline with its measured CUDA-visible memory{}",
         ctx.replan
