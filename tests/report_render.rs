@@ -143,7 +143,14 @@ fn an_engine_that_cannot_start_says_so() {
     );
     assert!(md.contains("exceed the engine budget of"), "{md}");
     assert!(md.contains(&format!("by {short}")), "{md}");
-    assert!(md.contains(&format!("| KV cache | -{short} |")), "{md}");
+    // No negative row: the KV cache is none, and the overrun is said apart;
+    // the Total is the real sum, above the GPU.
+    assert!(
+        md.contains("| KV cache | 0.0 MiB | 0.0% | none: the engine will not start (see below) |"),
+        "{md}"
+    );
+    assert!(!md.contains("| -"), "{md}");
+    assert!(md.contains(&format!("Weights, activation peak and runtime need {short} more than the engine budget of 15.82 GiB")), "{md}");
     assert!(md.contains("| never | \\>9999% |"), "{md}");
     let html = render(&set, Format::Html, None).unwrap();
     assert!(html.contains("verdict bad"));

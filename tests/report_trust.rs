@@ -138,6 +138,13 @@ fn the_gpu_total_says_measured_or_derived() {
     let basis = &derived.plan.as_ref().unwrap().gpu.total_basis;
     assert!(basis.starts_with("derived: "), "{basis}");
     assert!(md(&derived).contains(&format!("runtime-visible (CUDA) total, {basis}")));
+    assert!(
+        md(&derived).contains(&format!(
+            "- GPU total (CUDA-visible): 139.82 GiB ({basis})\n"
+        )),
+        "{}",
+        md(&derived)
+    );
     assert_eq!(plan_json(&derived)["gpu"]["total_basis"], basis.as_str());
 }
 

@@ -490,7 +490,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         "activation peak",
         format!("{act} bytes"),
         format!(
-            "formula: profiling run of {} tokens, sampler over {} sequences (plan/activations.rs)",
+            "formula: profiling run of {} tokens, sampler over {} sequences (docs/memory-math.md section 4)",
             e.max_num_batched_tokens, e.max_num_seqs
         ),
     );
@@ -709,7 +709,7 @@ fn training_plan(
         &mut assumptions,
         "training activations",
         format!("{acts} bytes"),
-        "Korthikanti et al. 2022 re-derived for FlashAttention, no dropout, GQA, gated MLP (plan/activations.rs)",
+        "Korthikanti et al. 2022 re-derived for FlashAttention, no dropout, GQA, gated MLP (docs/memory-math.md section 10)",
     );
     let total = resolved.gpu.memory_bytes.get();
     let headroom = spec.capacity.headroom;

@@ -48,6 +48,11 @@ pub struct GpuAccounting {
     pub spare_bytes: i128,
     /// `spare_bytes / total_bytes` (None: a zero total).
     pub spare_share: Option<f64>,
+    /// How far weights + activations + runtime overrun the engine budget
+    /// (-`per_gpu.kv_cache_bytes` when that is negative: the engine will not
+    /// start); None when they fit. The `kv_cache` component is then 0, never
+    /// negative, and `accounted_bytes` is the real sum, above the total.
+    pub over_budget_bytes: Option<i128>,
     /// True when `per_gpu.kv_cache_bytes` sits at the end of its signed 64-bit
     /// range (-2^63 or 2^63 - 1): the true figure is at least that far out,
     /// and a report says "more than".
@@ -207,6 +212,7 @@ fn accounting(components: Vec<Component>, total: u64, spare: i128) -> GpuAccount
         components,
         kv_planned_bytes: None,
         kv_short_bytes: None,
+        over_budget_bytes: None,
         spare_bytes: spare,
         spare_share: share(spare, total),
         kv_cache_saturated: false,
@@ -243,7 +249,9 @@ fn serving_accounting(plan: &Plan, kv_share: Option<f64>) -> GpuAccounting {
             (Some(planned), short, kv.saturating_sub(wanted))
         }
         None => {
-            rows.push(component("kv_cache", kv, total));
+            // No pool is no memory: the row shows 0 and the overrun is said
+            // apart (`over_budget_bytes`), so no row of the table is negative.
+            rows.push(component("kv_cache", kv.max(0), total));
             (None, None, kv)
         }
     };
@@ -251,6 +259,7 @@ fn serving_accounting(plan: &Plan, kv_share: Option<f64>) -> GpuAccounting {
     GpuAccounting {
         kv_planned_bytes: planned,
         kv_short_bytes: short,
+        over_budget_bytes: (kv < 0).then(|| -kv),
         kv_cache_saturated: matches!(p.kv_cache_bytes, i64::MIN | i64::MAX),
         ..accounting(rows, total, spare)
     }

@@ -401,7 +401,19 @@ pub fn diff(base: &DiffSide, head: &DiffSide) -> Diff {
     d
 }
 
+/// A signed relative change: `+12%`, `-0.4%`; past +/-9999% it prints the
+/// bound, as the report's shares do (`super::env::percent`), never a
+/// ten-digit percentage.
 fn signed_pct(change: f64) -> String {
+    if change.is_nan() {
+        return "-".to_string();
+    }
+    if change > 99.99 {
+        return ">+9999%".to_string();
+    }
+    if change < -99.99 {
+        return "<-9999%".to_string();
+    }
     let p = (change * 100.0).round();
     if p == 0.0 {
         let p1 = (change * 1000.0).round() / 10.0;
@@ -691,4 +703,18 @@ fn yes_no(b: bool) -> &'static str {
 /// `diff --format json`.
 pub fn to_json(d: &Diff) -> Json {
     serde_json::to_value(d).unwrap_or(Json::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A base near zero makes any change a huge ratio: it prints the bound
+    /// (before: `-205722231%`).
+    #[test]
+    fn huge_relative_changes_print_their_bound() {
+        assert_eq!(super::signed_pct(-2_057_222.31), "<-9999%");
+        assert_eq!(super::signed_pct(150.0), ">+9999%");
+        assert_eq!(super::signed_pct(0.12), "+12%");
+        assert_eq!(super::signed_pct(-0.004), "-0.4%");
+        assert_eq!(super::signed_pct(f64::NAN), "-");
+    }
 }

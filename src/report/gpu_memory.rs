@@ -114,13 +114,10 @@ fn label(key: &str, plan: &Plan, pool_share: Option<f64>) -> (&'static str, Stri
             "KV cache (spare)",
             "KV pool left for bursts beyond the plan".into(),
         ),
-        "kv_cache" if p.kv_cache_bytes == i64::MIN => (
+        "kv_cache" if p.kv_cache_bytes < 0 => (
             "KV cache",
-            "negative: the engine will not start; the plan's figure stops at -2^63 bytes, the shortfall is larger".into(),
+            "none: the engine will not start (see below)".into(),
         ),
-        "kv_cache" if p.kv_cache_bytes < 0 => {
-            ("KV cache", "negative: the engine will not start".into())
-        }
         "kv_cache" => ("KV cache", "what the engine allocates for KV blocks".into()),
         "free" if graphs_outside => (
             "Free (outside the engine budget)",
@@ -180,8 +177,14 @@ pub(super) fn breakdown(plan: &Plan, d: &Derived) -> Breakdown {
         accounted_bytes: acc.accounted_bytes,
         accounted_fraction: acc.accounted_share,
         kv_short_bytes: acc.kv_short_bytes,
-        kv_short_note: match (acc.kv_short_bytes, pool_share) {
-            (Some(short), Some(s)) => format!(
+        kv_short_note: match (acc.over_budget_bytes, acc.kv_short_bytes, pool_share) {
+            (Some(over), _, _) => format!(
+                "Weights, activation peak and runtime need {}{} more than the engine budget of {}: no memory is left for the KV cache and the engine will not start.",
+                if acc.kv_cache_saturated { "more than " } else { "" },
+                format_gib(over),
+                plan.per_gpu.budget_bytes
+            ),
+            (None, Some(short), Some(s)) => format!(
                 "The planned traffic needs {} of the KV pool: {} more KV cache per GPU than the pool holds.",
                 percent(s),
                 format_gib(short)

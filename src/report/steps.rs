@@ -149,7 +149,14 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
         title: "Runtime workspace and allocator headroom".into(),
         formula: formula.into(),
         inputs: vec![
-            input("GPU total (CUDA-visible)", gib(p.total_bytes.get())),
+            input(
+                "GPU total (CUDA-visible)",
+                if plan.gpu.total_basis.is_empty() {
+                    gib(p.total_bytes.get())
+                } else {
+                    format!("{} ({})", gib(p.total_bytes.get()), plan.gpu.total_basis)
+                },
+            ),
             input(
                 &format!("memory fraction ({engine})"),
                 format_float(p.memory_fraction),

@@ -41,7 +41,7 @@ pub const VLLM_ROWS: &[DefaultsRow] = &[
         first: (0, 21),
         last: (0, 21),
         label: "vLLM 0.21",
-        source: "V1 defaults as above, and the CUDA-graph memory estimate subtracted inside the budget (default since v0.21, https://github.com/eugr/spark-vllm-docker/issues/396)",
+        source: "V1 defaults (vllm/engine/arg_utils.py _set_default_args_v1: 8192 batched tokens and 1024 sequences on GPUs >= 70 GiB other than A100, else 2048/256), and the CUDA-graph memory estimate subtracted inside the budget (default since v0.21, https://github.com/eugr/spark-vllm-docker/issues/396)",
     },
 ];
 
