@@ -15,6 +15,7 @@ use crate::text;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// Rule thresholds (design.md section 4b); each can be set in `[thresholds]`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -74,47 +75,82 @@ pub struct RulesConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConfigFile {
+    // Spanned: every error below names the line and column of the value.
     #[serde(default)]
-    select: Vec<String>,
+    select: Vec<Spanned<String>>,
     #[serde(default)]
-    ignore: Vec<String>,
+    ignore: Vec<Spanned<String>>,
     #[serde(default)]
-    severity: BTreeMap<String, String>,
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     thresholds: Thresholds,
     #[serde(default)]
-    per_file_ignores: BTreeMap<String, Vec<String>>,
+    per_file_ignores: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
 }
 
-/// Parse the text of a `memmath.toml`. An error names what is wrong (exit 2).
+/// Parse the text of a `memmath.toml`. An error names what is wrong and
+/// where (`line L, column C: ...`; exit 2).
 pub fn load_config(text: &str) -> Result<RulesConfig, String> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let at = |v: &Spanned<String>, r: Result<(), String>| {
+        r.map_err(|e| format!("{}: {e}", location(text, v.span().start)))
+    };
     let mut severity = BTreeMap::new();
-    for (rule, level) in file.severity {
-        let level = Severity::parse(&level).ok_or_else(|| {
-            format!("severity `{level}` for `{rule}`: expected error, warning, info or off")
-        })?;
-        check_selector(&rule)?;
-        severity.insert(rule, level);
+    // Which key set each code's severity, so that `MEM001` and its name
+    // `weights-exceed-gpu-memory` both set is an error, not a silent pick.
+    let mut set_by: BTreeMap<&'static str, &Spanned<String>> = BTreeMap::new();
+    for (rule, level) in &file.severity {
+        let parsed = Severity::parse(level.get_ref()).ok_or_else(|| {
+            format!(
+                "expected error, warning, info or off for `{}`, not `{}`",
+                rule.get_ref(),
+                level.get_ref()
+            )
+        });
+        let parsed = parsed.map_err(|e| format!("{}: {e}", location(text, level.span().start)))?;
+        at(rule, check_selector(rule.get_ref()))?;
+        if let Some(code) = codes::find(rule.get_ref()) {
+            if let Some(first) = set_by.insert(code.code, rule) {
+                return Err(format!(
+                    "{}: [severity] sets {} twice, as `{}` and `{}`: keep one",
+                    location(text, rule.span().start),
+                    code.code,
+                    first.get_ref(),
+                    rule.get_ref()
+                ));
+            }
+        }
+        severity.insert(rule.get_ref().clone(), parsed);
     }
     for s in file.select.iter().chain(&file.ignore) {
-        check_selector(s)?;
+        at(s, check_selector(s.get_ref()))?;
     }
-    for sels in file.per_file_ignores.values() {
+    for (pattern, sels) in &file.per_file_ignores {
+        let empty = pattern.get_ref().trim().is_empty();
+        at(
+            pattern,
+            if empty {
+                Err("[per-file-ignores] has an empty glob, which matches no file".to_string())
+            } else {
+                glob::check(pattern.get_ref())
+            },
+        )?;
         for s in sels {
-            check_selector(s)?;
+            at(s, check_selector(s.get_ref()))?;
         }
     }
     check_thresholds(&file.thresholds)?;
-    for pattern in file.per_file_ignores.keys() {
-        glob::check(pattern)?;
-    }
+    let plain = |v: Vec<Spanned<String>>| v.into_iter().map(Spanned::into_inner).collect();
     Ok(RulesConfig {
-        select: file.select,
-        ignore: file.ignore,
+        select: plain(file.select),
+        ignore: plain(file.ignore),
         severity,
         thresholds: file.thresholds,
-        per_file_ignores: file.per_file_ignores.into_iter().collect(),
+        per_file_ignores: file
+            .per_file_ignores
+            .into_iter()
+            .map(|(k, v)| (k.into_inner(), plain(v)))
+            .collect(),
         ..RulesConfig::default()
     })
 }
@@ -132,18 +168,21 @@ pub fn load_config_at(text: &str, root: &Path) -> Result<RulesConfig, String> {
 fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim_end();
     match e.span() {
-        Some(span) => {
-            let mut start = span.start.min(text.len());
-            while !text.is_char_boundary(start) {
-                start -= 1;
-            }
-            let before = &text[..start];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            format!("line {line}, column {column}: {message}")
-        }
+        Some(span) => format!("{}: {message}", location(text, span.start)),
         None => message.to_string(),
     }
+}
+
+/// `line L, column C` (1-based, column in characters) of byte `offset`.
+fn location(text: &str, offset: usize) -> String {
+    let mut start = offset.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}")
 }
 
 /// A selector must name a configurable code: a code or name, a category
@@ -337,6 +376,47 @@ impl RulesConfig {
 
 #[cfg(test)]
 mod tests {
+    /// Every selector, glob and severity error names its line and column.
+    #[test]
+    fn config_errors_point_at_the_value() {
+        let err = super::load_config("select = [\"MEM001\",\n  \"MEM01\"]\n").unwrap_err();
+        assert!(err.starts_with("line 2, column 3: "), "{err}");
+        let err = super::load_config("[per-file-ignores]\n\"specs/[a.yaml\" = [\"MEM001\"]\n")
+            .unwrap_err();
+        assert!(err.starts_with("line 2, column 1: "), "{err}");
+        let err = super::load_config("[severity]\nMEM001 = \"loud\"\n").unwrap_err();
+        assert!(err.starts_with("line 2, column 10: "), "{err}");
+    }
+
+    /// An empty glob matches nothing: an error, as an empty selector is.
+    #[test]
+    fn an_empty_per_file_glob_is_an_error() {
+        let err = super::load_config("[per-file-ignores]\n\"\" = [\"MEM001\"]\n").unwrap_err();
+        assert!(err.contains("empty glob"), "{err}");
+    }
+
+    /// A code set twice in [severity], by code and by name, is an error
+    /// rather than a silent pick of one.
+    #[test]
+    fn a_severity_set_twice_is_an_error() {
+        let err = super::load_config(
+            "[severity]\nweights-exceed-gpu-memory = \"off\"\nMEM001 = \"warning\"\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("sets MEM001 twice"), "{err}");
+        // A category and one of its codes are not the same key: the code wins.
+        let cfg = super::load_config("[severity]\nMEM = \"warning\"\nMEM001 = \"error\"\n")
+            .expect("valid");
+        assert_eq!(
+            cfg.severity_override("MEM001"),
+            Some(super::Severity::Error)
+        );
+        assert_eq!(
+            cfg.severity_override("MEM003"),
+            Some(super::Severity::Warning)
+        );
+    }
+
     #[test]
     fn toml_errors_give_a_location_without_quoting_the_line() {
         let long = format!("select = [\"MEM001\",\n{}", "[".repeat(100_000));
