@@ -30,8 +30,11 @@ pub enum Derivation {
     MarketingMinusReserve,
     /// The marketing size times a sibling part's measured CUDA/marketing ratio.
     SiblingRatio,
-    /// Another card with the same memory was measured; its figure is used.
+    /// Another card with the same memory was measured (or a log that does not
+    /// say which variant); its figure is used.
     SiblingMeasurement,
+    /// A figure reported without a public log of the exact part.
+    Reported,
 }
 
 impl Derivation {
@@ -42,6 +45,7 @@ impl Derivation {
             Derivation::MarketingMinusReserve => "marketing size minus reserve",
             Derivation::SiblingRatio => "scaled from a sibling part",
             Derivation::SiblingMeasurement => "a sibling card's measurement",
+            Derivation::Reported => "a reported figure without a public log",
         }
     }
 }
@@ -210,6 +214,37 @@ mod tests {
         assert!(parse_catalog(&entry("measured", ", derivation: sibling-ratio")).is_err());
         assert!(parse_catalog(&entry("derived", ", derivation: sibling-ratio")).is_ok());
         assert!(parse_catalog(&entry("measured", "")).is_ok());
+    }
+
+    /// "measured" is a claim a user can check: the CUDA figure of every
+    /// measured entry cites a public log (owner/repo#N or a URL).
+    #[test]
+    fn every_measured_total_cites_a_public_log() {
+        for g in gpus().unwrap_or_default() {
+            let e = &g.entry;
+            if e.memory_basis != MemoryBasis::Measured {
+                continue;
+            }
+            let cuda = e
+                .source
+                .split(';')
+                .find(|p| p.contains("CUDA"))
+                .unwrap_or(&e.source);
+            let cited = cuda.contains("https://")
+                || cuda.split_whitespace().any(|w| {
+                    w.split_once('#').is_some_and(|(repo, n)| {
+                        repo.contains('/')
+                            && n.trim_end_matches(|c: char| !c.is_ascii_digit())
+                                .parse::<u64>()
+                                .is_ok()
+                    })
+                });
+            assert!(
+                cited,
+                "{}: measured, but its CUDA figure cites no public log: {cuda}",
+                e.id
+            );
+        }
     }
 
     #[test]
