@@ -224,3 +224,12 @@ fn pipeline_stages_show_the_layers_on_the_gpu() {
     );
     assert!(!out.contains("- layers: 32\n"), "{out}");
 }
+
+/// Counts print with thousands separators everywhere, GPU counts included
+/// (before: "on 1 node of 1000000").
+#[test]
+fn gpu_counts_are_grouped() {
+    let a = llama_8b_with("  gpus_per_node: 8\n", "  gpus_per_node: 1000000\n");
+    let out = md(&a);
+    assert!(out.contains("on 1 node of 1,000,000 |"), "{out}");
+}

@@ -165,7 +165,7 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
     let g = &plan.gpu;
     let on = format!(
         "{} x {} ({} x {})",
-        g.total_gpus,
+        group_digits(g.total_gpus),
         g.name,
         plural(g.replicas, "replica"),
         plural(g.gpus_per_replica, "GPU")

@@ -5,7 +5,7 @@
 
 use super::spec_json::{f64_at, json_text, u64_at};
 use crate::plan::Plan;
-use crate::units::plural;
+use crate::units::{group_digits, plural};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -40,11 +40,11 @@ pub(super) fn worksheet(plan: &Plan, spec: &Json) -> Vec<WorksheetRow> {
         "GPUs",
         format!(
             "{} = {} x {} per replica, on {} of {}",
-            g.total_gpus,
+            group_digits(g.total_gpus),
             plural(g.replicas, "replica"),
-            g.gpus_per_replica,
+            group_digits(g.gpus_per_replica),
             plural(g.nodes, "node"),
-            g.gpus_per_node
+            group_digits(g.gpus_per_node)
         ),
         "hardware, parallelism",
     );

@@ -3,7 +3,7 @@
 use super::{Rule, RuleContext};
 use crate::diagnostics::Finding;
 use crate::spec::Kind;
-use crate::units::plural;
+use crate::units::{group_digits, plural};
 
 declare_rule! {
     /// ## What it does
@@ -42,13 +42,15 @@ impl GpuCountMismatch {
             return Vec::new();
         }
         let message = format!(
-            "{} x {} tensor x {} pipeline x {} data = {need} GPUs, but {} x {} = {have}",
+            "{} x {} tensor x {} pipeline x {} data = {} GPUs, but {} x {} = {}",
             plural(replicas, "replica"),
-            p.tensor,
-            p.pipeline,
-            p.data,
+            group_digits(p.tensor),
+            group_digits(p.pipeline),
+            group_digits(p.data),
+            group_digits(need),
             plural(g.nodes, "node"),
-            plural(g.gpus_per_node, "GPU")
+            plural(g.gpus_per_node, "GPU"),
+            group_digits(have)
         );
         let nodes = need.div_ceil(g.gpus_per_node);
         let mut fix = format!("set hardware.nodes: {nodes}");

@@ -333,7 +333,7 @@ fn convert(
                         .finding(
                             pointer.clone(),
                             format!(
-                                "`{}` is larger than the largest integer memmath accepts ({})",
+                                "`{}` is larger than the largest whole number memmath accepts ({}, 2^64 - 1); no field of a spec needs one that large",
                                 raw.trim(),
                                 u64::MAX
                             ),
