@@ -65,7 +65,8 @@ impl MaxContextForAllTraffic {
             .plan
             .classes
             .iter()
-            .all(|c| c.tokens_per_sequence >= kv.max_model_len)
+            // A class past max_model_len is rejected by the engine: TRF006's.
+            .all(|c| !c.rejected && c.tokens_per_sequence >= kv.max_model_len)
         {
             return Vec::new();
         }
@@ -117,6 +118,17 @@ mod tests {
         });
         let f = fx.one(&MaxContextForAllTraffic);
         assert_eq!(f.pointer, "/serving/max_model_len");
+    }
+
+    /// Classes longer than max_model_len are rejected by the engine (TRF006):
+    /// they are not "sized at max_model_len".
+    #[test]
+    fn classes_past_max_model_len_are_left_to_trf006() {
+        let fx = Fixture::edit(|v| {
+            v["serving"]["max_model_len"] = 1_000.into();
+        });
+        assert!(fx.plan.classes.iter().all(|c| c.rejected));
+        assert!(fx.run(&MaxContextForAllTraffic).is_empty());
     }
 
     #[test]
