@@ -126,20 +126,27 @@ pub fn load_config(text: &str) -> Result<RulesConfig, String> {
         at(s, check_selector(s.get_ref()))?;
     }
     for (pattern, sels) in &file.per_file_ignores {
-        let empty = pattern.get_ref().trim().is_empty();
-        at(
-            pattern,
-            if empty {
-                Err("[per-file-ignores] has an empty glob, which matches no file".to_string())
-            } else {
-                glob::check(pattern.get_ref())
-            },
-        )?;
+        // Each of these would be accepted and silently do nothing.
+        let p = pattern.get_ref();
+        let problem = if p.trim().is_empty() {
+            Err("[per-file-ignores] has an empty glob, which matches no file".to_string())
+        } else if p.starts_with('/') || Path::new(p).is_absolute() {
+            Err(format!(
+                "[per-file-ignores] glob {p:?} is absolute; globs are relative to the folder of memmath.toml (write e.g. \"specs/*.yaml\")"
+            ))
+        } else if sels.is_empty() {
+            Err(format!(
+                "[per-file-ignores] glob {p:?} lists no codes to ignore"
+            ))
+        } else {
+            glob::check(p)
+        };
+        at(pattern, problem)?;
         for s in sels {
             at(s, check_selector(s.get_ref()))?;
         }
     }
-    check_thresholds(&file.thresholds)?;
+    check_thresholds_at(text, &file.thresholds)?;
     let plain = |v: Vec<Spanned<String>>| v.into_iter().map(Spanned::into_inner).collect();
     Ok(RulesConfig {
         select: plain(file.select),
@@ -225,7 +232,28 @@ pub fn check_selectors(selectors: &[String]) -> Result<(), String> {
     selectors.iter().try_for_each(|s| check_selector(s))
 }
 
-fn check_thresholds(t: &Thresholds) -> Result<(), String> {
+/// [`check_thresholds`] with the line and column of the offending value.
+fn check_thresholds_at(text: &str, t: &Thresholds) -> Result<(), String> {
+    let Err((key, message)) = check_thresholds(t) else {
+        return Ok(());
+    };
+    /// The `[thresholds]` table again, keeping each value's span.
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        thresholds: BTreeMap<String, Spanned<toml::Value>>,
+    }
+    let at = toml::from_str::<Raw>(text)
+        .ok()
+        .and_then(|r| r.thresholds.get(key).map(|v| v.span().start));
+    Err(match at {
+        Some(offset) => format!("{}: {message}", location(text, offset)),
+        None => message,
+    })
+}
+
+/// The first threshold out of range, as (key, message).
+fn check_thresholds(t: &Thresholds) -> Result<(), (&'static str, String)> {
     let fractions = [
         ("pool-share", t.pool_share),
         ("activation-share", t.activation_share),
@@ -234,8 +262,9 @@ fn check_thresholds(t: &Thresholds) -> Result<(), String> {
     ];
     for (k, v) in fractions {
         if !(0.0..=1.0).contains(&v) {
-            return Err(format!(
-                "thresholds.{k} = {v}: expected a fraction in 0..=1"
+            return Err((
+                k,
+                format!("thresholds.{k} = {v}: expected a fraction in 0..=1"),
             ));
         }
     }
@@ -244,7 +273,10 @@ fn check_thresholds(t: &Thresholds) -> Result<(), String> {
         ("kv-to-weights-ratio", t.kv_to_weights_ratio),
     ] {
         if !v.is_finite() || v <= 0.0 {
-            return Err(format!("thresholds.{k} = {v}: expected a positive number"));
+            return Err((
+                k,
+                format!("thresholds.{k} = {v}: expected a positive number"),
+            ));
         }
     }
     Ok(())
@@ -388,11 +420,30 @@ mod tests {
         assert!(err.starts_with("line 2, column 10: "), "{err}");
     }
 
-    /// An empty glob matches nothing: an error, as an empty selector is.
+    /// An empty glob, an absolute one (globs are relative to memmath.toml)
+    /// and a glob with no codes would each do nothing: errors, located.
     #[test]
-    fn an_empty_per_file_glob_is_an_error() {
+    fn per_file_entries_that_do_nothing_are_errors() {
         let err = super::load_config("[per-file-ignores]\n\"\" = [\"MEM001\"]\n").unwrap_err();
         assert!(err.contains("empty glob"), "{err}");
+        let err = super::load_config("[per-file-ignores]\n\"/abs/spec.yaml\" = [\"MEM004\"]\n")
+            .unwrap_err();
+        assert!(err.starts_with("line 2, column 1: "), "{err}");
+        assert!(err.contains("is absolute"), "{err}");
+        let err = super::load_config("[per-file-ignores]\n\"*.yaml\" = []\n").unwrap_err();
+        assert!(err.contains("lists no codes"), "{err}");
+    }
+
+    /// Threshold errors name the value's line and column too.
+    #[test]
+    fn threshold_errors_point_at_the_value() {
+        let err = super::load_config("select = []\n[thresholds]\nmin-headroom = 2\n").unwrap_err();
+        assert_eq!(
+            err,
+            "line 3, column 16: thresholds.min-headroom = 2: expected a fraction in 0..=1"
+        );
+        let err = super::load_config("[thresholds]\nlong-context-ratio = nan\n").unwrap_err();
+        assert!(err.starts_with("line 2, column 22: "), "{err}");
     }
 
     /// A code set twice in [severity], by code and by name, is an error
