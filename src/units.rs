@@ -100,6 +100,17 @@ pub fn format_gib(bytes: i128) -> String {
     }
 }
 
+/// The KV pool per GPU as users read it: `12.30 GiB`, or, when the plan's
+/// signed figure is negative, `none (3.81 GiB short)`: no memory is shown as a
+/// negative amount (docs/memory-math.md section 4).
+pub fn format_kv_pool(kv_cache_bytes: i128) -> String {
+    if kv_cache_bytes < 0 {
+        format!("none ({} short)", format_gib(-kv_cache_bytes))
+    } else {
+        format_gib(kv_cache_bytes)
+    }
+}
+
 /// `1234567` -> `1,234,567` (negative numbers keep their sign): the one digit
 /// grouping every report, rule message and hardware check uses.
 pub fn group_digits(n: impl Into<i128>) -> String {
@@ -255,6 +266,16 @@ pub fn parse_size(input: &str) -> Result<Bytes, SizeError> {
             .ok_or_else(overflow)?;
     }
     u64::try_from(total).map(Bytes).map_err(|_| overflow())
+}
+
+#[cfg(test)]
+mod kv_pool_tests {
+    #[test]
+    fn a_negative_pool_is_none_and_short() {
+        assert_eq!(super::format_kv_pool(-(3 << 30)), "none (3.00 GiB short)");
+        assert_eq!(super::format_kv_pool(3 << 30), "3.00 GiB");
+        assert_eq!(super::format_kv_pool(0), "0.0 MiB");
+    }
 }
 
 #[cfg(test)]

@@ -233,3 +233,92 @@ fn gpu_counts_are_grouped() {
     let out = md(&a);
     assert!(out.contains("on 1 node of 1,000,000 |"), "{out}");
 }
+
+/// No memory amount prints negative: an engine that cannot start shows its
+/// KV pool as "none (X short)" in the steps, the diff and the tables.
+#[test]
+fn no_negative_memory_anywhere() {
+    use memmath::report::diff::{diff, to_markdown, DiffSide};
+    let negative_gib = |text: &str| {
+        text.match_indices(" GiB").any(|(i, _)| {
+            let num: String = text[..i]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                .collect();
+            text[..i - num.len()].ends_with('-') && !text[..i - num.len()].ends_with("+-")
+        })
+    };
+    let ok = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.90",
+    );
+    let bad = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.05",
+    );
+    assert!(bad.plan.as_ref().unwrap().per_gpu.kv_cache_bytes < 0);
+    let out = md(&bad);
+    assert!(out.contains("- Result: **none ("), "{out}");
+    assert!(out.contains("- KV pool per GPU: none ("), "{out}");
+    assert!(!negative_gib(&out), "{out}");
+    let d = to_markdown(&diff(
+        &DiffSide::from_analysis(&ok),
+        &DiffSide::from_analysis(&bad),
+    ));
+    assert!(d.contains("| KV cache | "), "{d}");
+    assert!(d.contains("| none ("), "{d}");
+    // The delta column is a change, not an amount: it may be negative.
+    let without_deltas: String = d
+        .lines()
+        .map(|l| l.rsplit_once(" | ").map_or(l, |(head, _)| head))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!negative_gib(&without_deltas), "{d}");
+}
+
+/// A max_model_len that no longer fits the KV cache stops the engine (MEM003);
+/// the diff headline says so, as the report's verdict does.
+#[test]
+fn diff_headline_says_the_engine_no_longer_starts_on_mem003() {
+    use memmath::report::diff::{diff, DiffSide};
+    let ok = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.90",
+    );
+    let bad = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.21",
+    );
+    let plan = bad.plan.as_ref().unwrap();
+    let kv = plan.kv_cache.as_ref().unwrap();
+    assert!(plan.per_gpu.kv_cache_bytes > 0 && kv.max_model_len > kv.max_model_len_that_fits);
+    let d = diff(
+        &DiffSide::from_analysis(&ok),
+        &DiffSide::from_analysis(&bad),
+    );
+    assert!(
+        d.headline.contains(
+            "the engine no longer starts (max_model_len 32,768 no longer fits its KV cache)"
+        ),
+        "{}",
+        d.headline
+    );
+}
+
+/// With no KV pool, a class's pool share is infinite: the JSON plan writes
+/// `null` (not 1.79e308) and a JSON plan with it reads back (diff input).
+#[test]
+fn an_infinite_pool_share_is_null_in_json() {
+    let bad = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.05",
+    );
+    let plan = bad.plan.as_ref().unwrap();
+    assert!(plan.classes.iter().all(|c| c.pool_share.is_infinite()));
+    let json = plan_json(&bad);
+    assert!(json["classes"][0]["pool_share"].is_null(), "{json}");
+    let back: memmath::plan::Plan = serde_json::from_value(json).expect("reads back");
+    assert!(back.classes[0].pool_share.is_infinite());
+    assert!(md(&bad).contains("\\>9999%"));
+}

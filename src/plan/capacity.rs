@@ -332,7 +332,7 @@ pub fn classes(
         } else if pool_bytes == 0 {
             // No pool at all: any demand is "all of it and more".
             if load_bytes > 0 {
-                f64::MAX
+                f64::INFINITY
             } else {
                 0.0
             }

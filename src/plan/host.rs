@@ -43,6 +43,6 @@ pub fn load_peak(
     };
     Ok((
         mul(per_worker, workers)?,
-        format!("{how}, {workers} workers"),
+        format!("{how}, {}", crate::units::plural(workers, "worker")),
     ))
 }

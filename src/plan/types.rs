@@ -172,6 +172,9 @@ pub struct ClassPlan {
     /// Fraction of one engine instance's KV pool this class needs at required
     /// load: ceil(required / (replicas x instances per replica)) x
     /// kv_bytes_per_sequence / pool bytes per instance (the load `fits` uses).
+    /// Infinite when a class needs KV and there is no pool at all: JSON has
+    /// no infinity, so the JSON plan writes `null` (and reads it back).
+    #[serde(deserialize_with = "null_as_infinity")]
     pub pool_share: f64,
 }
 
@@ -230,4 +233,10 @@ pub struct Assumption {
 
 fn sized_default() -> bool {
     true
+}
+
+/// `pool_share` from JSON: a number, or `null` for the infinite share
+/// serde_json writes as `null`.
+fn null_as_infinity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }

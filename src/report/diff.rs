@@ -12,7 +12,7 @@ use super::escape::{markdown_code, markdown_text};
 use crate::diagnostics::LocatedFinding;
 use crate::pipeline::Analysis;
 use crate::plan::Plan;
-use crate::units::{format_gib, plural};
+use crate::units::{format_gib, format_kv_pool, plural};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
@@ -447,9 +447,23 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
                     lead.push(format!("{label} {}", signed_pct(change)));
                 }
             }
-            if b.per_gpu.kv_cache_bytes > 0 && h.per_gpu.kv_cache_bytes <= 0 && h.training.is_none()
-            {
-                lead.push("the engine no longer starts".into());
+            // The engine refuses to start when no memory is left for the KV
+            // cache, or when one max_model_len sequence does not fit it (vLLM
+            // raises at startup; MEM003): the report's verdict says the same.
+            let starts = |p: &Plan| {
+                p.per_gpu.kv_cache_bytes > 0
+                    && p.kv_cache
+                        .as_ref()
+                        .is_none_or(|k| k.max_model_len <= k.max_model_len_that_fits)
+            };
+            if h.training.is_none() && starts(b) && !starts(h) {
+                lead.push(match h.kv_cache.as_ref() {
+                    Some(k) if h.per_gpu.kv_cache_bytes > 0 => format!(
+                        "the engine no longer starts (max_model_len {} no longer fits its KV cache)",
+                        group_digits(k.max_model_len)
+                    ),
+                    _ => "the engine no longer starts".into(),
+                });
             }
         }
     }
@@ -530,8 +544,8 @@ fn what_changed(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
             format!(
                 "{} {} → {}",
                 r.label,
-                fmt_value(r.unit, r.base),
-                fmt_value(r.unit, r.head)
+                fmt_side(r, r.base),
+                fmt_side(r, r.head)
             )
         })
         .collect();
@@ -569,6 +583,15 @@ fn fmt_value(unit: Unit, v: Option<i64>) -> String {
             Unit::ByteCount => format!("{} B", group_digits(x as i128)),
             Unit::Tokens | Unit::Count => group_digits(x as i128),
         },
+    }
+}
+
+/// One side's value of a row. The KV pool is never shown as a negative
+/// amount: below zero it is `none (X short)`, as in the report.
+fn fmt_side(r: &Row, v: Option<i64>) -> String {
+    match v {
+        Some(kv) if r.key == "per_gpu.kv_cache_bytes" => format_kv_pool(i128::from(kv)),
+        _ => fmt_value(r.unit, v),
     }
 }
 
@@ -669,8 +692,8 @@ fn table_row(out: &mut String, r: &Row) {
     out.push_str(&format!(
         "| {} | {} | {} | {} |\n",
         markdown_text(&r.label),
-        fmt_value(r.unit, r.base),
-        fmt_value(r.unit, r.head),
+        fmt_side(r, r.base),
+        fmt_side(r, r.head),
         fmt_delta(r)
     ));
 }

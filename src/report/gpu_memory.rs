@@ -162,8 +162,9 @@ pub(super) fn breakdown(plan: &Plan, d: &Derived) -> Breakdown {
     Breakdown {
         gpu_name: g.name.clone(),
         gpus_label: format!(
-            "bottleneck GPU of one engine instance; {} GPUs per replica, {} in all",
-            g.gpus_per_replica, g.total_gpus
+            "bottleneck GPU of one engine instance; {} per replica, {} in all",
+            crate::units::plural(g.gpus_per_replica, "GPU"),
+            crate::units::group_digits(g.total_gpus)
         ),
         total_bytes: i128::from(p.total_bytes.get()),
         budget_bytes: i128::from(p.budget_bytes.get()),

@@ -175,8 +175,8 @@ fn replan(s: &LiveSection) -> Option<String> {
         Some(m) => {
             let mut t = format!(
                 "KV cache {} per GPU (planned {})",
-                format_gib(i128::from(m)),
-                format_gib(i128::from(r.planned_kv_cache_bytes))
+                crate::units::format_kv_pool(i128::from(m)),
+                crate::units::format_kv_pool(i128::from(r.planned_kv_cache_bytes))
             );
             if let (Some(m), Some(p)) = (r.measured_capacity_tokens, r.planned_capacity_tokens) {
                 t.push_str(&format!(

@@ -11,7 +11,7 @@ use super::env::{format_float, group_digits, percent};
 use super::model::FindingRow;
 use super::spec_json::{f64_at, json_text, u64_at};
 use crate::plan::{Derived, Plan};
-use crate::units::format_gib;
+use crate::units::{format_gib, format_kv_pool};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -195,7 +195,7 @@ fn budget(plan: &Plan, spec: &Json) -> Step {
         ],
         result: format!(
             "{} per GPU for the KV cache",
-            format_gib(p.kv_cache_bytes as i128)
+            format_kv_pool(i128::from(p.kv_cache_bytes))
         ),
         note: if p.kv_cache_bytes <= 0 {
             "nothing is left for the KV cache: the engine will not start".into()
@@ -291,7 +291,7 @@ fn kv_capacity(plan: &Plan) -> Option<Step> {
         title: "KV capacity of one engine instance".into(),
         formula: "blocks = floor(KV pool / (bytes per token x block_size)); tokens = blocks x block_size; max concurrency = usable pool / KV of one max_model_len sequence".into(),
         inputs: vec![
-            input("KV pool per GPU", format_gib(plan.per_gpu.kv_cache_bytes as i128)),
+            input("KV pool per GPU", format_kv_pool(i128::from(plan.per_gpu.kv_cache_bytes))),
             input(
                 "bytes per token (this GPU)",
                 format!("{} B", n(kv.bytes_per_token_per_gpu)),

@@ -17,7 +17,7 @@ const RAW_TOTAL_EXTRA_BASIS_POINTS: u64 = 200;
 use crate::diagnostics::{Finding, Severity};
 use crate::hardware::{cuda_visible_estimate, DeviceSnapshot};
 use crate::plan::Plan;
-use crate::units::{format_gib, Bytes};
+use crate::units::Bytes;
 
 /// One device's measured and expected totals.
 struct Comparison {
@@ -156,8 +156,8 @@ fn tolerance_text(c: &Comparison) -> String {
 fn kv_change(planned: &Plan, measured: &Plan) -> String {
     let mut s = format!(
         "KV cache {} per GPU (planned {})",
-        format_gib(i128::from(measured.per_gpu.kv_cache_bytes)),
-        format_gib(i128::from(planned.per_gpu.kv_cache_bytes))
+        crate::units::format_kv_pool(i128::from(measured.per_gpu.kv_cache_bytes)),
+        crate::units::format_kv_pool(i128::from(planned.per_gpu.kv_cache_bytes))
     );
     if let (Some(m), Some(p)) = (&measured.kv_cache, &planned.kv_cache) {
         s.push_str(&format!(
