@@ -49,7 +49,7 @@ fn overflow_finding(spec: &Spec, resolved: &Resolved, stage: Stage) -> Finding {
         Some(c) => codes::MEM000.finding(
             c.pointer,
             format!(
-                "`{}` = {} takes {what} past what the plan can represent (byte counts below 2^64, per-GPU memory below 2^63 bytes): the value is absurd for a deployment",
+                "`{}` = {} is past what the plan can represent (byte counts below 2^64, per-GPU memory below 2^63 bytes; it overflowed while computing {what}): the value is absurd for a deployment",
                 c.label, c.value
             ),
         )
