@@ -205,14 +205,17 @@ pub fn check_selector(s: &str) -> Result<(), String> {
         .filter(|c| c.is(s) || is_prefix(c, s))
         .collect();
     if let Some(first) = locked.first() {
-        let what = if locked.len() == 1 {
-            format!("{} {}", first.code, first.name)
+        let (what, they) = if locked.len() == 1 {
+            (format!("{} {}", first.code, first.name), "it reports")
         } else {
-            format!("the {} codes", s.to_ascii_uppercase())
+            (
+                format!("the {} codes", s.to_ascii_uppercase()),
+                "they report",
+            )
         };
         return Err(format!(
             "rule selector `{s}`: {what} cannot be selected, ignored or given a severity \
-             (they report a spec that cannot be planned; see docs/rules.md#which-codes-the-configuration-and-suppressions-may-name)"
+             ({they} a spec that cannot be planned; see docs/rules.md#which-codes-the-configuration-and-suppressions-may-name)"
         ));
     }
     let candidates = codes::all()
