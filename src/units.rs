@@ -100,6 +100,31 @@ pub fn format_gib(bytes: i128) -> String {
     }
 }
 
+/// A fraction as a percentage with one decimal (`0.325` -> `32.5%`). NaN
+/// prints `-`; past +/-100 (+/-10,000%) it prints the bound, so an infinite
+/// share (no KV pool at all) never prints as `inf%` or a 300-digit number.
+pub fn percent(f: f64) -> String {
+    if f.is_nan() {
+        "-".to_string()
+    } else if f > 100.0 {
+        ">9999%".to_string()
+    } else if f < -100.0 {
+        "<-9999%".to_string()
+    } else {
+        format!("{:.1}%", f * 100.0)
+    }
+}
+
+/// Spare memory as users read it: `12.30 GiB to spare`, or `3.81 GiB short`
+/// for a negative figure; never a negative amount.
+pub fn format_spare(bytes: i128) -> String {
+    if bytes < 0 {
+        format!("{} short", format_gib(-bytes))
+    } else {
+        format!("{} to spare", format_gib(bytes))
+    }
+}
+
 /// The KV pool per GPU as users read it: `12.30 GiB`, or, when the plan's
 /// signed figure is negative, `none (3.81 GiB short)`: no memory is shown as a
 /// negative amount (docs/memory-math.md section 4).

@@ -1,4 +1,4 @@
-//! The finding type (keys of design.md section 4); its severity lives in
+//! The finding type (its JSON keys: docs/reports.md, "The JSON plan"); its severity lives in
 //! [`crate::codes`] and is re-exported here.
 
 use super::safe_text::terminal_safe;

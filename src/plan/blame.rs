@@ -117,7 +117,7 @@ fn candidates(spec: &Spec, spec_v: &Value, res_v: &Value) -> Vec<Candidate> {
         out.push(Candidate {
             magnitude: magnitude(&v),
             culprit: Culprit {
-                label: dotted(&ptr),
+                label: display_path(&ptr),
                 pointer: ptr.clone(),
                 value: v.to_string(),
             },
@@ -138,11 +138,11 @@ fn candidates(spec: &Spec, spec_v: &Value, res_v: &Value) -> Vec<Candidate> {
     for (rel, v) in arch {
         let own = format!("/model/architecture{rel}");
         let (pointer, label) = if spec_v.pointer(&own).is_some() {
-            (own.clone(), dotted(&own))
+            (own.clone(), display_path(&own))
         } else if let Some((p, from)) = arch_source {
-            (p.to_string(), format!("{} of {from}", dotted(&rel)))
+            (p.to_string(), format!("{} of {from}", display_path(&rel)))
         } else {
-            (own.clone(), dotted(&own))
+            (own.clone(), display_path(&own))
         };
         out.push(Candidate {
             place: Place::Resolved(format!("/model/architecture{rel}")),
@@ -164,7 +164,7 @@ fn candidates(spec: &Spec, spec_v: &Value, res_v: &Value) -> Vec<Candidate> {
             magnitude: magnitude(&v),
             culprit: Culprit {
                 pointer: "/model/safetensors".into(),
-                label: format!("{} read from model.safetensors", dotted(&rel)),
+                label: format!("{} read from model.safetensors", display_path(&rel)),
                 value: v.to_string(),
             },
         });
@@ -221,21 +221,17 @@ fn numeric_leaves(v: &Value, at: String, out: &mut Vec<(String, Value)>) {
 }
 
 /// `/traffic/classes/0/concurrency` -> `traffic.classes[0].concurrency`.
-fn dotted(pointer: &str) -> String {
-    display_path(pointer)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::dotted;
+    use super::display_path;
 
     #[test]
     fn pointers_read_as_field_paths() {
-        assert_eq!(dotted("/serving/replicas"), "serving.replicas");
+        assert_eq!(display_path("/serving/replicas"), "serving.replicas");
         assert_eq!(
-            dotted("/traffic/classes/0/concurrency"),
+            display_path("/traffic/classes/0/concurrency"),
             "traffic.classes[0].concurrency"
         );
-        assert_eq!(dotted("/moe/experts"), "moe.experts");
+        assert_eq!(display_path("/moe/experts"), "moe.experts");
     }
 }

@@ -7,7 +7,7 @@ use crate::catalog::{Architecture, GpuInfo};
 use crate::spec::{engine_version, Engine, KvCacheDtype, ServingSpec, WeightDtype};
 use crate::units::GIB;
 
-pub use crate::spec::engine_version::parse_version;
+use crate::spec::engine_version::parse_version;
 
 /// The serving knobs after defaults.
 #[derive(Clone, Debug, PartialEq)]

@@ -178,6 +178,22 @@ pub struct ClassPlan {
     pub pool_share: f64,
 }
 
+impl Plan {
+    /// Whether a serving engine starts with this plan: memory is left for the
+    /// KV cache, and one `max_model_len` sequence fits it (vLLM raises at
+    /// startup otherwise; rule MEM003). Training plans: always true here.
+    pub fn engine_starts(&self) -> bool {
+        if self.training.is_some() {
+            return true;
+        }
+        self.per_gpu.kv_cache_bytes > 0
+            && self
+                .kv_cache
+                .as_ref()
+                .is_none_or(|k| k.max_model_len <= k.max_model_len_that_fits)
+    }
+}
+
 impl ClassPlan {
     /// Whether the class holds sequences in the KV pool: it is sized and the
     /// engine accepts its length (not `rejected`). Only such a class takes KV

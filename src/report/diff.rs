@@ -8,10 +8,10 @@
 //! with a hidden marker so a CI job can find and update its previous comment.
 
 use super::env::{format_float, group_digits};
-use super::escape::{markdown_code, markdown_text};
 use crate::diagnostics::LocatedFinding;
 use crate::pipeline::Analysis;
 use crate::plan::Plan;
+use crate::text::{markdown_code, markdown_text};
 use crate::units::{format_gib, format_kv_pool, plural};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -447,16 +447,8 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
                     lead.push(format!("{label} {}", signed_pct(change)));
                 }
             }
-            // The engine refuses to start when no memory is left for the KV
-            // cache, or when one max_model_len sequence does not fit it (vLLM
-            // raises at startup; MEM003): the report's verdict says the same.
-            let starts = |p: &Plan| {
-                p.per_gpu.kv_cache_bytes > 0
-                    && p.kv_cache
-                        .as_ref()
-                        .is_none_or(|k| k.max_model_len <= k.max_model_len_that_fits)
-            };
-            if h.training.is_none() && starts(b) && !starts(h) {
+            // The report's verdict says the same (Plan::engine_starts).
+            if h.training.is_none() && b.engine_starts() && !h.engine_starts() {
                 lead.push(match h.kv_cache.as_ref() {
                     Some(k) if h.per_gpu.kv_cache_bytes > 0 => format!(
                         "the engine no longer starts (max_model_len {} no longer fits its KV cache)",

@@ -4,10 +4,9 @@
 //! names a missing key fails loudly (exit 2) instead of printing nothing.
 //! `.html` templates autoescape as HTML; `.md` templates get a custom
 //! "markdown" autoescape that runs every printed value through
-//! [`escape::markdown_text`], so a hostile spec name cannot inject markup there
+//! [`crate::text::markdown_text`], so a hostile spec name cannot inject markup there
 //! either. Filters format quantities with their unit printed.
 
-use super::escape;
 use super::markdown;
 use crate::units::format_gib;
 use minijinja::syntax::SyntaxConfig;
@@ -62,7 +61,7 @@ fn format_value(
             } else if value.is_none() {
                 String::new()
             } else {
-                escape::markdown_text(&value.to_string())
+                crate::text::markdown_text(&value.to_string())
             };
             return out
                 .write_str(&text)
@@ -116,8 +115,10 @@ fn pct(v: Value) -> Result<String, Error> {
 fn code(state: &State, v: Value) -> Value {
     let s = v.to_string();
     match state.auto_escape() {
-        AutoEscape::Html => Value::from_safe_string(format!("<code>{}</code>", escape::html(&s))),
-        _ => Value::from_safe_string(escape::markdown_code(&s)),
+        AutoEscape::Html => {
+            Value::from_safe_string(format!("<code>{}</code>", crate::text::html(&s)))
+        }
+        _ => Value::from_safe_string(crate::text::markdown_code(&s)),
     }
 }
 
@@ -126,21 +127,8 @@ fn markdown_html(v: Value) -> Value {
     Value::from_safe_string(markdown::to_safe_html(&v.to_string()))
 }
 
-/// A fraction as a percentage with one decimal (`0.1234` -> `12.3%`); an
-/// unbounded share (no KV pool at all) prints as `>9999%` (`<-9999%` below).
-pub fn percent(f: f64) -> String {
-    if f.is_nan() {
-        "-".to_string()
-    } else if f > 100.0 {
-        ">9999%".to_string()
-    } else if f < -100.0 {
-        "<-9999%".to_string()
-    } else {
-        format!("{:.1}%", f * 100.0)
-    }
-}
-
-pub use crate::units::group_digits;
+/// One digit grouping and one percentage format for every output (units).
+pub use crate::units::{group_digits, percent};
 
 /// Two decimals, trailing zeros dropped: `1.50` -> `1.5`, `2.00` -> `2`; NaN
 /// and infinities print `-`.

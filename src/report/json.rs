@@ -1,4 +1,4 @@
-//! The JSON plan of design.md section 4: the plan's keys, the figures derived
+//! The JSON plan (docs/reports.md, "The JSON plan"): the plan's keys, the figures derived
 //! from them ([`crate::plan::derive`]) merged in next to the keys they come
 //! from, plus located findings.
 

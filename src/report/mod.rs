@@ -8,7 +8,6 @@
 
 pub mod diff;
 mod env;
-mod escape;
 mod gpu_memory;
 mod json;
 mod live;
@@ -23,7 +22,6 @@ mod verdict;
 mod worksheet;
 
 pub use env::{format_float, group_digits};
-pub use escape::{html as escape_html, markdown_code, markdown_text};
 pub use json::plan_json;
 pub use live::{text as live_text, view as live_view, HeldRow, LiveRow, LiveView};
 pub use markdown::to_safe_html;

@@ -19,14 +19,14 @@ pub struct SummaryRow {
 }
 
 pub(super) fn summary_row(r: &ReportModel) -> SummaryRow {
+    // Highest severity first; ties go to the earliest finding (the rows are
+    // in output order, and max_by_key keeps the last maximum: search the
+    // reversed list).
     let worst = r
         .findings
         .iter()
-        .max_by_key(|f| {
-            let rank = Severity::parse(&f.severity).unwrap_or(Severity::Off);
-            // Highest severity first; ties go to the earliest finding.
-            (rank, std::cmp::Reverse(f.location.clone()))
-        })
+        .rev()
+        .max_by_key(|f| Severity::parse(&f.severity).unwrap_or(Severity::Off))
         .map_or_else(
             || "none".to_string(),
             |f| format!("{} {} {}", f.severity, f.code, f.name),
@@ -34,8 +34,8 @@ pub(super) fn summary_row(r: &ReportModel) -> SummaryRow {
     let spare = match (r.verdict.spare_bytes, r.verdict.spare_fraction) {
         (Some(b), Some(f)) => format!(
             "{} ({})",
-            crate::units::format_gib(b),
-            super::env::percent(f)
+            crate::units::format_spare(b),
+            super::env::percent(f.abs())
         ),
         _ => "-".into(),
     };

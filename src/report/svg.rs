@@ -6,10 +6,10 @@
 //! because the result is inserted into the template as a safe string.
 
 use super::env::percent;
-use super::escape::html;
 use super::gpu_memory::Breakdown;
 use super::model::ClassRow;
 use crate::plan::derived::Component;
+use crate::text::html;
 use crate::units::format_gib;
 use std::fmt::Write;
 

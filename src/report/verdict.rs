@@ -204,17 +204,25 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
         },
     );
     if kv <= 0 {
-        // MEM002's figures: nothing is left for the KV cache.
+        // MEM003's figures: nothing is left for the KV cache.
+        let how = match d.per_gpu.over_budget_bytes {
+            Some(over) => format!(
+                "exceed the engine budget of {} by {}{}",
+                p.budget_bytes,
+                if d.per_gpu.kv_cache_saturated {
+                    "more than "
+                } else {
+                    ""
+                },
+                format_gib(over)
+            ),
+            None => format!("fill the engine budget of {} exactly", p.budget_bytes),
+        };
         return Memory {
             fits: false,
             detail: format!(
-                "{on}: {not_start}: weights {} + activation peak {} + runtime {} exceed the engine budget of {} by {}{}",
-                p.weights_bytes,
-                p.activation_peak_bytes,
-                p.runtime_bytes,
-                p.budget_bytes,
-                if d.per_gpu.kv_cache_saturated { "more than " } else { "" },
-                format_gib(-kv)
+                "{on}: {not_start}: weights {} + activation peak {} + runtime {} {how}",
+                p.weights_bytes, p.activation_peak_bytes, p.runtime_bytes,
             ),
             spare: Some(kv),
         };
@@ -376,6 +384,18 @@ mod tests {
             "{}",
             v.detail
         );
+    }
+
+    /// A pool of exactly zero is no overrun: never "by 0.0 MiB". (An
+    /// impossible plan on purpose: the boundary no spec lands on by chance.)
+    #[test]
+    fn a_pool_of_exactly_zero_fills_the_budget() {
+        let mut plan = Fixture::new().plan;
+        plan.per_gpu.kv_cache_bytes = 0;
+        let v = judge(&plan, &[]);
+        assert!(!v.fits);
+        assert!(v.detail.contains("exactly"), "{}", v.detail);
+        assert!(!v.detail.contains("by 0.0 MiB"), "{}", v.detail);
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub fn dedent_doc(raw: &str) -> String {
     lines.join("\n").trim().to_string()
 }
 
-pub use crate::units::group_digits;
+pub use crate::units::{group_digits, percent};
 
 /// JSON pointer of traffic class `i`.
 pub fn class_pointer(i: usize) -> String {
@@ -64,11 +64,6 @@ pub fn below_fraction(part: Bytes, whole: Bytes, fraction: f64) -> bool {
 /// Two decimals, for fractions such as utilization (`0.90`).
 pub fn frac2(x: f64) -> String {
     format!("{x:.2}")
-}
-
-/// A share as a percentage with one decimal (`62.5%`).
-pub fn percent(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
 }
 
 /// Ceiling division on u64; `d == 0` yields 0 (callers guard it).

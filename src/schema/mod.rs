@@ -7,11 +7,9 @@
 //! findings are sorted by position.
 
 mod map;
-mod suggest;
 pub mod validator_copy;
 
 pub use map::display_path;
-pub use suggest::did_you_mean;
 
 use crate::diagnostics::Finding;
 use crate::spec::SpannedDoc;
