@@ -67,7 +67,7 @@ impl Analysis {
             resolved: self.resolved.as_ref()?,
             plan: self.plan.as_ref(),
         };
-        Some(hardware::live_report(inputs, self.doc.as_ref(), snapshot))
+        Some(hardware::check(inputs, snapshot))
     }
 }
 
@@ -95,14 +95,15 @@ pub fn analyze_with_hardware(
         live: None,
     };
     run_stages(&mut a, opts);
+    if let Some(report) = snapshot.and_then(|s| a.live_report(s)) {
+        a.findings.extend(report.findings);
+        a.live = Some(report.section);
+    }
+    // Every finding, live ones included, gets its span once here.
     if let Some(doc) = &a.doc {
         for f in a.findings.iter_mut().filter(|f| f.span.is_none()) {
             f.span = doc.span_of(&f.pointer);
         }
-    }
-    if let Some(report) = snapshot.and_then(|s| a.live_report(s)) {
-        a.findings.extend(report.findings);
-        a.live = Some(report.section);
     }
     // Suppressions match by line, so they apply once spans are known.
     a.findings = rules::suppress::apply(

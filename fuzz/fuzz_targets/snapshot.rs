@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use memmath::catalog::MemoryFiles;
 use memmath::hardware::{self, Snapshot};
-use memmath::pipeline::{analyze, AnalyzeOptions};
+use memmath::pipeline::{analyze_with_hardware, AnalyzeOptions};
 use memmath::rules::RulesConfig;
 use memmath::source::SourceFile;
 use std::path::PathBuf;
@@ -30,8 +30,8 @@ fuzz_target!(|data: &[u8]| {
         rules: &rules,
         inline_ignores: true,
     };
-    let a = analyze(SourceFile::new("spec.yaml", SPEC), &opts);
-    let _ = a.live_report(&snap);
+    // The HW checks run inside the pipeline, once, against the snapshot.
+    let a = analyze_with_hardware(SourceFile::new("spec.yaml", SPEC), &opts, Some(&snap));
     if let Some(plan) = &a.plan {
         let pids: Vec<u32> = snap
             .devices

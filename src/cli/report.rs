@@ -11,9 +11,8 @@ use super::output::write_output;
 use super::probe::hardware_snapshot;
 use super::walk::collect_specs;
 use super::ExitStatus;
-use memmath::hardware::LiveSection;
 use memmath::pipeline::Analysis;
-use memmath::report::{build_set_with_live, render, Format};
+use memmath::report::{build_set, render, Format};
 use std::path::Path;
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
@@ -35,17 +34,14 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         };
         analyses.push(analyze_file(path, &how)?);
     }
-    // Each spec's live section (None for a spec that could not be resolved);
-    // the HW findings themselves came through the suppression pass above.
-    let live: Option<Vec<Option<LiveSection>>> = snapshot
-        .as_ref()
-        .map(|_| analyses.iter().map(|a| a.live.clone()).collect());
-    let live = live.as_deref().unwrap_or_default();
+    // Each analysis carries its live section (`Analysis.live`, None for a
+    // spec that could not be resolved); the HW findings themselves came
+    // through the suppression pass above.
     let dir = args.template_dir.as_deref();
     let out = match args.format {
-        ReportFormat::Json => json(&analyses, live)?,
-        ReportFormat::Md => rendered(&analyses, live, Format::Markdown, dir)?,
-        ReportFormat::Html => rendered(&analyses, live, Format::Html, dir)?,
+        ReportFormat::Json => json(&analyses, snapshot.is_some())?,
+        ReportFormat::Md => rendered(&analyses, Format::Markdown, dir)?,
+        ReportFormat::Html => rendered(&analyses, Format::Html, dir)?,
     };
     write_output(args.output.as_deref(), &out)?;
     Ok(findings_status(
@@ -57,17 +53,17 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     ))
 }
 
-/// The JSON plan of each spec, with its live section under `hardware` when
-/// `--hardware` is given.
-fn json(analyses: &[Analysis], live: &[Option<LiveSection>]) -> Result<String, String> {
-    let mut values: Vec<_> = analyses.iter().map(memmath::report::plan_json).collect();
-    if !live.is_empty() {
-        for (v, s) in values.iter_mut().zip(live) {
-            if let serde_json::Value::Object(map) = v {
-                let section = serde_json::to_value(s).map_err(|e| e.to_string())?;
-                map.insert("hardware".into(), section);
-            }
+/// The JSON plan of each spec, with its live section under `hardware` (null
+/// for a spec that could not be resolved) when `--hardware` is given.
+fn json(analyses: &[Analysis], hardware: bool) -> Result<String, String> {
+    let mut values = Vec::with_capacity(analyses.len());
+    for a in analyses {
+        let mut v = memmath::report::plan_json(a);
+        if let (true, serde_json::Value::Object(map)) = (hardware, &mut v) {
+            let section = serde_json::to_value(&a.live).map_err(|e| e.to_string())?;
+            map.insert("hardware".into(), section);
         }
+        values.push(v);
     }
     let v = if values.len() == 1 {
         values.remove(0)
@@ -82,12 +78,7 @@ fn json(analyses: &[Analysis], live: &[Option<LiveSection>]) -> Result<String, S
 /// A report template is a few KiB; 16 MiB is far past any real one.
 const TEMPLATE_LIMIT: u64 = 16 << 20;
 
-fn rendered(
-    analyses: &[Analysis],
-    live: &[Option<LiveSection>],
-    format: Format,
-    dir: Option<&Path>,
-) -> Result<String, String> {
+fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result<String, String> {
     let template = match dir {
         Some(d) => {
             let path = d.join(format.template_name());
@@ -96,6 +87,6 @@ fn rendered(
         None => None,
     };
     let refs: Vec<&Analysis> = analyses.iter().collect();
-    let set = build_set_with_live(&refs, live, env!("CARGO_PKG_VERSION"));
+    let set = build_set(&refs, env!("CARGO_PKG_VERSION"));
     render(&set, format, template.as_deref()).map_err(|e| e.to_string())
 }

@@ -1,13 +1,10 @@
-//! The "Live hardware" data for reports (measured vs planned per GPU) and the
-//! entry point that takes an analyzed spec's parts (spec, resolved model and
-//! GPU, plan, spanned document): `verify`, `check --hardware` and
-//! `report --hardware` reach it through `pipeline::Analysis::live_report`.
+//! The "Live hardware" data for reports (measured vs planned per GPU), built
+//! by the HW checks (`hardware::check`) that `verify`, `check --hardware` and
+//! `report --hardware` reach through `pipeline::Analysis`.
 
-use super::checks::{check, needed_per_gpu, Ctx, LiveInputs, LiveReport};
+use super::checks::{needed_per_gpu, Ctx};
 use super::replan::cuda_visible_estimate;
-use super::{ProcessSnapshot, Snapshot};
-use crate::diagnostics::Finding;
-use crate::spec::SpannedDoc;
+use super::ProcessSnapshot;
 use crate::units::Bytes;
 use serde::Serialize;
 
@@ -72,23 +69,6 @@ pub struct ReplanSummary {
     pub planned_capacity_tokens: Option<u64>,
     pub measured_capacity_tokens: Option<u64>,
     pub error: Option<String>,
-}
-
-/// Findings (with spans from `doc`, sorted like the pipeline's) and the
-/// report section for a typed and resolved spec.
-pub fn live_report(
-    inputs: LiveInputs<'_>,
-    doc: Option<&SpannedDoc>,
-    snapshot: &Snapshot,
-) -> LiveReport {
-    let mut report = check(inputs, snapshot);
-    if let Some(doc) = doc {
-        for f in report.findings.iter_mut().filter(|f| f.span.is_none()) {
-            f.span = doc.span_of(&f.pointer);
-        }
-    }
-    report.findings.sort_by_key(Finding::sort_key);
-    report
 }
 
 pub(crate) fn build_section(ctx: &Ctx<'_>, memory_differs: bool) -> LiveSection {

@@ -20,7 +20,7 @@ mod visible;
 
 pub use checks::{check, check_with, LiveInputs, LiveReport, NVML_TOLERANCE_BASIS_POINTS};
 pub use codes::hardware_doc;
-pub use live::{live_report, LiveDevice, LiveSection, ReplanSummary};
+pub use live::{LiveDevice, LiveSection, ReplanSummary};
 pub use names::{gpu_names_equal, gpu_names_match, normalize_gpu_name, NormalizedGpuName};
 pub use nvml::NvmlProbe;
 pub use observe::{observe, Observation, ObservedDevice};

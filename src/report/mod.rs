@@ -2,8 +2,8 @@
 //!
 //! [`build_set`] turns analyzed specs into a [`ReportSet`] (every number the
 //! templates print, read from the plan and [`crate::plan::derive`], never
-//! computed here; [`build_set_with_live`] adds each spec's measured-vs-planned
-//! section for `report --hardware`), [`render`] lays it out through minijinja,
+//! computed here; with `report --hardware`, each spec's measured-vs-planned
+//! section comes from `Analysis.live`), [`render`] lays it out through minijinja,
 //! and [`diff`] compares two plans. Nothing here reads files or prints.
 
 pub mod diff;
@@ -25,6 +25,6 @@ pub use env::{format_float, group_digits};
 pub use json::plan_json;
 pub use live::{text as live_text, view as live_view, HeldRow, LiveRow, LiveView};
 pub use markdown::to_safe_html;
-pub use model::{build, build_set, build_set_with_live, ReportModel, ReportSet};
+pub use model::{build, build_set, ReportModel, ReportSet};
 pub use render::{render, Format, RenderError, HTML_NAME, MARKDOWN_NAME};
 pub use steps::Step;

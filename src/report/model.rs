@@ -18,7 +18,6 @@ use super::svg;
 use super::verdict::{self, Verdict};
 use super::worksheet::{self, WorksheetRow};
 use crate::diagnostics::{LocatedFinding, Severity};
-use crate::hardware::LiveSection;
 use crate::pipeline::Analysis;
 use crate::plan::{Assumption, Derived, Plan};
 use serde::Serialize;
@@ -131,28 +130,7 @@ const NOT_INCLUDED: &[&str] = &[
 
 /// Build the report set for one or more analyzed specs, in the order given.
 pub fn build_set(analyses: &[&Analysis], version: &str) -> ReportSet {
-    build_set_with_live(analyses, &[], version)
-}
-
-/// [`build_set`] with each spec's live hardware section (`live[i]` belongs to
-/// `analyses[i]`; a missing or None entry leaves that spec without one).
-pub fn build_set_with_live(
-    analyses: &[&Analysis],
-    live: &[Option<LiveSection>],
-    version: &str,
-) -> ReportSet {
-    let mut reports: Vec<ReportModel> = analyses
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let mut model = build(a);
-            model.live = live
-                .get(i)
-                .and_then(Option::as_ref)
-                .map(|s| live::view(a, s));
-            model
-        })
-        .collect();
+    let mut reports: Vec<ReportModel> = analyses.iter().map(|a| build(a)).collect();
     summary::dedupe_anchors(&mut reports);
     let summary = reports.iter().map(summary::summary_row).collect();
     ReportSet {
@@ -222,7 +200,8 @@ pub fn build(a: &Analysis) -> ReportModel {
         not_included: NOT_INCLUDED.iter().map(|s| s.to_string()).collect(),
         assumptions: Vec::new(),
         svg: SvgSet::default(),
-        live: None,
+        // The live section the pipeline computed once (`--hardware`).
+        live: a.live.as_ref().map(|s| live::view(a, s)),
     };
     if let Some(plan) = &a.plan {
         let tp = a.spec.as_ref().map(|s| s.parallelism.tensor);
