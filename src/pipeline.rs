@@ -157,10 +157,12 @@ fn run_stages(a: &mut Analysis, opts: &AnalyzeOptions<'_>) {
     };
     match plan::compute(&spec, &resolved) {
         Ok(plan) => {
+            let derived = plan::derive(&plan, Some(spec.parallelism.tensor));
             let ctx = RuleContext {
                 spec: &spec,
                 resolved: &resolved,
                 plan: &plan,
+                derived: &derived,
                 config: opts.rules,
             };
             a.findings.extend(rules::run_all(&ctx, opts.rules));

@@ -51,8 +51,8 @@ impl WeightsExceedGpuMemory {
         );
         // Leave room for one max_model_len sequence too, so the proposed
         // layout also starts (MEM003); its KV per GPU only shrinks with more GPUs.
-        let seq = ctx.plan.kv_cache.as_ref().map_or(Bytes::ZERO, |k| {
-            Bytes(k.max_model_len.saturating_mul(k.bytes_per_token_per_gpu))
+        let seq = ctx.derived.kv_cache.as_ref().map_or(Bytes::ZERO, |k| {
+            Bytes(u64::try_from(k.max_model_len_sequence_bytes).unwrap_or(u64::MAX))
         });
         let room = g
             .budget_bytes

@@ -41,7 +41,12 @@ impl MaxModelLenDoesNotFit {
         if g.weights_bytes > g.budget_bytes {
             return Vec::new();
         }
-        let seq_bytes = (kv.max_model_len as u128) * (kv.bytes_per_token_per_gpu as u128);
+        // One max_model_len sequence on this GPU: the report's figure.
+        let seq_bytes = ctx
+            .derived
+            .kv_cache
+            .as_ref()
+            .map_or(0, |k| k.max_model_len_sequence_bytes);
         let seq = Bytes(u64::try_from(seq_bytes).unwrap_or(u64::MAX));
         if g.kv_cache_bytes <= 0 {
             let message = format!(

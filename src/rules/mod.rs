@@ -57,7 +57,7 @@ pub use registry::{all_rules, find_rule, run_all};
 
 use crate::catalog::Resolved;
 use crate::diagnostics::{Finding, Severity};
-use crate::plan::Plan;
+use crate::plan::{Derived, Plan};
 use crate::spec::Spec;
 
 /// Everything a rule may look at. Rules are pure: no I/O.
@@ -65,6 +65,9 @@ pub struct RuleContext<'a> {
     pub spec: &'a Spec,
     pub resolved: &'a Resolved,
     pub plan: &'a Plan,
+    /// The figures derived from the plan (`plan::derive`), so a rule's
+    /// message prints the same number as the report.
+    pub derived: &'a Derived,
     pub config: &'a RulesConfig,
 }
 

@@ -155,10 +155,12 @@ mod tests {
         });
         fx.plan.per_gpu.free_bytes = crate::units::Bytes(fx.plan.per_gpu.total_bytes.0 * 3 / 100);
         let run = |cfg: &RulesConfig| {
+            let derived = crate::plan::derive(&fx.plan, Some(fx.spec.parallelism.tensor));
             let ctx = RuleContext {
                 spec: &fx.spec,
                 resolved: &fx.resolved,
                 plan: &fx.plan,
+                derived: &derived,
                 config: cfg,
             };
             let mut v: Vec<(String, Severity)> = run_all(&ctx, cfg)

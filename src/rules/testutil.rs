@@ -112,10 +112,12 @@ impl Fixture {
     }
 
     pub fn run(&self, rule: &dyn Rule) -> Vec<Finding> {
+        let derived = plan::derive(&self.plan, Some(self.spec.parallelism.tensor));
         let ctx = RuleContext {
             spec: &self.spec,
             resolved: &self.resolved,
             plan: &self.plan,
+            derived: &derived,
             config: &self.config,
         };
         rule.check(&ctx)

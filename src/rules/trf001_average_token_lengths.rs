@@ -91,13 +91,13 @@ impl AverageTokenLengths {
                 parts.join(" and "),
                 pct.as_str()
             );
-            let fix = match &ctx.plan.kv_cache {
-                Some(kv) => format!(
+            let fix = match (&ctx.plan.kv_cache, &ctx.derived.kv_cache) {
+                (Some(kv), Some(kd)) => format!(
                     "add p95 and p99 from request logs; until then plan this class at max_model_len ({} tokens, {} of KV cache per sequence per GPU)",
                     group_digits(kv.max_model_len),
-                    Bytes(kv.max_model_len.saturating_mul(kv.bytes_per_token_per_gpu))
+                    Bytes(u64::try_from(kd.max_model_len_sequence_bytes).unwrap_or(u64::MAX))
                 ),
-                None => "add p95 and p99 from request logs".to_string(),
+                _ => "add p95 and p99 from request logs".to_string(),
             };
             out.push(self.finding(&class_pointer(i), message).with_fix(fix));
         }
