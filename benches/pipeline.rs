@@ -102,10 +102,12 @@ fn bench_spec(root: &Path, files: &MemoryFiles, name: &str) -> Result<(), String
         r.map(|r| plan::compute(&typed, &r))
     });
     time("rules", || {
+        let derived = plan::derive(&planned, Some(typed.parallelism.tensor));
         let ctx = RuleContext {
             spec: &typed,
             resolved: &resolved,
             plan: &planned,
+            derived: &derived,
             config: &rules_cfg,
         };
         rules::run_all(&ctx, &rules_cfg)
