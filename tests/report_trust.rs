@@ -322,3 +322,39 @@ fn an_infinite_pool_share_is_null_in_json() {
     assert!(back.classes[0].pool_share.is_infinite());
     assert!(md(&bad).contains("\\>9999%"));
 }
+
+/// The diff's KV change compares the KV memory each side has: a pool below
+/// zero has none, so a drop to "short" is -100% (before: -221%, its GiB and
+/// percent of opposite signs), and two short sides differ by nothing.
+#[test]
+fn diff_kv_change_treats_a_short_pool_as_none() {
+    use memmath::report::diff::{diff, to_markdown, DiffSide};
+    let ok = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.90",
+    );
+    let short = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.05",
+    );
+    let shorter = llama_8b_with(
+        "gpu_memory_utilization: 0.90",
+        "gpu_memory_utilization: 0.04",
+    );
+    let kv_row = |a: &memmath::pipeline::Analysis, b: &memmath::pipeline::Analysis| {
+        let d = diff(&DiffSide::from_analysis(a), &DiffSide::from_analysis(b));
+        let r = d
+            .per_gpu
+            .iter()
+            .find(|r| r.key == "per_gpu.kv_cache_bytes")
+            .unwrap()
+            .clone();
+        (r, to_markdown(&d))
+    };
+    let (r, md) = kv_row(&ok, &short);
+    assert!(r.head.unwrap() < 0, "the JSON keeps the signed figure");
+    assert_eq!(r.change, Some(-1.0), "{md}");
+    assert!(md.contains("(-100%) |"), "{md}");
+    let (r, _) = kv_row(&short, &shorter);
+    assert_eq!(r.delta, Some(0));
+}

@@ -260,7 +260,21 @@ fn per_gpu_rows(base: Option<&Plan>, head: Option<&Plan>) -> Vec<Row> {
     }
     items
         .into_iter()
-        .map(|(k, l, f)| row(k, l, Unit::Bytes, base.and_then(f), head.and_then(f)))
+        .map(|(k, l, f)| {
+            let (b, h) = (base.and_then(f), head.and_then(f));
+            let mut r = row(k, l, Unit::Bytes, b, h);
+            if k == "per_gpu.kv_cache_bytes" {
+                // base and head stay the plan's signed figures (JSON); the
+                // change compares the KV memory each side has, and a pool
+                // below zero has none: 51.57 GiB -> short is -100%, never
+                // -221%, and two short sides differ by 0.
+                let usable = |v: Option<i64>| v.map(|x| x.max(0));
+                let clamped = row(k, l, Unit::Bytes, usable(b), usable(h));
+                r.delta = clamped.delta;
+                r.change = clamped.change;
+            }
+            r
+        })
         .filter(|r| r.base.is_some() || r.head.is_some())
         .collect()
 }

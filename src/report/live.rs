@@ -9,7 +9,7 @@
 
 use crate::hardware::{LiveSection, ProcessSnapshot};
 use crate::pipeline::Analysis;
-use crate::units::{format_gib, plural, Bytes, MIB};
+use crate::units::{format_spare, plural, Bytes, MIB};
 use serde::Serialize;
 
 /// Measured vs planned on this machine, for one spec.
@@ -70,7 +70,7 @@ pub fn view(a: &Analysis, s: &LiveSection) -> LiveView {
             free: mib(d.free_bytes),
             free_minus_need: d
                 .free_minus_need_bytes
-                .map_or_else(|| "-".into(), |x| format_gib(i128::from(x))),
+                .map_or_else(|| "-".into(), |x| format_spare(i128::from(x))),
             compute_capability: d.compute_capability.clone().unwrap_or_else(|| "-".into()),
             mig: match d.mig_enabled {
                 Some(true) => "on",
