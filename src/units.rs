@@ -125,6 +125,18 @@ pub fn format_spare(bytes: i128) -> String {
     }
 }
 
+/// A 128-bit unsigned figure (`plan::derived` sums in 128 bits) as a signed
+/// one; past `i128::MAX` (2^127 bytes) it saturates, which no plan of 64-bit
+/// inputs summed a few times reaches.
+pub fn wide(bytes: u128) -> i128 {
+    i128::try_from(bytes).unwrap_or(i128::MAX)
+}
+
+/// [`format_gib`] of a 128-bit unsigned figure.
+pub fn format_gib_wide(bytes: u128) -> String {
+    format_gib(wide(bytes))
+}
+
 /// The KV pool per GPU as users read it: `12.30 GiB`, or, when the plan's
 /// signed figure is negative, `none (3.81 GiB short)`: no memory is shown as a
 /// negative amount (docs/memory-math.md section 4).

@@ -25,6 +25,18 @@ fn html(a: &memmath::pipeline::Analysis) -> String {
     render(&build_set(&[a], "test"), Format::Html, None).unwrap()
 }
 
+/// `memmath diff` of two analyzed specs.
+fn diff_of(
+    base: &memmath::pipeline::Analysis,
+    head: &memmath::pipeline::Analysis,
+) -> memmath::report::diff::Diff {
+    use memmath::report::diff::{diff, DiffSide};
+    diff(
+        &DiffSide::from_analysis(base),
+        &DiffSide::from_analysis(head),
+    )
+}
+
 #[test]
 fn tensor_parallel_three_shows_the_heads_the_plan_used() {
     let a = llama_8b_with("  tensor: 1\n", "  tensor: 3\n");
@@ -177,14 +189,11 @@ fn a_class_longer_than_max_model_len_does_not_fit() {
 /// the diff as in the report, not merely "does not fit".
 #[test]
 fn diff_says_blocked_where_the_report_does() {
-    use memmath::report::diff::{diff, to_json, to_markdown, DiffSide};
+    use memmath::report::diff::{to_json, to_markdown};
     let base = llama_8b_with("  tensor: 1\n", "  tensor: 1\n");
     let head = llama_8b_with("  tensor: 1\n", "  tensor: 3\n");
     assert!(md(&head).contains("**Verdict: blocked.**"));
-    let d = diff(
-        &DiffSide::from_analysis(&base),
-        &DiffSide::from_analysis(&head),
-    );
+    let d = diff_of(&base, &head);
     assert_eq!(d.base.status, "fits");
     assert_eq!(d.head.status, "blocked");
     assert_eq!(to_json(&d)["head"]["status"], "blocked");
@@ -238,7 +247,7 @@ fn gpu_counts_are_grouped() {
 /// KV pool as "none (X short)" in the steps, the diff and the tables.
 #[test]
 fn no_negative_memory_anywhere() {
-    use memmath::report::diff::{diff, to_markdown, DiffSide};
+    use memmath::report::diff::to_markdown;
     let negative_gib = |text: &str| {
         text.match_indices(" GiB").any(|(i, _)| {
             let num: String = text[..i]
@@ -262,10 +271,7 @@ fn no_negative_memory_anywhere() {
     assert!(out.contains("- Result: **none ("), "{out}");
     assert!(out.contains("- KV pool per GPU: none ("), "{out}");
     assert!(!negative_gib(&out), "{out}");
-    let d = to_markdown(&diff(
-        &DiffSide::from_analysis(&ok),
-        &DiffSide::from_analysis(&bad),
-    ));
+    let d = to_markdown(&diff_of(&ok, &bad));
     assert!(d.contains("| KV cache | "), "{d}");
     assert!(d.contains("| none ("), "{d}");
     // The delta column is a change, not an amount: it may be negative.
@@ -281,7 +287,6 @@ fn no_negative_memory_anywhere() {
 /// the diff headline says so, as the report's verdict does.
 #[test]
 fn diff_headline_says_the_engine_no_longer_starts_on_mem003() {
-    use memmath::report::diff::{diff, DiffSide};
     let ok = llama_8b_with(
         "gpu_memory_utilization: 0.90",
         "gpu_memory_utilization: 0.90",
@@ -293,10 +298,7 @@ fn diff_headline_says_the_engine_no_longer_starts_on_mem003() {
     let plan = bad.plan.as_ref().unwrap();
     let kv = plan.kv_cache.as_ref().unwrap();
     assert!(plan.per_gpu.kv_cache_bytes > 0 && kv.max_model_len > kv.max_model_len_that_fits);
-    let d = diff(
-        &DiffSide::from_analysis(&ok),
-        &DiffSide::from_analysis(&bad),
-    );
+    let d = diff_of(&ok, &bad);
     assert!(
         d.headline.contains(
             "the engine no longer starts (max_model_len 32,768 no longer fits its KV cache)"
@@ -328,7 +330,7 @@ fn an_infinite_pool_share_is_null_in_json() {
 /// percent of opposite signs), and two short sides differ by nothing.
 #[test]
 fn diff_kv_change_treats_a_short_pool_as_none() {
-    use memmath::report::diff::{diff, to_markdown, DiffSide};
+    use memmath::report::diff::to_markdown;
     let ok = llama_8b_with(
         "gpu_memory_utilization: 0.90",
         "gpu_memory_utilization: 0.90",
@@ -342,7 +344,7 @@ fn diff_kv_change_treats_a_short_pool_as_none() {
         "gpu_memory_utilization: 0.04",
     );
     let kv_row = |a: &memmath::pipeline::Analysis, b: &memmath::pipeline::Analysis| {
-        let d = diff(&DiffSide::from_analysis(a), &DiffSide::from_analysis(b));
+        let d = diff_of(a, b);
         let r = d
             .per_gpu
             .iter()

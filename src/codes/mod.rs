@@ -77,14 +77,20 @@ pub const CATEGORIES: &[(&str, &str)] = &[
 impl Code {
     /// The category prefix (`MEM`, `HW`).
     pub fn category(&self) -> &'static str {
-        let letters = self.code.bytes().take_while(u8::is_ascii_uppercase).count();
-        &self.code[..letters]
+        category_of(self.code)
     }
 
     /// Is this `code_or_name`: the code in any case, or the exact name?
     pub fn is(&self, code_or_name: &str) -> bool {
         self.code.eq_ignore_ascii_case(code_or_name) || self.name == code_or_name
     }
+}
+
+/// The category letters of any code string (`PAR001` -> `PAR`, `HW003` ->
+/// `HW`), also for a code read back from a JSON plan that may not be ours.
+pub fn category_of(code: &str) -> &str {
+    let letters = code.bytes().take_while(u8::is_ascii_uppercase).count();
+    &code[..letters]
 }
 
 /// Every code, in code order.

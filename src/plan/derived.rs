@@ -85,6 +85,9 @@ pub struct KvDerived {
     pub max_model_len_spare_bytes: i128,
     /// Sum of the classes' `pool_share` (None without classes).
     pub pool_share_total: Option<f64>,
+    /// The lower median of the classes' tokens per sequence, the reference
+    /// of `classes[].tokens_over_median` (None without classes).
+    pub median_class_tokens: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -161,8 +164,9 @@ pub fn derive(plan: &Plan, tp: Option<u64>) -> Derived {
                     .and_then(|tp| kv_heads_per_rank(plan.model.kv_heads, tp).ok()),
                 max_model_len_sequence_bytes: seq,
                 max_model_len_spare_bytes: i128::from(plan.per_gpu.kv_cache_bytes)
-                    .saturating_sub(i128::try_from(seq).unwrap_or(i128::MAX)),
+                    .saturating_sub(crate::units::wide(seq)),
                 pool_share_total: kv_share,
+                median_class_tokens: median_class_tokens(plan),
             }
         }),
         classes: classes(plan),
@@ -288,17 +292,20 @@ fn training_accounting(plan: &Plan) -> GpuAccounting {
     accounting(rows, total, i128::from(plan.per_gpu.kv_cache_bytes))
 }
 
+/// The lower median of the classes' tokens per sequence (with two classes,
+/// the shorter one): the reference of TRF003's length ratio. None without
+/// classes.
+fn median_class_tokens(plan: &Plan) -> Option<u64> {
+    let mut tokens: Vec<u64> = plan.classes.iter().map(|c| c.tokens_per_sequence).collect();
+    tokens.sort_unstable();
+    tokens.get(tokens.len().saturating_sub(1) / 2).copied()
+}
+
 fn classes(plan: &Plan) -> Vec<ClassDerived> {
     let kv = plan.kv_cache.as_ref();
     let block = kv.map_or(1, |k| k.block_size.max(1));
     let per_tok = kv.map_or(0, |k| k.bytes_per_token_per_gpu);
-    let mut tokens: Vec<u64> = plan.classes.iter().map(|c| c.tokens_per_sequence).collect();
-    tokens.sort_unstable();
-    let median = tokens
-        .get(tokens.len().saturating_sub(1) / 2)
-        .copied()
-        .unwrap_or(0)
-        .max(1);
+    let median = median_class_tokens(plan).unwrap_or(0).max(1);
     plan.classes
         .iter()
         .map(|c| {

@@ -184,9 +184,9 @@ pub struct SideInfo {
     pub name: String,
     pub planned: bool,
     pub fits: Option<bool>,
-    /// The report's verdict status: `fits`, `does not fit`, `blocked` or
-    /// `not planned`.
-    pub status: String,
+    /// The report's verdict status (JSON: `fits`, `does not fit`, `blocked`
+    /// or `not planned`).
+    pub status: super::verdict::Status,
 }
 
 fn row(key: &str, label: &str, unit: Unit, base: Option<i64>, head: Option<i64>) -> Row {
@@ -499,10 +499,11 @@ fn headline(d: &Diff, bp: Option<&Plan>, hp: Option<&Plan>) -> String {
         && gained.is_empty()
         && d.base.status != d.head.status
     {
-        effects.push(match d.head.status.as_str() {
-            "fits" => "now fits".to_string(),
-            "blocked" => "now blocked".to_string(),
-            _ if d.base.status == "fits" => "no longer fits".to_string(),
+        use super::verdict::Status;
+        effects.push(match d.head.status {
+            Status::Fits => "now fits".to_string(),
+            Status::Blocked => "now blocked".to_string(),
+            _ if d.base.status == Status::Fits => "no longer fits".to_string(),
             other => format!("now {other}"),
         });
     }

@@ -8,7 +8,7 @@
 use super::env::{format_float, percent};
 use crate::plan::derived::Component;
 use crate::plan::{Derived, Plan, TrainingPlan};
-use crate::units::format_gib;
+use crate::units::{format_gib, wide};
 use serde::Serialize;
 
 /// One GPU of one engine instance (the bottleneck rank), as stacked segments.
@@ -76,12 +76,6 @@ pub struct ZeroRow {
     pub with_activations_bytes: i128,
     pub fits: bool,
     pub current: bool,
-}
-
-/// A 128-bit unsigned figure for display; past `i128::MAX` (2^127 bytes) it
-/// saturates, which no plan reaches with 64-bit inputs summed a few times.
-fn wide(v: u128) -> i128 {
-    i128::try_from(v).unwrap_or(i128::MAX)
 }
 
 fn label(key: &str, plan: &Plan, pool_share: Option<f64>) -> (&'static str, String) {

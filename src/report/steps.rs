@@ -326,7 +326,7 @@ fn per_sequence(plan: &Plan, d: &Derived) -> Step {
                     format!("not sized: no {} or p95 token lengths (TRF001)", c.percentile),
                 );
             }
-            let full = i128::try_from(cd.full_length_bytes).unwrap_or(i128::MAX);
+            let full = crate::units::wide(cd.full_length_bytes);
             let tokens = format!(
                 "{} + {} = {} tokens ({})",
                 n(c.prompt_tokens),

@@ -14,7 +14,7 @@ use super::env::{group_digits, percent};
 use super::model::FindingRow;
 use crate::plan::{Derived, Plan};
 
-use crate::units::{format_gib, plural};
+use crate::units::{format_gib, format_gib_wide, plural};
 use serde::Serialize;
 
 /// Finding categories whose errors decide the verdict.
@@ -22,11 +22,57 @@ pub const DECIDING: &[&str] = &["MEM", "PAR", "QNT", "TRN", "TRF", "HST", "HW"];
 /// Of those, the categories that block the configuration outright.
 const BLOCKING: &[&str] = &["PAR", "QNT", "HW"];
 
+/// The verdict's status; serialized (JSON, templates) as its words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    #[serde(rename = "fits")]
+    Fits,
+    #[serde(rename = "does not fit")]
+    DoesNotFit,
+    #[serde(rename = "blocked")]
+    Blocked,
+    #[serde(rename = "not planned")]
+    NotPlanned,
+}
+
+impl Status {
+    /// `fits`, `does not fit`, `blocked` or `not planned`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fits => "fits",
+            Status::DoesNotFit => "does not fit",
+            Status::Blocked => "blocked",
+            Status::NotPlanned => "not planned",
+        }
+    }
+
+    /// Capitalized, for a heading: `Fits`, `Does not fit`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Fits => "Fits",
+            Status::DoesNotFit => "Does not fit",
+            Status::Blocked => "Blocked",
+            Status::NotPlanned => "Not planned",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Status {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Verdict {
     pub fits: bool,
-    /// `fits`, `does not fit`, `blocked` or `not planned`.
-    pub status: String,
+    pub status: Status,
     /// The status capitalized, for a heading: `Fits`, `Does not fit`, ...
     pub label: String,
     /// One sentence after the status: GPU, percentile, what is spare or short,
@@ -40,13 +86,7 @@ pub struct Verdict {
     pub decided_by: Vec<String>,
 }
 
-/// The category letters of a finding code (`PAR001` -> `PAR`).
-fn category(code: &str) -> &str {
-    let end = code
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(code.len());
-    &code[..end]
-}
+use crate::codes::category_of as category;
 
 /// Error findings whose category decides the verdict.
 pub fn deciding<'a, I>(findings: I) -> Vec<(&'a str, &'a str)>
@@ -71,23 +111,22 @@ fn blocks(code: &str) -> bool {
     BLOCKING.contains(&category(code))
 }
 
-fn verdict_status(fits: bool, blocked: bool) -> (String, String) {
-    let (s, l) = if blocked {
-        ("blocked", "Blocked")
+fn verdict_status(fits: bool, blocked: bool) -> Status {
+    if blocked {
+        Status::Blocked
     } else if fits {
-        ("fits", "Fits")
+        Status::Fits
     } else {
-        ("does not fit", "Does not fit")
-    };
-    (s.into(), l.into())
+        Status::DoesNotFit
+    }
 }
 
 /// The verdict of a spec that could not be planned.
 pub fn not_planned(errors: usize) -> Verdict {
     Verdict {
         fits: false,
-        status: "not planned".into(),
-        label: "Not planned".into(),
+        status: Status::NotPlanned,
+        label: Status::NotPlanned.label().into(),
         detail: match errors {
             0 => "the spec could not be planned; see the findings below".to_string(),
             n => format!(
@@ -147,7 +186,8 @@ pub fn judge(plan: &Plan, d: &Derived, findings: &[(&str, &str, &str)]) -> Verdi
             m.detail
         )
     };
-    let (status, label) = verdict_status(fits, blocked);
+    let status = verdict_status(fits, blocked);
+    let label = status.label().to_string();
     Verdict {
         fits,
         status,
@@ -178,7 +218,7 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
             fits,
             detail: format!(
                 "{on}: {} per GPU ({} of training memory + {} runtime) of a {} budget, {} {}",
-                format_gib(i128::try_from(td.total_with_runtime_bytes).unwrap_or(i128::MAX)),
+                format_gib_wide(td.total_with_runtime_bytes),
                 t.total_bytes,
                 plan.per_gpu.runtime_bytes,
                 plan.per_gpu.budget_bytes,
@@ -239,7 +279,7 @@ fn memory(plan: &Plan, d: &Derived) -> Memory {
             detail: format!(
                 "{on}: {not_start}: one {}-token sequence needs {} of KV cache per GPU, the cache holds {} ({} tokens); max_model_len {} or lower fits",
                 group_digits(k.max_model_len),
-                format_gib(i128::try_from(kd.max_model_len_sequence_bytes).unwrap_or(i128::MAX)),
+                format_gib_wide(kd.max_model_len_sequence_bytes),
                 format_gib(kv),
                 group_digits(k.capacity_tokens),
                 group_digits(k.max_model_len_that_fits),

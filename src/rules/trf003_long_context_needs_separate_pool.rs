@@ -43,14 +43,18 @@ impl LongContextNeedsSeparatePool {
         if plan.classes.len() < 2 || plan.per_gpu.kv_cache_bytes <= 0 {
             return Vec::new();
         }
-        let mut lengths: Vec<u64> = plan.classes.iter().map(|c| c.tokens_per_sequence).collect();
-        lengths.sort_unstable();
-        // Lower median: with two classes, the shorter one is the reference.
-        let median = lengths[(lengths.len() - 1) / 2].max(1);
+        // The lower median class and each class's ratio to it: the figures
+        // the report prints (plan::derived).
+        let median = ctx
+            .derived
+            .kv_cache
+            .as_ref()
+            .and_then(|k| k.median_class_tokens)
+            .unwrap_or(0);
         let kv = plan.per_gpu.kv_cache_bytes.max(0) as u64;
         let mut out = Vec::new();
-        for (i, c) in plan.classes.iter().enumerate() {
-            let ratio = c.tokens_per_sequence as f64 / median as f64;
+        for ((i, c), cd) in plan.classes.iter().enumerate().zip(&ctx.derived.classes) {
+            let ratio = cd.tokens_over_median;
             if c.pool_share <= t.pool_share || ratio <= t.long_context_ratio {
                 continue;
             }
