@@ -224,6 +224,7 @@ fn map_architecture(model_type: &str, f: &Fields<'_>) -> Result<ArchitectureSpec
         moe: None,
         mla: None,
         sliding_window: None,
+        ..ArchitectureSpec::default()
     };
     match model_type {
         // Qwen2's attention always has q/k/v biases (no config key for it).
@@ -240,6 +241,7 @@ fn map_architecture(model_type: &str, f: &Fields<'_>) -> Result<ArchitectureSpec
             q_lora_rank: f.opt_u64("q_lora_rank")?,
             qk_nope_head_dim: f.u64("qk_nope_head_dim")?,
             v_head_dim: f.u64("v_head_dim")?,
+            indexer: None,
         };
         // memmath's head_dim for MLA is the q/k head width, nope + rope.
         a.head_dim = mla.qk_nope_head_dim.checked_add(mla.qk_rope_head_dim);

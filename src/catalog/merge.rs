@@ -4,7 +4,7 @@
 //! mix two models). Then defaults, and one canonical sliding-window form so that
 //! a preset and the config.json it came from compare equal.
 
-use super::Architecture;
+use super::{Architecture, Layout};
 use crate::spec::{ArchitectureSpec, SlidingWindowSpec};
 
 /// `over` wins wherever it has a value.
@@ -30,6 +30,24 @@ pub fn overlay(base: &ArchitectureSpec, over: &ArchitectureSpec) -> Architecture
             .sliding_window
             .clone()
             .or_else(|| base.sliding_window.clone()),
+        layer_types: over
+            .layer_types
+            .clone()
+            .or_else(|| base.layer_types.clone()),
+        attention_chunk_size: over.attention_chunk_size.or(base.attention_chunk_size),
+        v_head_dim: over.v_head_dim.or(base.v_head_dim),
+        layer_kinds: over
+            .layer_kinds
+            .clone()
+            .or_else(|| base.layer_kinds.clone()),
+        mamba: over.mamba.clone().or_else(|| base.mamba.clone()),
+        linear_attention: over
+            .linear_attention
+            .clone()
+            .or_else(|| base.linear_attention.clone()),
+        mtp_layers: over.mtp_layers.or(base.mtp_layers),
+        vision: over.vision.clone().or_else(|| base.vision.clone()),
+        mamba_ssm_dtype: over.mamba_ssm_dtype.or(base.mamba_ssm_dtype),
     }
 }
 
@@ -71,6 +89,17 @@ pub fn complete(a: &ArchitectureSpec) -> Result<Architecture, Vec<&'static str>>
         moe: a.moe.clone(),
         mla: a.mla.clone(),
         sliding_window: a.sliding_window.as_ref().map(|s| canonical(s, layers)),
+        layout: Layout {
+            layer_types: a.layer_types.clone(),
+            attention_chunk_size: a.attention_chunk_size,
+            v_head_dim: a.v_head_dim,
+            layer_kinds: a.layer_kinds.clone(),
+            mamba: a.mamba.clone(),
+            linear_attention: a.linear_attention.clone(),
+            mtp_layers: a.mtp_layers,
+            vision: a.vision.clone(),
+            mamba_ssm_dtype: a.mamba_ssm_dtype,
+        },
     })
 }
 

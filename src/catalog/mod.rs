@@ -22,7 +22,10 @@ mod weights;
 pub use memory_files::MemoryFiles;
 pub use resolve::{resolve, MAX_HF_CONFIG_BYTES};
 
-use crate::spec::{MlaSpec, MoeSpec, Quantization, SlidingWindowSpec, WeightDtype};
+use crate::spec::{
+    LayerKinds, LayerType, LinearAttentionSpec, MambaSpec, MlaSpec, MoeSpec, Quantization,
+    SlidingWindowSpec, StateDtype, VisionSpec, WeightDtype,
+};
 use crate::units::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -58,6 +61,39 @@ pub struct Architecture {
     pub moe: Option<MoeSpec>,
     pub mla: Option<MlaSpec>,
     pub sliding_window: Option<SlidingWindowSpec>,
+    /// Layer kinds and recurrent-state geometry (the families of 2026); all
+    /// empty for a plain transformer, whose plan is the v0.1 one.
+    #[serde(default)]
+    pub layout: Layout,
+}
+
+/// Per-layer mixer kinds and the geometry of the kinds that are not plain
+/// attention (spec fields of the same names; plan/layers.rs sizes them).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// As written: a list shorter than `layers` repeats.
+    pub layer_types: Option<Vec<LayerType>>,
+    pub attention_chunk_size: Option<u64>,
+    pub v_head_dim: Option<u64>,
+    pub layer_kinds: Option<LayerKinds>,
+    pub mamba: Option<MambaSpec>,
+    pub linear_attention: Option<LinearAttentionSpec>,
+    pub mtp_layers: Option<u64>,
+    pub vision: Option<VisionSpec>,
+    pub mamba_ssm_dtype: Option<StateDtype>,
+}
+
+impl Layout {
+    /// Whether any field beyond v0.1's architecture is set: such a model is
+    /// planned with the per-kind layer groups (plan/layers.rs).
+    pub fn is_active(&self) -> bool {
+        self.layer_types.is_some()
+            || self.attention_chunk_size.is_some()
+            || self.v_head_dim.is_some()
+            || self.layer_kinds.is_some()
+            || self.mamba.is_some()
+            || self.linear_attention.is_some()
+    }
 }
 
 /// Where the architecture numbers came from (shown in reports).
@@ -142,5 +178,6 @@ pub(crate) fn llama_3_1_8b() -> Architecture {
         moe: None,
         mla: None,
         sliding_window: None,
+        layout: Layout::default(),
     }
 }

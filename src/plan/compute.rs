@@ -344,6 +344,10 @@ fn default_serving() -> ServingSpec {
         max_num_seqs: None,
         max_num_batched_tokens: None,
         cuda_graphs: None,
+        mamba_cache_dtype: None,
+        mamba_ssm_cache_dtype: None,
+        prefix_caching: None,
+        speculative: None,
     }
 }
 

@@ -15,10 +15,12 @@ pub mod derived;
 pub mod engine;
 pub mod host;
 pub mod kv_cache;
+pub mod layers;
 pub mod math;
 pub mod optimizer;
 pub mod runtime;
 pub mod sharding;
+pub mod state;
 mod types;
 pub mod weights;
 

@@ -1,6 +1,7 @@
 //! The spec: YAML with spans -> JSON value (+ pointer -> span map) -> typed [`Spec`].
 
 pub mod engine_version;
+mod families;
 mod load;
 mod typed;
 mod types;

@@ -4,6 +4,7 @@
 //! change together. Optional fields stay `Option` here: defaults that depend on
 //! the engine or the model are resolved by `plan/`, which records that it did.
 
+pub use super::families::*;
 use crate::units::{parse_size, Bytes};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -78,6 +79,22 @@ pub struct ArchitectureSpec {
     pub moe: Option<MoeSpec>,
     pub mla: Option<MlaSpec>,
     pub sliding_window: Option<SlidingWindowSpec>,
+    /// Token mixer per layer; a list shorter than `layers` repeats.
+    pub layer_types: Option<Vec<LayerType>>,
+    /// Chunk of `chunked` layers (Llama 4 `attention_chunk_size`).
+    pub attention_chunk_size: Option<u64>,
+    /// V head width when it differs from `head_dim` (MiMo-V2).
+    pub v_head_dim: Option<u64>,
+    /// Attention geometry per kind where it differs.
+    pub layer_kinds: Option<LayerKinds>,
+    pub mamba: Option<MambaSpec>,
+    pub linear_attention: Option<LinearAttentionSpec>,
+    /// Multi-token-prediction layers in the checkpoint.
+    pub mtp_layers: Option<u64>,
+    pub vision: Option<VisionSpec>,
+    /// The model's own recurrent (SSM) state dtype (config.json
+    /// `mamba_ssm_dtype`; vLLM's Nemotron-H default fp32).
+    pub mamba_ssm_dtype: Option<StateDtype>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -104,6 +121,9 @@ pub struct MlaSpec {
     pub q_lora_rank: Option<u64>,
     pub qk_nope_head_dim: u64,
     pub v_head_dim: u64,
+    /// DeepSeek-V3.2 sparse attention: per-token index keys beside the latent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexer: Option<IndexerSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -336,6 +356,19 @@ pub struct ServingSpec {
     pub max_num_seqs: Option<u64>,
     pub max_num_batched_tokens: Option<u64>,
     pub cuda_graphs: Option<bool>,
+    /// Conv-state dtype of state layers (vLLM `--mamba-cache-dtype`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mamba_cache_dtype: Option<StateDtype>,
+    /// SSM-state dtype (vLLM `--mamba-ssm-cache-dtype`); absent: the model's
+    /// own default, else the conv dtype.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mamba_ssm_cache_dtype: Option<StateDtype>,
+    /// Automatic prefix caching (vLLM `--enable-prefix-caching`); absent: the
+    /// engine version's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_caching: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speculative: Option<SpeculativeSpec>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
