@@ -7,7 +7,10 @@
 //! defaults where real configs rely on them (Gemma 3's `text_config` omits
 //! `vocab_size`, for one).
 
+mod families;
 mod quant;
+
+pub use families::FAMILY_MODEL_TYPES;
 
 use super::codes;
 use super::ResolvedWeights;
@@ -64,6 +67,69 @@ pub fn import(text: &str) -> Result<HfImport, Box<Finding>> {
             ))
         }
     };
+    if FAMILY_MODEL_TYPES.contains(&model_type.as_str()) {
+        // Multimodal wrappers keep the language model under `text_config`.
+        let cfg = match top.get("text_config") {
+            Some(Value::Object(t)) => t,
+            Some(Value::Null) | None => &top,
+            Some(_) => return Err(invalid("`text_config` must be an object".into())),
+        };
+        // MoE-only text configs (Qwen3.5-MoE) carry no dense `intermediate_size`:
+        // the experts' width stands in (no layer uses a dense MLP).
+        let mut owned;
+        let cfg = if cfg.get("intermediate_size").is_none() {
+            owned = cfg.clone();
+            if let Some(m) = cfg.get("moe_intermediate_size") {
+                owned.insert("intermediate_size".into(), m.clone());
+            }
+            &owned
+        } else {
+            cfg
+        };
+        let fields = Fields { cfg, defaults: &[] };
+        let architecture = families::map(&model_type, &fields).map_err(invalid)?;
+        let (weights, findings) = weights_from_config(&top);
+        return Ok(HfImport {
+            model_type,
+            architecture,
+            weights,
+            findings,
+        });
+    }
+    let conventional = [
+        "num_hidden_layers",
+        "hidden_size",
+        "num_attention_heads",
+        "vocab_size",
+    ]
+    .iter()
+    .all(|k| top.get(*k).is_some_and(Value::is_u64));
+    if !SUPPORTED_MODEL_TYPES.contains(&model_type.as_str()) && conventional {
+        let fields = Fields {
+            cfg: &top,
+            defaults: &[],
+        };
+        let architecture = map_architecture(&model_type, &fields).map_err(invalid)?;
+        let (weights, mut findings) = weights_from_config(&top);
+        findings.push(
+            codes::MODEL_TYPE_BY_CONVENTION
+                .finding(
+                    POINTER,
+                    format!(
+                        "config.json `model_type` `{model_type}` has no mapping of its own; imported by its conventional keys as a plain transformer: every layer full attention (or as `layer_types` says), a gated MLP of `intermediate_size`, no experts, no MLA, untied embeddings unless `tie_word_embeddings`"
+                    ),
+                )
+                .with_fix(
+                    "check these assumptions against the model card and write what differs under `model.architecture`",
+                ),
+        );
+        return Ok(HfImport {
+            model_type,
+            architecture,
+            weights,
+            findings,
+        });
+    }
     if !SUPPORTED_MODEL_TYPES.contains(&model_type.as_str()) {
         return Err(Box::new(codes::UNKNOWN_MODEL_TYPE.finding(
             POINTER,

@@ -69,6 +69,8 @@ codes! {
         "An inline GPU without `compute_capability` matched no catalogue name.";
     CAT011: "engine-version-outside-defaults", Warning, Catalog, OPEN, CATALOG_DOC,
         "`serving.engine_version` parses but is outside the engine's defaults table; the plan uses the nearest row and says which.";
+    CAT020: "model-type-by-convention", Warning, Catalog, OPEN, CATALOG_DOC,
+        "config.json's `model_type` has no mapping of its own; it was imported by the conventional keys, and the message names what was assumed.";
     HST001: "host-memory-not-specified", Info, Rule, OPEN, RULES_DOC,
         "Flags a spec without `hardware.host_memory`, so the host RAM needed while loading the weights is computed but checked against nothing.";
     HST002: "host-memory-below-load-peak", Error, Rule, OPEN, RULES_DOC,

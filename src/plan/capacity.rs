@@ -231,6 +231,28 @@ pub fn classes(
     pool_bytes: u64,
     instances_per_replica: u64,
 ) -> MathResult<Vec<ClassPlan>> {
+    let seq = |tokens: u64| {
+        kv_cache::bytes_per_sequence(
+            a,
+            r,
+            tokens,
+            e.block_size,
+            e.max_num_batched_tokens,
+            e.max_model_len,
+        )
+    };
+    classes_with(&seq, e, traffic, pool_bytes, instances_per_replica)
+}
+
+/// [`classes`] with the pool bytes one sequence of a given length takes
+/// supplied by the caller (the layer-kind plan's blocks, plan/hybrid.rs).
+pub fn classes_with(
+    seq: &dyn Fn(u64) -> MathResult<u64>,
+    e: &EngineSettings,
+    traffic: &TrafficSpec,
+    pool_bytes: u64,
+    instances_per_replica: u64,
+) -> MathResult<Vec<ClassPlan>> {
     let pct = traffic.plan_percentile;
     let demands: Vec<Demand> = traffic
         .classes
@@ -245,18 +267,7 @@ pub fn classes(
             let tokens = add(prompt, output)?;
             // An unsized class has no length to plan: it is given no KV (0 B),
             // so it takes nothing from the others' pool; it never fits.
-            let kv = if sized {
-                kv_cache::bytes_per_sequence(
-                    a,
-                    r,
-                    tokens,
-                    e.block_size,
-                    e.max_num_batched_tokens,
-                    e.max_model_len,
-                )?
-            } else {
-                0
-            };
+            let kv = if sized { seq(tokens)? } else { 0 };
             let required = ceil_times(c.concurrency, c.burst.unwrap_or(1.0))?;
             Ok(Demand {
                 sized,

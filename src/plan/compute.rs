@@ -13,7 +13,7 @@ use super::engine::{self, EngineSettings};
 use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathResult};
 use super::types::*;
 use super::weights::{Format, Shard};
-use super::{activations, capacity, host, kv_cache, optimizer, runtime, sharding, weights};
+use super::{activations, capacity, host, hybrid, kv_cache, optimizer, runtime, sharding, weights};
 use crate::catalog::gpus::{self, MemoryBasis};
 use crate::catalog::{Architecture, GpuInfo, Resolved};
 use crate::codes;
@@ -500,7 +500,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     );
     let weights_gpu = w.plan.per_gpu_bytes.get();
     // The budget, the bottleneck rank and the block pool: one stage for MEM000.
-    let kv = || -> MathResult<_> {
+    let mut kv = || -> MathResult<_> {
         let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
         let stages = sharding::candidate_stages(a, d.pp);
         let rank = kv_cache::bottleneck_rank(a, e.kv_dtype, d.tp, d.pp, &stages)?;
@@ -525,8 +525,30 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             )?
         };
         let bytes_per_token = mul(instance_layers_tokens, d.tp)?;
-        let blocks = capacity::blocks(a, &rank, &e, b.kv_bytes)?;
         let instances = mul(replicas, d.dp)?;
+        if hybrid::applies(a, serving) {
+            let h = hybrid::plan(
+                a,
+                serving,
+                &e,
+                d.tp,
+                d.pp,
+                &stages,
+                act_bytes(rw.dtype),
+                b.kv_bytes,
+                &mut assumptions,
+            )?;
+            let kv_plan = hybrid_kv_plan(&e, &h, d.tp, instances)?;
+            let blocks = capacity::Blocks {
+                num_blocks: h.capacity.num_blocks,
+                capacity_tokens: h.capacity.capacity_tokens,
+                max_concurrency: h.capacity.max_concurrency,
+                max_model_len_that_fits: h.capacity.max_model_len_that_fits,
+                pool_bytes: h.capacity.pool_bytes,
+            };
+            return Ok((b, rank, blocks, kv_plan, Some(h)));
+        }
+        let blocks = capacity::blocks(a, &rank, &e, b.kv_bytes)?;
         let kv_plan = KvCachePlan {
             dtype: e.kv_dtype.as_str().to_string(),
             block_size: e.block_size,
@@ -539,15 +561,23 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             max_concurrency: blocks.max_concurrency,
             max_model_len_that_fits: blocks.max_model_len_that_fits,
             deployment_capacity_tokens: mul(blocks.capacity_tokens, instances)?,
+            groups: Vec::new(),
+            block_size_effective: None,
+            state_bytes_per_sequence_per_gpu: None,
+            blocks_per_request: None,
         };
-        Ok((b, rank, blocks, kv_plan))
+        Ok((b, rank, blocks, kv_plan, None))
     };
-    let (b, rank, blocks, kv_plan) = kv().map_err(at(KV_CACHE))?;
-    let classes = match &spec.traffic {
-        Some(t) => {
+    let (b, rank, blocks, kv_plan, h) = kv().map_err(at(KV_CACHE))?;
+    let classes = match (&spec.traffic, &h) {
+        (Some(t), Some(h)) => {
+            let seq = |tokens: u64| h.layout.bytes_per_sequence(tokens, &h.settings);
+            capacity::classes_with(&seq, &e, t, blocks.pool_bytes, d.dp).map_err(at(CLASSES))?
+        }
+        (Some(t), None) => {
             capacity::classes(a, &rank, &e, t, blocks.pool_bytes, d.dp).map_err(at(CLASSES))?
         }
-        None => Vec::new(),
+        (None, _) => Vec::new(),
     };
     let per_gpu = PerGpu {
         total_bytes: Bytes(total),
@@ -573,6 +603,45 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         host: host_plan,
         training: None,
         assumptions,
+    })
+}
+
+/// The KV plan of a model with layer kinds (plan/hybrid.rs): vLLM's groups,
+/// effective block size and per-sequence state on the bottleneck GPU.
+fn hybrid_kv_plan(
+    e: &EngineSettings,
+    h: &hybrid::HybridPlan,
+    tp: u64,
+    instances: u64,
+) -> MathResult<KvCachePlan> {
+    let l = &h.layout;
+    let c = &h.capacity;
+    Ok(KvCachePlan {
+        dtype: e.kv_dtype.as_str().to_string(),
+        block_size: e.block_size,
+        max_model_len: e.max_model_len,
+        bytes_per_token_per_gpu: l.attention_bytes_per_token,
+        layers_per_gpu: l.cached_layers,
+        bytes_per_token: mul(l.attention_bytes_per_token, tp)?,
+        num_blocks: c.num_blocks,
+        capacity_tokens: c.capacity_tokens,
+        max_concurrency: c.max_concurrency,
+        max_model_len_that_fits: c.max_model_len_that_fits,
+        deployment_capacity_tokens: mul(c.capacity_tokens, instances)?,
+        groups: l
+            .groups
+            .iter()
+            .map(|g| KvGroupPlan {
+                kind: g.kind.to_string(),
+                layers: g.layers,
+                padding_layers: g.padding,
+                page_bytes: g.page_bytes,
+                block_size: g.block_size,
+            })
+            .collect(),
+        block_size_effective: Some(l.block_size),
+        state_bytes_per_sequence_per_gpu: Some(l.state_bytes_per_sequence),
+        blocks_per_request: Some(l.blocks_per_request(e.max_model_len, &h.settings, true)?),
     })
 }
 

@@ -43,14 +43,31 @@ pub fn dtype_bits(d: KvCacheDtype) -> u64 {
 /// vLLM fp8_ds_mla: 512 fp8 latent + 4 x fp32 tile scales + 64 x bf16 rope = 656 B.
 pub const FP8_DS_MLA_BYTES: u64 = 512 + 4 * 4 + 64 * 2;
 
+/// Bytes one token's sparse-attention index key takes in one layer
+/// (DeepSeek-V3.2 `DeepseekV32IndexerCache`, vllm/model_executor/models/deepseek_v2.py:
+/// fp8 keys plus one fp32 scale per 128, `head_dim + head_dim / 128 x 4` =
+/// 132 B for 128; uint8, not TP-sharded, whatever the KV dtype).
+pub fn indexer_bytes(a: &Architecture) -> MathResult<u64> {
+    match a.mla.as_ref().and_then(|m| m.indexer.as_ref()) {
+        Some(i) => add(i.head_dim, mul(i.head_dim.div_ceil(128), 4)?),
+        None => Ok(0),
+    }
+}
+
 /// KV bytes one token costs in one layer on one TP rank.
 pub fn bytes_per_token_per_layer(a: &Architecture, d: KvCacheDtype, tp: u64) -> MathResult<u64> {
     if let Some(m) = &a.mla {
-        if d == KvCacheDtype::Fp8DsMla {
-            return Ok(FP8_DS_MLA_BYTES);
+        // The index keys share the latent's group (`UniformTypeKVCacheSpecs`:
+        // one page holds both), so they count per token per layer.
+        let index = indexer_bytes(a)?;
+        // With the indexer (DeepSeek-V3.2) an fp8 KV cache is vLLM's
+        // fp8_ds_mla layout (flashmla_sparse.py); a bf16 one stays 576 x 2.
+        let fp8 = matches!(d, KvCacheDtype::Fp8 | KvCacheDtype::Fp8E4m3);
+        if d == KvCacheDtype::Fp8DsMla || (index > 0 && fp8) {
+            return add(FP8_DS_MLA_BYTES, index);
         }
         let elems = add(m.kv_lora_rank, m.qk_rope_head_dim)?;
-        return mul_ratio_ceil(elems, dtype_bits(d), 8);
+        return add(mul_ratio_ceil(elems, dtype_bits(d), 8)?, index);
     }
     let kv_heads = kv_heads_per_rank(a.kv_heads, tp)?;
     let elems = mul(2, mul(kv_heads, a.head_dim)?)?;

@@ -14,6 +14,7 @@ mod compute;
 pub mod derived;
 pub mod engine;
 pub mod host;
+pub mod hybrid;
 pub mod kv_cache;
 pub mod layers;
 pub mod math;

@@ -136,6 +136,34 @@ pub struct KvCachePlan {
     pub max_model_len_that_fits: u64,
     /// KV pool of the whole deployment: replicas x instances x per-instance bytes.
     pub deployment_capacity_tokens: u64,
+    /// The KV cache groups of the shared pool (models with layer kinds;
+    /// absent for a plain transformer, one group of every layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<KvGroupPlan>,
+    /// Attention block size after page sizes are unified with state layers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_size_effective: Option<u64>,
+    /// Conv + recurrent state one sequence holds on that GPU, all state layers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_bytes_per_sequence_per_gpu: Option<u64>,
+    /// Blocks one max_model_len request takes over all groups (vLLM's divisor
+    /// of "Maximum concurrency").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks_per_request: Option<u64>,
+}
+
+/// One KV cache group (vLLM `KVCacheGroupSpec`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KvGroupPlan {
+    /// full, sliding, chunked, mla, mamba or linear.
+    pub kind: String,
+    /// Real layers in the group on the bottleneck GPU.
+    pub layers: u64,
+    /// Padding layers vLLM adds to fill the group.
+    pub padding_layers: u64,
+    pub page_bytes: u64,
+    /// Tokens per page after page-size unification.
+    pub block_size: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

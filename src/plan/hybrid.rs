@@ -1,0 +1,278 @@
+//! The KV plan of a model with layer kinds (the families of 2026): each
+//! layer's cache from the architecture ([`caches`]), the engine behaviour by
+//! version ([`settings`]), and the bottleneck stage's pool ([`plan`]). A model
+//! without layer kinds, speculative decoding or MTP keeps v0.1's plan
+//! (plan/kv_cache.rs); [`applies`] decides.
+
+use super::engine::EngineSettings;
+use super::kv_cache::{
+    bytes_per_token_per_layer, dtype_bits, kv_heads_per_rank, sliding_layers_in,
+};
+use super::layers::{self, Cache, Capacity, Layout, Settings};
+use super::math::{add, mul, mul_ratio_ceil, MathResult};
+use super::sharding::stage_range;
+use super::state::{self, StateDtypes};
+use super::types::Assumption;
+use crate::catalog::Architecture;
+use crate::spec::{engine_version, Engine, LayerType, ServingSpec, SpeculativeMethod};
+
+/// Whether the layer-kind plan applies: the architecture has layer kinds or
+/// state geometry, or the serving config drafts with MTP.
+pub fn applies(a: &Architecture, s: &ServingSpec) -> bool {
+    a.layout.is_active()
+        || s.speculative
+            .as_ref()
+            .is_some_and(|sp| sp.method == SpeculativeMethod::Mtp)
+}
+
+/// Kind of layer `i`: `layer_types` (repeating), else v0.1's sliding-window
+/// forms, else full attention.
+pub fn kind_of(a: &Architecture, i: u64) -> LayerType {
+    if let Some(list) = a.layout.layer_types.as_ref().filter(|l| !l.is_empty()) {
+        return list[(i % list.len() as u64) as usize];
+    }
+    if sliding_layers_in(a, i, i + 1) == 1 {
+        LayerType::Sliding
+    } else {
+        LayerType::Full
+    }
+}
+
+/// Per-token KV bytes of an attention kind on one rank.
+fn attention_bytes(
+    a: &Architecture,
+    kind: LayerType,
+    e: &EngineSettings,
+    tp: u64,
+) -> MathResult<u64> {
+    if a.mla.is_some() {
+        return bytes_per_token_per_layer(a, e.kv_dtype, tp);
+    }
+    let g = a.layout.layer_kinds.as_ref().and_then(|k| match kind {
+        LayerType::Full => k.full.as_ref(),
+        LayerType::Sliding => k.sliding.as_ref(),
+        LayerType::Chunked => k.chunked.as_ref(),
+        _ => None,
+    });
+    let kv_heads = g.and_then(|g| g.kv_heads).unwrap_or(a.kv_heads);
+    let head_dim = g.and_then(|g| g.head_dim).unwrap_or(a.head_dim);
+    let v_dim = g
+        .and_then(|g| g.v_head_dim)
+        .or(a.layout.v_head_dim)
+        .unwrap_or(head_dim);
+    // K at head_dim and V at v_head_dim per KV head (vLLM FullAttentionSpec).
+    let elems = mul(kv_heads_per_rank(kv_heads, tp)?, add(head_dim, v_dim)?)?;
+    mul_ratio_ceil(elems, dtype_bits(e.kv_dtype), 8)
+}
+
+fn window_of(a: &Architecture) -> Option<u64> {
+    a.layout
+        .layer_kinds
+        .as_ref()
+        .and_then(|k| k.sliding.as_ref())
+        .and_then(|g| g.window)
+        .or(a.sliding_window.as_ref().map(|w| w.window))
+}
+
+/// Caches of layers `[start, end)` on one rank, plus `extra_full` draft
+/// (MTP) attention layers.
+pub fn caches(
+    a: &Architecture,
+    e: &EngineSettings,
+    tp: u64,
+    (start, end): (u64, u64),
+    d: StateDtypes,
+    spec_tokens: u64,
+    extra_full: u64,
+) -> MathResult<Vec<Cache>> {
+    let mut out = Vec::new();
+    let layer_count = end.saturating_sub(start);
+    // A layer list past 2^20 is rejected by validation; never loop on it here.
+    if layer_count > 1 << 20 {
+        return Err(crate::units::Overflow);
+    }
+    for i in (start..end).chain((0..extra_full).map(|_| u64::MAX)) {
+        let kind = if i == u64::MAX {
+            LayerType::Full
+        } else {
+            kind_of(a, i)
+        };
+        let c = match kind {
+            LayerType::None => continue,
+            LayerType::Full | LayerType::Sliding | LayerType::Chunked => Cache::Attention {
+                kind,
+                bytes_per_token: attention_bytes(a, kind, e, tp)?,
+                window: (kind == LayerType::Sliding).then(|| window_of(a)).flatten(),
+                chunk: (kind == LayerType::Chunked)
+                    .then_some(a.layout.attention_chunk_size)
+                    .flatten(),
+                mla: a.mla.is_some(),
+            },
+            LayerType::Mamba => match &a.layout.mamba {
+                Some(m) => Cache::State {
+                    kind,
+                    page: state::mamba_page(m, tp, spec_tokens, d)?,
+                    checkpoint: u64::from(m.version == 2),
+                },
+                None => continue,
+            },
+            LayerType::Linear => match &a.layout.linear_attention {
+                Some(l) => Cache::State {
+                    kind,
+                    page: state::linear_page(l, tp, spec_tokens, d)?,
+                    checkpoint: 0,
+                },
+                None => continue,
+            },
+        };
+        out.push(c);
+    }
+    Ok(out)
+}
+
+fn note(out: &mut Vec<Assumption>, field: &str, value: impl ToString, source: &str) {
+    out.push(Assumption {
+        field: field.to_string(),
+        value: value.to_string(),
+        source: source.to_string(),
+    });
+}
+
+/// The engine release as written (not clamped to the defaults table): the
+/// allocator's behaviour changed at releases past it.
+fn raw_version(s: &ServingSpec, e: &EngineSettings) -> (u64, u64) {
+    s.engine_version
+        .as_deref()
+        .and_then(engine_version::parse_version)
+        .unwrap_or(e.version)
+}
+
+/// Allocator settings for this engine and version, each recorded.
+pub fn settings(
+    a: &Architecture,
+    s: &ServingSpec,
+    e: &EngineSettings,
+    pp: u64,
+    out: &mut Vec<Assumption>,
+) -> Settings {
+    let v = raw_version(s, e);
+    let hybrid = a.layout.mamba.is_some() || a.layout.linear_attention.is_some();
+    let prefix_caching = match s.prefix_caching {
+        Some(p) => p,
+        None => {
+            // Hybrid models: opt-in until https://github.com/vllm-project/vllm/pull/50991
+            // (merged 2026-08-04, after 0.27.1); plain models: on in V1.
+            let on = if hybrid { v >= (0, 28) } else { v >= (0, 8) };
+            note(
+                out,
+                "serving.prefix_caching",
+                on,
+                if hybrid {
+                    "vLLM default for hybrid models: off before 0.28, on from 0.28 (https://github.com/vllm-project/vllm/pull/50991); on puts state layers in `align` mode"
+                } else {
+                    "vLLM V1 default: on"
+                },
+            );
+            on
+        }
+    };
+    // Async scheduling keeps pp + 1 batches in flight (VllmConfig.max_concurrent_batches,
+    // vLLM 0.34 source); releases before are planned with one.
+    let concurrent_batches = if v >= (0, 34) { pp + 1 } else { 1 };
+    let has_chunked = a
+        .layout
+        .layer_types
+        .as_ref()
+        .is_some_and(|l| l.contains(&LayerType::Chunked));
+    // The hybrid manager exists from vLLM 0.10 and takes chunked local
+    // attention by default from 0.11; other engines keep every layer full.
+    let hma = e.engine == Engine::Vllm && v >= (0, 10) && !(has_chunked && v < (0, 11));
+    if !hma && e.engine == Engine::Vllm {
+        note(
+            out,
+            "hybrid KV cache manager",
+            "off",
+            "vLLM before 0.10 (0.11 for chunked local attention): sliding and chunked layers are allocated as full attention",
+        );
+    }
+    Settings {
+        cache_block: e.block_size,
+        mla_min_block: 64,
+        max_model_len: e.max_model_len,
+        max_num_batched_tokens: e.max_num_batched_tokens,
+        concurrent_batches,
+        prefix_caching,
+        spec_tokens: s
+            .speculative
+            .as_ref()
+            .map_or(0, |sp| sp.num_speculative_tokens),
+        hma,
+        tokens_from_concurrency: v >= (0, 20),
+    }
+}
+
+/// The bottleneck stage's pool.
+pub struct HybridPlan {
+    pub layout: Layout,
+    pub capacity: Capacity,
+    pub settings: Settings,
+}
+
+/// Plan every pipeline stage and keep the one with the lowest concurrency
+/// (vLLM sizes every rank's pool by the smallest).
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    a: &Architecture,
+    s: &ServingSpec,
+    e: &EngineSettings,
+    tp: u64,
+    pp: u64,
+    stages: &[u64],
+    model_bytes: u64,
+    kv_bytes: i64,
+    out: &mut Vec<Assumption>,
+) -> MathResult<HybridPlan> {
+    let set = settings(a, s, e, pp, out);
+    let d = state::dtypes(
+        s.mamba_cache_dtype,
+        s.mamba_ssm_cache_dtype,
+        a.layout.mamba_ssm_dtype,
+        model_bytes,
+        a.layout.linear_attention.as_ref().map(|l| l.kind),
+        e.engine == Engine::Sglang,
+    );
+    if a.layout.mamba.is_some() || a.layout.linear_attention.is_some() {
+        note(
+            out,
+            "state dtypes",
+            format!("conv {} B, ssm {} B per element", d.conv, d.ssm),
+            d.ssm_source,
+        );
+    }
+    let mtp = match &s.speculative {
+        Some(sp) if sp.method == SpeculativeMethod::Mtp => a.layout.mtp_layers.unwrap_or(1),
+        _ => 0,
+    };
+    let cap = a
+        .max_position_embeddings
+        .map_or(1u64 << 40, |m| m.max(e.max_model_len));
+    let mut best: Option<HybridPlan> = None;
+    for &st in stages {
+        let range = stage_range(a.layers, pp, st);
+        let extra = if st + 1 == pp.max(1) { mtp } else { 0 };
+        let c = caches(a, e, tp, range, d, set.spec_tokens, extra)?;
+        let layout = layers::build(&c, &set)?;
+        let capacity = layout.capacity(kv_bytes, &set, cap)?;
+        let worse = best
+            .as_ref()
+            .is_none_or(|b| capacity.max_concurrency < b.capacity.max_concurrency);
+        if worse {
+            best = Some(HybridPlan {
+                layout,
+                capacity,
+                settings: set,
+            });
+        }
+    }
+    best.ok_or(crate::units::Overflow)
+}

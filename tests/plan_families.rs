@@ -1,0 +1,185 @@
+//! The families of 2026 from their config.json (tests/fixtures/hf_families/,
+//! each file's `_source` names its public origin) to the figures vLLM prints:
+//! "GPU KV cache size" and "Maximum concurrency" for the same settings and
+//! the same available KV memory. Public logs where they exist; otherwise the
+//! worked examples of docs/memory-math.md section 12 (vLLM 0.34 source).
+
+use memmath::catalog::{resolve, Architecture, MemoryFiles, Resolved};
+use memmath::plan::{engine, hybrid};
+use memmath::spec::{ServingSpec, Spec, WeightDtype};
+use memmath::units::GIB;
+use serde_json::json;
+use std::path::Path;
+
+fn import(file: &str) -> Resolved {
+    let path = format!(
+        "{}/tests/fixtures/hf_families/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut files = MemoryFiles::new();
+    files.insert("/specs/config.json", bytes);
+    let v = json!({
+        "apiVersion": "memmath/v1", "kind": "Serving", "metadata": {"name": "t"},
+        "model": {"hf_config": "config.json", "weights": {}},
+        "hardware": {"gpu": "h100-sxm-80gb"},
+    });
+    let spec: Spec = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+    match resolve(&spec, Path::new("/specs"), &files) {
+        (Some(r), f) if f.iter().all(|f| f.code != "CAT003") => r,
+        (_, f) => panic!("{file}: {f:?}"),
+    }
+}
+
+/// vLLM's figures for `serving` with `kv_bytes` of KV memory, TP `tp`.
+fn figures(
+    r: &Resolved,
+    serving: serde_json::Value,
+    tp: u64,
+    kv_bytes: u64,
+) -> (u64, String, hybrid::HybridPlan) {
+    let s: ServingSpec = serde_json::from_value(serving).unwrap_or_else(|e| panic!("{e}"));
+    let a: &Architecture = &r.model.architecture;
+    let mut notes = Vec::new();
+    let e = engine::resolve(&s, a, &r.gpu, WeightDtype::Bf16, tp, 0.1, None, &mut notes);
+    assert!(hybrid::applies(a, &s), "the layer-kind plan applies");
+    let h = hybrid::plan(a, &s, &e, tp, 1, &[0], 2, kv_bytes as i64, &mut notes)
+        .unwrap_or_else(|_| panic!("plan overflowed"));
+    (
+        h.capacity.capacity_tokens,
+        format!("{:.2}", h.capacity.max_concurrency),
+        h,
+    )
+}
+
+#[test]
+fn qwen3_5_27b_matches_the_vllm_0_19_log() {
+    // https://github.com/vllm-project/vllm/issues/40691: vLLM 0.19.0,
+    // Qwen3.5-27B, --max-model-len 32768 --max-num-batched-token 16384:
+    // "GPU KV cache size: 290,864 tokens", "Maximum concurrency for 32,768
+    // tokens per request: 33.04x". The log's figures pin 1487 blocks of
+    // 16 layers x 784 tokens x 4096 B.
+    let r = import("qwen3.5-27b.json");
+    let serving = json!({"engine": "vllm", "engine_version": "0.19", "max_model_len": 32768,
+        "max_num_seqs": 16, "max_num_batched_tokens": 16384});
+    let (tokens, conc, h) = figures(&r, serving, 1, 1487 * 16 * 784 * 4096);
+    assert_eq!(h.layout.block_size, 784);
+    assert_eq!(h.layout.groups.len(), 4);
+    assert_eq!((tokens, conc.as_str()), (290_864, "33.04"));
+}
+
+#[test]
+fn qwen3_6_35b_a3b_matches_the_vllm_0_24_log() {
+    // https://github.com/noonghunna/club-3090/issues/612: vLLM 0.24.0,
+    // Qwen3.6-35B-A3B NVFP4, fp8 KV, prefix caching on, max_model_len 131072,
+    // "Available KV cache memory: 5.98 GiB", "GPU KV cache size: 567,978
+    // tokens", "Maximum concurrency for 131,072 tokens per request: 4.33x".
+    let r = import("qwen3.6-35b-a3b.json");
+    let serving = json!({"engine": "vllm", "engine_version": "0.24", "max_model_len": 131072,
+        "kv_cache_dtype": "fp8", "prefix_caching": true, "max_num_seqs": 1,
+        "max_num_batched_tokens": 8192});
+    let kv = (5.98 * GIB as f64) as u64;
+    let (tokens, conc, h) = figures(&r, serving, 1, kv);
+    assert_eq!(h.layout.block_size, 2096);
+    assert_eq!((tokens, conc.as_str()), (567_978, "4.33"));
+}
+
+#[test]
+fn qwen3_next_worked_example_from_config() {
+    // docs/memory-math.md section 12 (vLLM 0.34, block 64, 40 GiB, prefix
+    // caching off): 576-token pages, 459 blocks per request, 6.61x at 262,144.
+    let r = import("qwen3-next-80b-a3b.json");
+    let serving = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 262144, "prefix_caching": false});
+    let (_, conc, h) = figures(&r, serving, 1, 40 * GIB);
+    assert_eq!(h.layout.block_size, 576);
+    assert_eq!(h.layout.state_bytes_per_sequence, 36 * 1_097_728);
+    assert_eq!(conc, "6.61");
+    // TP 4: 320-token pages, 13.27x.
+    let serving = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 262144, "prefix_caching": false});
+    let (_, conc, h) = figures(&r, serving, 4, 40 * GIB);
+    assert_eq!((h.layout.block_size, conc.as_str()), (320, "13.27"));
+}
+
+#[test]
+fn nemotron_nano_9b_v2_worked_example_from_config() {
+    // 27 Mamba2 + 4 attention + 25 MLP-only layers; fp32 SSM state (vLLM's
+    // Nemotron-H default); 1344-token pages; 18.6x / 16.4x at 131,072 with
+    // prefix caching off / on, 40 GiB.
+    let r = import("nemotron-nano-9b-v2.json");
+    let off = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 131072, "prefix_caching": false});
+    let (_, conc, h) = figures(&r, off, 1, 40 * GIB);
+    assert_eq!(h.layout.block_size, 1344);
+    assert_eq!(
+        h.layout.groups.iter().filter(|g| g.kind == "mamba").count(),
+        7
+    );
+    assert_eq!(&conc[..4], "18.5");
+    let on = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 131072});
+    let (_, conc, _) = figures(&r, on, 1, 40 * GIB);
+    assert_eq!(&conc[..4], "16.3");
+}
+
+#[test]
+fn llama_4_scout_chunked_layers_from_config() {
+    // 12 NoPE full + 36 chunked (8192) layers, 4 groups of 12; vLLM 0.34 keeps
+    // two batches of 8192 in flight: 2048 + 3 x 384 blocks per request at
+    // 131,072 (bs 64). vLLM 0.10 promotes chunked layers to full: 2048.
+    let r = import("llama-4-scout.json");
+    let s = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 131072, "max_num_batched_tokens": 8192});
+    let (_, _, h) = figures(&r, s, 8, 40 * GIB);
+    assert_eq!(h.layout.groups.len(), 4);
+    assert_eq!(
+        h.layout.blocks_per_request(131_072, &h.settings, true).ok(),
+        Some(2048 + 3 * 384)
+    );
+    let old = json!({"engine": "vllm", "engine_version": "0.10", "block_size": 64,
+        "max_model_len": 131072, "max_num_batched_tokens": 8192});
+    let (_, _, h) = figures(&r, old, 8, 40 * GIB);
+    assert_eq!(h.layout.groups.len(), 1);
+}
+
+#[test]
+fn deepseek_v3_2_indexer_keys_beside_the_latent() {
+    // shared facts: 576 x 2 = 1152 B bf16 latent (vLLM's default on Hopper)
+    // + 132 B index keys; fp8: 656 + 132 = 788 B, 48,068 B per token over 61
+    // layers. MTP adds one layer to the pool.
+    let r = import("deepseek-v3.2.json");
+    let a = &r.model.architecture;
+    assert!(a.mla.as_ref().and_then(|m| m.indexer.as_ref()).is_some());
+    let per = |d| memmath::plan::kv_cache::bytes_per_token_per_layer(a, d, 8).ok();
+    assert_eq!(per(memmath::spec::KvCacheDtype::Bf16), Some(1284));
+    assert_eq!(per(memmath::spec::KvCacheDtype::Fp8), Some(788));
+    let mtp = json!({"engine": "vllm", "engine_version": "0.34", "max_model_len": 131072,
+        "kv_cache_dtype": "fp8", "speculative": {"method": "mtp", "num_speculative_tokens": 1}});
+    let (tokens, _, h) = figures(&r, mtp, 8, 40 * GIB);
+    assert_eq!(h.layout.cached_layers, 62);
+    assert_eq!(h.layout.attention_bytes_per_token, 62 * 788);
+    // One group of 62 MLA layers at 64-token blocks.
+    assert_eq!(h.layout.bytes_per_block, 62 * 64 * 788);
+    let blocks = 40 * GIB / (62 * 64 * 788);
+    assert_eq!(tokens, blocks * 131_072 / 2048);
+}
+
+#[test]
+fn kimi_linear_kda_and_mla_from_config() {
+    // 7 MLA + 20 KDA layers (1-based lists in linear_attn_config); KDA state
+    // per layer: conv 3 x (32 x 128 x 3) x 2 B + fp32 32 x 128 x 128 x 4 B.
+    let r = import("kimi-linear-48b-a3b.json");
+    let s = json!({"engine": "vllm", "engine_version": "0.34", "max_model_len": 131072,
+        "prefix_caching": false});
+    let (_, _, h) = figures(&r, s, 1, 40 * GIB);
+    let page = 3 * (32 * 128 * 3) * 2 + 32 * 128 * 128 * 4;
+    assert_eq!(h.layout.state_bytes_per_sequence, 20 * page);
+    assert_eq!(
+        h.layout.groups.iter().filter(|g| g.kind == "mla").count(),
+        1
+    );
+    // MLA bf16 latent 1152 B/token; block = 64 x ceil(page / (64 x 1152)).
+    let block = 64 * (page as u64).div_ceil(64 * 1152);
+    assert_eq!(h.layout.block_size, block);
+}
