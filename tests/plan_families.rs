@@ -2,7 +2,7 @@
 //! each file's `_source` names its public origin) to the figures vLLM prints:
 //! "GPU KV cache size" and "Maximum concurrency" for the same settings and
 //! the same available KV memory. Public logs where they exist; otherwise the
-//! worked examples of docs/memory-math.md section 12 (vLLM 0.34 source).
+//! worked examples of docs/memory-math.md section 13 (vLLM 0.34 source).
 
 use memmath::catalog::{resolve, Architecture, MemoryFiles, Resolved};
 use memmath::plan::{engine, hybrid};
@@ -86,7 +86,7 @@ fn qwen3_6_35b_a3b_matches_the_vllm_0_24_log() {
 
 #[test]
 fn qwen3_next_worked_example_from_config() {
-    // docs/memory-math.md section 12 (vLLM 0.34, block 64, 40 GiB, prefix
+    // docs/memory-math.md section 13 (vLLM 0.34, block 64, 40 GiB, prefix
     // caching off): 576-token pages, 459 blocks per request, 6.61x at 262,144.
     let r = import("qwen3-next-80b-a3b.json");
     let serving = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,

@@ -5,7 +5,7 @@
 //! groups over one block pool, and how many blocks one request needs. This
 //! gives `kv_cache.groups[]`, `block_size_effective`, `capacity_tokens` and
 //! `max_concurrency` as vLLM prints them ("GPU KV cache size", "Maximum
-//! concurrency"). docs/memory-math.md section 12 has the worked examples that
+//! concurrency"). docs/memory-math.md section 13 has the worked examples that
 //! the tests below recompute.
 //!
 //! Engine facts (vLLM 0.34.0 at 62d4bc3c7 unless a version range says otherwise):
@@ -62,7 +62,7 @@ pub enum Cache {
 }
 
 /// The engine behaviour the allocator depends on (resolved per engine version
-/// by the caller; docs/memory-math.md section 12 lists the version ranges).
+/// by the caller; docs/memory-math.md section 13 lists the version ranges).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// `cache_config.block_size` (serving.block_size or the engine default).

@@ -1,7 +1,7 @@
 //! Recurrent state one sequence holds in one state layer on one TP rank: the
 //! short-convolution window plus the SSM / linear-attention state (Mamba1,
 //! Mamba2, gated DeltaNet, KDA, lightning attention), and the dtypes vLLM
-//! stores them in. docs/memory-math.md section 12 walks through it.
+//! stores them in. docs/memory-math.md section 13 walks through it.
 //!
 //! Shapes are vLLM's `MambaStateShapeCalculator`
 //! (vllm/model_executor/layers/mamba/mamba_utils.py, read at vLLM 0.34.0,
