@@ -173,13 +173,13 @@ fn kimi_linear_kda_and_mla_from_config() {
     let s = json!({"engine": "vllm", "engine_version": "0.34", "max_model_len": 131072,
         "prefix_caching": false});
     let (_, _, h) = figures(&r, s, 1, 40 * GIB);
-    let page = 3 * (32 * 128 * 3) * 2 + 32 * 128 * 128 * 4;
+    let page: u64 = 3 * (32 * 128 * 3) * 2 + 32 * 128 * 128 * 4;
     assert_eq!(h.layout.state_bytes_per_sequence, 20 * page);
     assert_eq!(
         h.layout.groups.iter().filter(|g| g.kind == "mla").count(),
         1
     );
     // MLA bf16 latent 1152 B/token; block = 64 x ceil(page / (64 x 1152)).
-    let block = 64 * (page as u64).div_ceil(64 * 1152);
+    let block = 64 * page.div_ceil(64 * 1152);
     assert_eq!(h.layout.block_size, block);
 }
