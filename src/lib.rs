@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod codes;
 pub mod diagnostics;
 pub mod hardware;
+pub mod import;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

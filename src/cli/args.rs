@@ -31,6 +31,49 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Show a code's documentation: `memmath rule MEM003`, `memmath rule --all`.
     Rule(RuleArgs),
+    /// Turn a serving config (script, compose, Kubernetes, CRD, Helm values) into specs.
+    Import(ImportArgs),
+}
+
+/// Output formats of `memmath import`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// The specs as a multi-document YAML stream, provenance as comments.
+    Yaml,
+    /// `{"specs": [...], "findings": [...], "provenance": [...]}`.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The serving config to read; `-` reads stdin (`helm template ... | memmath import -`).
+    pub file: PathBuf,
+    /// Which container, service or pool to import when the file has several.
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Catalogue id of the GPU (`memmath catalog gpus`), when the file does not say.
+    #[arg(long, value_name = "ID")]
+    pub gpu: Option<String>,
+    /// Engine release the launch runs (`0.11`), when no image tag says.
+    #[arg(long, value_name = "V")]
+    pub engine_version: Option<String>,
+    /// A value for a variable the file leaves unresolved (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// The model: a catalogue preset, a Hugging Face id, or a path to config.json.
+    #[arg(long, value_name = "ID|PATH")]
+    pub model: Option<String>,
+    /// A YAML file with `traffic:` (classes) to put in every spec.
+    #[arg(long, value_name = "FILE")]
+    pub traffic: Option<PathBuf>,
+    /// Write the specs to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE", conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Write one spec file per pool into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    #[arg(long = "format", visible_alias = "output-format", value_enum, default_value = "yaml")]
+    pub format: ImportFormat,
 }
 
 /// Output formats of `memmath check` (one renderer each in `diagnostics/`).

@@ -10,6 +10,7 @@ mod config;
 mod diff;
 mod exit;
 mod files;
+mod import;
 pub(crate) mod load;
 mod output;
 mod probe;
@@ -46,6 +47,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Catalog(a) => catalog::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Rule(a) => rule::run(a),
+        Command::Import(a) => import::run(a),
     };
     match status {
         Ok(s) => s.into(),

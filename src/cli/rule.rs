@@ -21,6 +21,7 @@ fn doc(c: &Code) -> String {
         Kind::Input => "Reported by the parser or the schema, before any memory math",
         Kind::Catalog => "Reported while resolving the model and the GPU, before any memory math",
         Kind::Plan => "Reported by the memory math when it cannot compute a plan",
+        Kind::Import => "Reported while reading a serving config (`memmath import`, or a spec's `deployment` file)",
         Kind::Rule | Kind::Hardware => "Reported",
     };
     let policy = match (c.configurable, c.suppressible) {

@@ -49,6 +49,8 @@ pub enum Kind {
     Rule,
     /// A live-hardware check in `hardware/` (HW).
     Hardware,
+    /// Reading a serving config (`memmath import`, `deployment:`) (IMP).
+    Import,
 }
 
 /// Which codes a suppression or the configuration may name.
@@ -71,6 +73,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("HST", "host RAM and loading"),
     ("TRN", "training"),
     ("HW", "live hardware"),
+    ("IMP", "imported serving configs"),
     ("SUP", "suppressions"),
 ];
 

@@ -9,6 +9,7 @@ const INPUT_DOC: &str = "docs/diagnostics.md#input-codes-syn-sch";
 const PLAN_DOC: &str = "docs/diagnostics.md#plan-codes-mem000";
 const CATALOG_DOC: &str = "docs/catalog.md#codes";
 const HARDWARE_DOC: &str = "docs/hardware.md#the-hw-codes";
+const IMPORT_DOC: &str = "docs/import.md#the-imp-codes";
 
 /// Neither suppressible nor configurable: the spec cannot be planned.
 const LOCKED: Policy = Policy {
@@ -91,6 +92,22 @@ codes! {
         "MIG (Multi-Instance GPU) is enabled, or pending at the next reset, on a used GPU.";
     HW006: "dtype-unsupported-on-device", Warning, Hardware, OPEN, HARDWARE_DOC,
         "FP8 or FP4 weights, or an FP8 KV cache, on a GPU below the compute capability they need.";
+    IMP001: "unresolved-value", Error, Import, OPEN, IMPORT_DOC,
+        "A memory-relevant setting in a serving config comes from a variable or expression (`$TP`, `valueFrom`, `$((...))`) that cannot be resolved without running anything.";
+    IMP002: "gpu-type-missing", Error, Import, OPEN, IMPORT_DOC,
+        "The serving config does not say which GPU it runs on, and neither `--gpu` nor the spec's `hardware.gpu` does.";
+    IMP003: "ineffective-setting", Warning, Import, OPEN, IMPORT_DOC,
+        "A setting is present but has no effect: a flag the engine version removed, a value the engine rejects, a key at a level the chart ignores, an env var the engine never reads, a commented-out launch.";
+    IMP004: "unknown-flag", Info, Import, OPEN, IMPORT_DOC,
+        "A flag or word memmath does not know is passed to the engine unread.";
+    IMP005: "deployment-drift", Warning, Import, OPEN, IMPORT_DOC,
+        "A field set both in the spec and in its `deployment` file has different values; the spec's value is used.";
+    IMP006: "no-engine-launch", Error, Import, OPEN, IMPORT_DOC,
+        "The file holds no engine launch memmath can read (no vLLM, SGLang or TensorRT-LLM command, container or values block).";
+    IMP007: "model-not-in-catalog", Error, Import, OPEN, IMPORT_DOC,
+        "The served model is neither a catalogue preset's Hugging Face id nor given with `--model`, so its architecture is unknown.";
+    IMP008: "setting-not-modelled", Info, Import, OPEN, IMPORT_DOC,
+        "A memory-relevant setting (speculative decoding, LoRA, multimodal limits, KV offload, a fixed KV pool) has no spec field yet: its value is kept in provenance, and the plan leaves it out.";
     MEM000: "arithmetic-overflow", Error, Plan, LOCKED, PLAN_DOC,
         "The memory math overflows 2^64 bytes: a size, count or degree in the spec is absurd, and no plan can be computed.";
     MEM001: "weights-exceed-gpu-memory", Error, Rule, OPEN, RULES_DOC,

@@ -129,6 +129,27 @@ fn check_model_source(spec: &Spec, out: &mut Vec<Finding>) {
             .with_fix("add `preset: <catalogue id>` (see `memmath catalog models`) or `hf_config: ./config.json`"),
         );
     }
+    // `weights:` may be left out only where a checkpoint or preset says what
+    // the weights are; an inline architecture alone says nothing about them.
+    let w = &m.weights;
+    let weights_silent = w.dtype.is_none()
+        && w.quantization == super::Quantization::None
+        && w.group_size.is_none();
+    if weights_silent
+        && m.preset.is_none()
+        && m.hf_config.is_none()
+        && m.safetensors.is_none()
+        && m.architecture.is_some()
+    {
+        out.push(
+            codes::SCH002
+                .finding(
+                    "/model",
+                    "`model.weights` is needed: with only an inline `architecture`, nothing says the weights' dtype or quantization",
+                )
+                .with_fix("add `weights: {dtype: bf16}` (or the checkpoint's dtype and quantization)"),
+        );
+    }
 }
 
 fn check_weights(spec: &Spec, out: &mut Vec<Finding>) {

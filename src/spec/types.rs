@@ -26,6 +26,18 @@ pub struct Spec {
     pub loading: Option<LoadingSpec>,
     pub training: Option<TrainingSpec>,
     pub lint: Option<LintSpec>,
+    /// The serving config this spec describes (docs/import.md); merged into
+    /// the document before the schema runs, kept here for reports.
+    pub deployment: Option<DeploymentSpec>,
+}
+
+/// `deployment:`: the real serving config a spec is checked against.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub file: String,
+    pub container: Option<String>,
+    pub env: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -39,11 +51,15 @@ pub enum Kind {
 pub struct Metadata {
     pub name: String,
     pub description: Option<String>,
+    /// `file:line` of the serving config an imported spec came from.
+    pub source: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
+    /// The model as a serving config names it (informational).
+    pub source: Option<String>,
     /// Catalogue id (`llama-3.1-70b`).
     pub preset: Option<String>,
     /// Path to a Hugging Face config.json, relative to the spec file.
@@ -52,6 +68,9 @@ pub struct ModelSpec {
     pub safetensors: Option<String>,
     /// Fills or overrides preset / hf_config fields.
     pub architecture: Option<ArchitectureSpec>,
+    /// Optional when the preset, config.json or safetensors headers give the
+    /// dtype and quantization (the checkpoint's own format is used).
+    #[serde(default)]
     pub weights: WeightsSpec,
 }
 
@@ -136,7 +155,7 @@ pub struct SlidingWindowSpec {
     pub every_nth_full: Option<u64>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightsSpec {
     /// Storage dtype; implied by `quantization` when omitted.

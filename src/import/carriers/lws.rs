@@ -1,0 +1,31 @@
+//! LeaderWorkerSet (`leaderworkerset.x-k8s.io`): one group of `size` pods
+//! per replica, the engine launched in the leader (vLLM over Ray) or in every
+//! pod (SGLang `--nnodes`). The launch found in the leader template (else the
+//! worker template) is the pool; `size` gives its pods (nodes).
+
+use super::kubernetes::pod_launches;
+use super::yaml_docs::At;
+use crate::import::Launch;
+use crate::source::SourceFile;
+
+pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
+    let name = doc.path("metadata.name").and_then(|n| n.text()).unwrap_or_default();
+    let replicas = doc.path("spec.replicas").and_then(|r| r.u64().map(|n| (n, r.span())));
+    let size = doc
+        .path("spec.leaderWorkerTemplate.size")
+        .and_then(|s| s.u64().map(|n| (n, s.span())));
+    let mut found = Vec::new();
+    for tpl in ["leaderTemplate", "workerTemplate"] {
+        if let Some(pod) = doc.path(&format!("spec.leaderWorkerTemplate.{tpl}.spec")) {
+            found = pod_launches(&pod, &name, source);
+            if !found.is_empty() {
+                break;
+            }
+        }
+    }
+    for l in &mut found {
+        l.replicas = replicas;
+        l.pods = size;
+    }
+    found
+}

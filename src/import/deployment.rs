@@ -1,0 +1,1 @@
+//! `deployment:` in a spec (filled in below).
