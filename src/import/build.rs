@@ -161,7 +161,8 @@ pub fn pool(
         }
     }
     // SGLang --dp-size: DP attention ranks inside the TP group, or workers.
-    if let Some((n, span, prov)) = dp {
+    if let Some((n, span, prov)) = &dp {
+        let (n, span) = (*n, *span);
         if dp_attention {
             let tp = b.get("/parallelism/tensor").and_then(J::as_u64).unwrap_or(1);
             if tp % n == 0 {
@@ -174,7 +175,11 @@ pub fn pool(
     }
 
     model_fields(&mut b, launch, opts, model_setting, quantized, dtype, &mut findings);
-    hardware_fields(&mut b, launch, opts, &mut findings);
+    let workers = match dp {
+        Some((n, ..)) if !dp_attention => n,
+        _ => 1,
+    };
+    hardware_fields(&mut b, launch, opts, workers, &mut findings);
     if let Some(t) = &opts.traffic {
         b.set("/traffic", t.clone(), "--traffic", None);
     }
@@ -368,7 +373,7 @@ fn model_fields(
                     .with_span(*span),
             ),
         }
-    } else {
+    } else if !findings.iter().any(|f| f.code == "IMP001" && f.message.contains("model")) {
         findings.push(
             codes::IMP007
                 .finding("", "the launch names no model")
@@ -396,7 +401,15 @@ fn preset_weights(id: &str) -> bool {
         .is_some_and(|e| e.weights.is_some())
 }
 
-fn hardware_fields(b: &mut SpecBuilder, launch: &Launch, opts: &ImportOptions, findings: &mut Vec<Finding>) {
+/// `workers`: engine processes the launch starts side by side (SGLang
+/// `--dp-size` without DP attention), each with its own TP x PP GPUs.
+fn hardware_fields(
+    b: &mut SpecBuilder,
+    launch: &Launch,
+    opts: &ImportOptions,
+    workers: u64,
+    findings: &mut Vec<Finding>,
+) {
     // The GPU type.
     let mut per_instance = None;
     if let Some(g) = &opts.gpu {
@@ -455,26 +468,35 @@ fn hardware_fields(b: &mut SpecBuilder, launch: &Launch, opts: &ImportOptions, f
             let deg = |p: &str| b.get(p).and_then(J::as_u64).unwrap_or(1);
             let need = deg("/parallelism/tensor")
                 .saturating_mul(deg("/parallelism/pipeline"))
-                .saturating_mul(deg("/parallelism/data"));
-            let nodes = b.get("/hardware/nodes").and_then(J::as_u64).unwrap_or(1).max(1);
+                .saturating_mul(deg("/parallelism/data"))
+                .saturating_mul(workers);
+            let nodes = b
+                .get("/hardware/nodes")
+                .and_then(J::as_u64)
+                .or(launch.pods.map(|p| p.0))
+                .unwrap_or(1)
+                .max(1);
             let per = need.div_ceil(nodes).max(1);
-            b.set("/hardware/gpus_per_node", json!(per), "not stated: tensor x pipeline x data GPUs, as the engine needs", None);
+            b.set("/hardware/gpus_per_node", json!(per), "not stated: tensor x pipeline x data (x SGLang workers) GPUs, as the engine needs", None);
         }
     }
-    let replicas = launch.replicas.map(|(n, s)| (n.max(1), s));
     if let Some((n, span)) = launch.replicas {
         if n > 0 {
             b.set("/serving/replicas", json!(n), "the workload's `replicas`", Some(span));
         }
     }
-    let pods = launch.pods.map_or(1, |(n, _)| n.max(1));
-    if b.get("/hardware/nodes").is_none() && (pods > 1 || replicas.is_some_and(|r| r.0 > 1)) {
-        let r = replicas.map_or(1, |r| r.0);
-        let span = launch.pods.map(|p| p.1).or(replicas.map(|r| r.1));
+    // Nodes: one engine instance spans `--nnodes` (or the LWS group's pods);
+    // the spec counts every replica's nodes.
+    let r = launch.replicas.map_or(1, |(n, _)| n.max(1));
+    let flag_nodes = b.get("/hardware/nodes").and_then(J::as_u64);
+    let per_replica = flag_nodes.or(launch.pods.map(|(n, _)| n.max(1))).unwrap_or(1);
+    let total = per_replica.saturating_mul(r);
+    if total > 1 && flag_nodes != Some(total) {
+        let span = launch.pods.map(|p| p.1).or(launch.replicas.map(|r| r.1));
         b.set(
             "/hardware/nodes",
-            json!(pods.saturating_mul(r)),
-            format!("one node per pod: {r} replica(s) x {pods} pod(s)"),
+            json!(total),
+            format!("one node per pod: {r} replica(s) x {per_replica} node(s) each"),
             span,
         );
     }

@@ -219,8 +219,11 @@ fn validate(out: &mut Imported) {
             spans: BTreeMap::new(),
         };
         for mut f in crate::schema::validate(&doc) {
-            let covered = f.pointer == "/hardware" || f.pointer.starts_with("/hardware/gpu")
-                || f.pointer == "/model" || f.message.contains("`gpu`");
+            let covered = f.pointer == "/hardware"
+                || f.pointer.starts_with("/hardware/gpu")
+                || f.pointer == "/model"
+                || f.message.contains("`gpu`")
+                || f.message.contains("`model`");
             if covered {
                 continue;
             }

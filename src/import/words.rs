@@ -150,7 +150,9 @@ impl Word {
 }
 
 /// A Kubernetes `command`/`args` item: `$(NAME)` refers to the container's
-/// environment, `$$(NAME)` is the literal text `$(NAME)`.
+/// environment, `$$(NAME)` is the literal text `$(NAME)`. `${NAME}` is not
+/// Kubernetes syntax, but manifests kept for `envsubst` carry it: it is read
+/// as an unresolved variable too, never as literal text.
 pub fn kube(text: &str, span: Span) -> Word {
     let mut parts = Vec::new();
     let mut lit = String::new();
@@ -164,6 +166,7 @@ pub fn kube(text: &str, span: Span) -> Word {
         } else if let Some((name, after)) = tail
             .strip_prefix("$(")
             .and_then(|t| t.split_once(')'))
+            .or_else(|| tail.strip_prefix("${").and_then(|t| t.split_once('}')))
             .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c == '_' || c == '.' || c == '-' || c.is_ascii_alphanumeric()))
         {
             if !lit.is_empty() {

@@ -166,7 +166,16 @@ fn keyed(flag: &str, v: &At<'_>, key: &str, findings: &mut Vec<Finding>) -> Opti
 }
 
 fn llm_d(doc: &At<'_>) -> Vec<Launch> {
+    // The chart builds `uri` from `name` with a template (`hf://{{ .Values
+    // .modelArtifacts.name }}`); templates are never rendered, so the name is
+    // read instead when the uri holds one.
     let uri = doc.path("modelArtifacts.uri").and_then(|u| u.text().map(|t| (t, u.span())));
+    let uri = match uri {
+        Some((t, _)) if t.contains("{{") => doc
+            .path("modelArtifacts.name")
+            .and_then(|n| n.text().map(|t| (t, n.span()))),
+        other => other,
+    };
     let mut out = Vec::new();
     for (role_key, role) in [("prefill", Role::Prefill), ("decode", Role::Decode)] {
         let Some(node) = doc.get(role_key) else { continue };

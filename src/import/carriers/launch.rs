@@ -206,13 +206,14 @@ fn docker_gpus(v: &str) -> Option<u64> {
     Some(list.split(',').filter(|s| !s.trim().is_empty()).count() as u64)
 }
 
-/// Whether a comment line holds an engine launch (a commented-out command).
+/// Whether a comment line holds an engine launch (a commented-out command):
+/// the comment's text, split like a command line, starts an engine.
 pub fn comment_launches(text: &str) -> bool {
-    let t = text.trim_start_matches('#').trim();
-    t.starts_with("vllm serve ")
-        || t.contains("-m vllm.entrypoints.openai.api_server")
-        || t.contains("-m sglang.launch_server")
-        || t.starts_with("trtllm-serve ")
+    let body = text.trim_start_matches('#');
+    super::shell::split(body, 0)
+        .commands
+        .iter()
+        .any(|c| find(&c.words).is_some())
 }
 
 #[cfg(test)]

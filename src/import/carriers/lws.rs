@@ -26,6 +26,14 @@ pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
     for l in &mut found {
         l.replicas = replicas;
         l.pods = size;
+        // The LWS controller gives every pod LWS_GROUP_SIZE = `size`
+        // (https://lws.sigs.k8s.io/docs/reference/labels-annotations-and-environment-variables/).
+        if let Some((n, span)) = size {
+            l.vars
+                .file
+                .entry("LWS_GROUP_SIZE".to_string())
+                .or_insert((crate::import::words::Word::literal(n.to_string(), span), span));
+        }
     }
     found
 }

@@ -37,6 +37,16 @@ pub fn extract(source: &SourceFile, _opts: &ImportOptions) -> (Vec<Launch>, Vec<
                     .with_span(Span::new(0, 0))],
             );
         }
+        // A file that means to be YAML (a Kubernetes object, a compose or
+        // values file) but does not parse: say why, do not read it as shell.
+        let yaml_like = source.text.lines().any(|l| {
+            ["apiVersion:", "kind:", "services:", "servingEngineSpec:"]
+                .iter()
+                .any(|k| l.starts_with(k))
+        });
+        if yaml_like && !yaml_findings.is_empty() {
+            return (Vec::new(), yaml_findings);
+        }
         return shell_carrier::script(source);
     }
     let mut findings = yaml_findings;

@@ -96,6 +96,13 @@ pub fn prefix_env(found: &Found, words: &[Word], l: &mut Launch) {
         let Some((name, value)) = text.split_once('=') else { continue };
         let span = words.get(*i).map_or(l.span, |w| w.span);
         l.env_names.push((name.to_string(), span));
+        // `CUDA_VISIBLE_DEVICES=0,1,2,3` is how many GPUs the engine sees.
+        if name == "CUDA_VISIBLE_DEVICES" && l.gpu.count.is_none() {
+            let n = value.split(',').filter(|d| !d.trim().is_empty()).count() as u64;
+            if n > 0 && value.split(',').all(|d| d.trim().parse::<u32>().is_ok()) {
+                l.gpu.count = Some((n, span));
+            }
+        }
         if !super::kubernetes::is_secret(name) {
             l.vars.file.insert(name.to_string(), (Word::literal(value, span), span));
         }

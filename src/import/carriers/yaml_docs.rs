@@ -133,7 +133,7 @@ impl<'a> At<'a> {
 
 /// Whether a line starts a new YAML document.
 fn is_marker(line: &str) -> bool {
-    let l = line.trim_end_matches('\r');
+    let l = line.trim_end_matches(['\n', '\r']);
     l == "---" || l.starts_with("--- ") || l.starts_with("---\t")
 }
 

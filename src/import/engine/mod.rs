@@ -101,6 +101,20 @@ pub fn lookup(engine: Engine, name: &str) -> Option<&'static Flag> {
         .find(|f| f.name == name || f.aliases.contains(&name.as_str()))
 }
 
+/// argparse's `allow_abbrev` (vLLM's and SGLang's parsers keep Python's
+/// default): an unambiguous prefix of a long option is that option
+/// (`--max-num-batched-token` is `--max-num-batched-tokens`). Ambiguity is
+/// judged against memmath's table of the engine's flags.
+fn abbreviation(engine: Engine, name: &str) -> Option<&'static Flag> {
+    if engine == Engine::TensorrtLlm || name.len() < 3 {
+        return None;
+    }
+    let name = if folds(engine) { name.replace('_', "-") } else { name.to_string() };
+    let mut hits = table(engine).iter().filter(|f| f.name.starts_with(&name));
+    let first = hits.next()?;
+    hits.next().is_none().then_some(first)
+}
+
 /// The closest known flag to an unknown one (for IMP004's hint).
 fn suggest(engine: Engine, name: &str) -> Option<&'static str> {
     let folded = name.replace('_', "-");
@@ -222,7 +236,7 @@ impl Parser<'_> {
             _ => (name, None),
         };
         let mut negated = false;
-        let def = lookup(self.engine, base).or_else(|| {
+        let def = lookup(self.engine, base).or_else(|| abbreviation(self.engine, base)).or_else(|| {
             let rest = base.strip_prefix("no-").or_else(|| base.strip_prefix("no_"))?;
             let f = lookup(self.engine, rest).filter(|f| f.kind == Kind::Bool)?;
             negated = true;

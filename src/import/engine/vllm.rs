@@ -127,6 +127,15 @@ pub const FLAGS: &[Flag] = &[
     flag("model-loader-extra-config", JSON, Known),
     flag("ignore-patterns", TEXT, Known),
     flag("safetensors-load-strategy", TEXT, Known),
+    // Dynamo's `python -m dynamo.vllm` wrapper adds these
+    // (ai-dynamo/dynamo components/src/dynamo/vllm/args.py).
+    flag("is-prefill-worker", BOOL, Known),
+    flag("is-decode-worker", BOOL, Known),
+    flag("migration-limit", INT, Known),
+    flag("connector", TEXT, Known),
+    flag("endpoint", TEXT, Known),
+    flag("dyn-tool-call-parser", TEXT, Known),
+    flag("dyn-reasoning-parser", TEXT, Known),
 ];
 
 /// Environment variables named like a flag (`VLLM_` + the flag's name) that
