@@ -29,99 +29,198 @@ fn run(name: &str, opts: &ImportOptions) -> (SourceFile, Imported) {
 }
 
 /// (fixture, specs, codes of error and warning findings, field checks).
-type Expect = (&'static str, usize, &'static [&'static str], &'static [(usize, &'static str, fn() -> Value)]);
+type Expect = (
+    &'static str,
+    usize,
+    &'static [&'static str],
+    &'static [(usize, &'static str, fn() -> Value)],
+);
 
 const EXPECT: &[Expect] = &[
-    ("kubeai-llama-3.1-8b-fp8-l4.yaml", 1, &["IMP007"], &[
-        (0, "/hardware/gpu", || json!("l4-24gb")),
-        (0, "/serving/max_model_len", || json!(16384)),
-        // `--max-num-batched-token`: an argparse abbreviation vLLM accepts.
-        (0, "/serving/max_num_batched_tokens", || json!(16384)),
-    ]),
-    ("kubeai-llama-3.1-405b-fp8-h100.yaml", 1, &["IMP007"], &[
-        (0, "/hardware/gpu", || json!("h100-sxm-80gb")),
-        (0, "/hardware/gpus_per_node", || json!(8)),
-        (0, "/parallelism/tensor", || json!(8)),
-        (0, "/serving/kv_cache_dtype", || json!("fp8")),
-    ]),
-    ("kubeai-qwen2.5-7b-l4.yaml", 1, &[], &[
-        (0, "/model/preset", || json!("qwen2.5-7b")),
-        (0, "/serving/gpu_memory_utilization", || json!(0.95)),
-        (0, "/serving/max_num_seqs", || json!(256)),
-    ]),
-    ("lws-vllm-gpu.yaml", 1, &["IMP002"], &[
-        (0, "/model/preset", || json!("llama-3.1-405b")),
-        (0, "/parallelism/pipeline", || json!(2)),
-        (0, "/hardware/nodes", || json!(4)),
-        (0, "/serving/engine_version", || json!("0.8")),
-    ]),
-    ("lws-sglang.yaml", 1, &["IMP002"], &[
-        (0, "/serving/engine", || json!("sglang")),
-        (0, "/parallelism/tensor", || json!(2)),
-        (0, "/hardware/nodes", || json!(4)),
-    ]),
-    ("production-stack-multiple-models.yaml", 2, &["IMP002", "IMP007"], &[
-        (0, "/model/preset", || json!("llama-3.1-8b")),
-        (1, "/model/source", || json!("mistralai/Mistral-7B-Instruct-v0.2")),
-        (1, "/serving/max_model_len", || json!(4096)),
-    ]),
-    ("production-stack-cpu-offloading.yaml", 1, &["IMP002", "IMP007"], &[
-        (0, "/serving/max_model_len", || json!(16384)),
-    ]),
-    ("sglang-compose.yaml", 1, &["IMP002"], &[
-        (0, "/serving/engine", || json!("sglang")),
-        (0, "/hardware/gpus_per_node", || json!(1)),
-    ]),
-    ("sglang-k8s-service.yaml", 1, &["IMP002"], &[
-        (0, "/model/preset", || json!("llama-3.1-8b")),
-    ]),
-    ("dynamo-vllm-disagg.yaml", 2, &["IMP002", "IMP007"], &[
-        (0, "/metadata/name", || json!("VllmDecodeWorker")),
-        (1, "/metadata/name", || json!("VllmPrefillWorker")),
-    ]),
-    ("trtllm-deepseek-r1-decode.yaml", 1, &["IMP002", "IMP007"], &[
-        (0, "/serving/engine", || json!("tensorrt-llm")),
-        (0, "/serving/max_model_len", || json!(8448)),
-        (0, "/serving/gpu_memory_utilization", || json!(0.85)),
-        (0, "/serving/kv_cache_dtype", || json!("fp8")),
-        (0, "/parallelism/expert", || json!(true)),
-    ]),
-    ("gpt-oss-alignment-vllm.sh", 1, &["IMP002"], &[
-        (0, "/model/preset", || json!("gpt-oss-20b")),
-        (0, "/parallelism/tensor", || json!(8)),
-    ]),
-    ("synth-data-run_vllm_small.sh", 1, &["IMP002"], &[
-        (0, "/model/preset", || json!("gemma-2-9b")),
-        (0, "/serving/gpu_memory_utilization", || json!(1.0)),
-    ]),
-    ("password-locking-serve.sh", 1, &["IMP001", "IMP002", "IMP003"], &[
-        (0, "/hardware/gpus_per_node", || json!(4)),
-        (0, "/serving/max_model_len", || json!(2048)),
-    ]),
-    ("openreinforcedagent-start_vllm.sh", 1, &["IMP002", "IMP007"], &[
-        (0, "/serving/engine_version", || json!("0.7")),
-        (0, "/model/weights/quantization", || json!("bnb-nf4")),
-        (0, "/serving/max_model_len", || json!(8192)),
-        (0, "/hardware/gpus_per_node", || json!(1)),
-    ]),
-    ("coding-tasks-run.sh", 1, &["IMP002", "IMP007"], &[
-        (0, "/serving/max_model_len", || json!(1024)),
-    ]),
-    ("lsmcache-server.sh", 1, &["IMP002", "IMP007"], &[
-        (0, "/serving/gpu_memory_utilization", || json!(0.6)),
-    ]),
-    ("sglang-ms-start_server.sh", 1, &["IMP002"], &[
-        (0, "/model/preset", || json!("qwen3-8b")),
-    ]),
-    ("kserve-llmisvc-pd-qwen2-7b.yaml", 2, &["IMP002"], &[
-        (0, "/metadata/name", || json!("qwen2-7b-instruct-pd-prefill")),
-        (0, "/serving/replicas", || json!(2)),
-        (1, "/metadata/name", || json!("qwen2-7b-instruct-pd-decode")),
-    ]),
-    ("kserve-llmisvc-eagle3.yaml", 2, &["IMP002", "IMP007"], &[
-        (1, "/parallelism/tensor", || json!(2)),
-        (1, "/hardware/gpus_per_node", || json!(2)),
-    ]),
+    (
+        "kubeai-llama-3.1-8b-fp8-l4.yaml",
+        1,
+        &["IMP007"],
+        &[
+            (0, "/hardware/gpu", || json!("l4-24gb")),
+            (0, "/serving/max_model_len", || json!(16384)),
+            // `--max-num-batched-token`: an argparse abbreviation vLLM accepts.
+            (0, "/serving/max_num_batched_tokens", || json!(16384)),
+        ],
+    ),
+    (
+        "kubeai-llama-3.1-405b-fp8-h100.yaml",
+        1,
+        &["IMP007"],
+        &[
+            (0, "/hardware/gpu", || json!("h100-sxm-80gb")),
+            (0, "/hardware/gpus_per_node", || json!(8)),
+            (0, "/parallelism/tensor", || json!(8)),
+            (0, "/serving/kv_cache_dtype", || json!("fp8")),
+        ],
+    ),
+    (
+        "kubeai-qwen2.5-7b-l4.yaml",
+        1,
+        &[],
+        &[
+            (0, "/model/preset", || json!("qwen2.5-7b")),
+            (0, "/serving/gpu_memory_utilization", || json!(0.95)),
+            (0, "/serving/max_num_seqs", || json!(256)),
+        ],
+    ),
+    (
+        "lws-vllm-gpu.yaml",
+        1,
+        &["IMP002"],
+        &[
+            (0, "/model/preset", || json!("llama-3.1-405b")),
+            (0, "/parallelism/pipeline", || json!(2)),
+            (0, "/hardware/nodes", || json!(4)),
+            (0, "/serving/engine_version", || json!("0.8")),
+        ],
+    ),
+    (
+        "lws-sglang.yaml",
+        1,
+        &["IMP002"],
+        &[
+            (0, "/serving/engine", || json!("sglang")),
+            (0, "/parallelism/tensor", || json!(2)),
+            (0, "/hardware/nodes", || json!(4)),
+        ],
+    ),
+    (
+        "production-stack-multiple-models.yaml",
+        2,
+        &["IMP002", "IMP007"],
+        &[
+            (0, "/model/preset", || json!("llama-3.1-8b")),
+            (1, "/model/source", || {
+                json!("mistralai/Mistral-7B-Instruct-v0.2")
+            }),
+            (1, "/serving/max_model_len", || json!(4096)),
+        ],
+    ),
+    (
+        "production-stack-cpu-offloading.yaml",
+        1,
+        &["IMP002", "IMP007"],
+        &[(0, "/serving/max_model_len", || json!(16384))],
+    ),
+    (
+        "sglang-compose.yaml",
+        1,
+        &["IMP002"],
+        &[
+            (0, "/serving/engine", || json!("sglang")),
+            (0, "/hardware/gpus_per_node", || json!(1)),
+        ],
+    ),
+    (
+        "sglang-k8s-service.yaml",
+        1,
+        &["IMP002"],
+        &[(0, "/model/preset", || json!("llama-3.1-8b"))],
+    ),
+    (
+        "dynamo-vllm-disagg.yaml",
+        2,
+        &["IMP002", "IMP007"],
+        &[
+            (0, "/metadata/name", || json!("VllmDecodeWorker")),
+            (1, "/metadata/name", || json!("VllmPrefillWorker")),
+        ],
+    ),
+    (
+        "trtllm-deepseek-r1-decode.yaml",
+        1,
+        &["IMP002", "IMP007"],
+        &[
+            (0, "/serving/engine", || json!("tensorrt-llm")),
+            (0, "/serving/max_model_len", || json!(8448)),
+            (0, "/serving/gpu_memory_utilization", || json!(0.85)),
+            (0, "/serving/kv_cache_dtype", || json!("fp8")),
+            (0, "/parallelism/expert", || json!(true)),
+        ],
+    ),
+    (
+        "gpt-oss-alignment-vllm.sh",
+        1,
+        &["IMP002"],
+        &[
+            (0, "/model/preset", || json!("gpt-oss-20b")),
+            (0, "/parallelism/tensor", || json!(8)),
+        ],
+    ),
+    (
+        "synth-data-run_vllm_small.sh",
+        1,
+        &["IMP002"],
+        &[
+            (0, "/model/preset", || json!("gemma-2-9b")),
+            (0, "/serving/gpu_memory_utilization", || json!(1.0)),
+        ],
+    ),
+    (
+        "password-locking-serve.sh",
+        1,
+        &["IMP001", "IMP002", "IMP003"],
+        &[
+            (0, "/hardware/gpus_per_node", || json!(4)),
+            (0, "/serving/max_model_len", || json!(2048)),
+        ],
+    ),
+    (
+        "openreinforcedagent-start_vllm.sh",
+        1,
+        &["IMP002", "IMP007"],
+        &[
+            (0, "/serving/engine_version", || json!("0.7")),
+            (0, "/model/weights/quantization", || json!("bnb-nf4")),
+            (0, "/serving/max_model_len", || json!(8192)),
+            (0, "/hardware/gpus_per_node", || json!(1)),
+        ],
+    ),
+    (
+        "coding-tasks-run.sh",
+        1,
+        &["IMP002", "IMP007"],
+        &[(0, "/serving/max_model_len", || json!(1024))],
+    ),
+    (
+        "lsmcache-server.sh",
+        1,
+        &["IMP002", "IMP007"],
+        &[(0, "/serving/gpu_memory_utilization", || json!(0.6))],
+    ),
+    (
+        "sglang-ms-start_server.sh",
+        1,
+        &["IMP002"],
+        &[(0, "/model/preset", || json!("qwen3-8b"))],
+    ),
+    (
+        "kserve-llmisvc-pd-qwen2-7b.yaml",
+        2,
+        &["IMP002"],
+        &[
+            (0, "/metadata/name", || {
+                json!("qwen2-7b-instruct-pd-prefill")
+            }),
+            (0, "/serving/replicas", || json!(2)),
+            (1, "/metadata/name", || json!("qwen2-7b-instruct-pd-decode")),
+        ],
+    ),
+    (
+        "kserve-llmisvc-eagle3.yaml",
+        2,
+        &["IMP002", "IMP007"],
+        &[
+            (1, "/parallelism/tensor", || json!(2)),
+            (1, "/hardware/gpus_per_node", || json!(2)),
+        ],
+    ),
 ];
 
 fn pointer<'a>(v: &'a Value, p: &str) -> Option<&'a Value> {
@@ -141,7 +240,11 @@ fn every_fixture_names_its_public_source() {
                 .nth(1)
                 .and_then(|rest| rest.split('/').next())
                 .is_some_and(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert!(ok, "{}: first line must be `# source: https://github.com/OWNER/REPO/blob/COMMIT/PATH`", e.path().display());
+        assert!(
+            ok,
+            "{}: first line must be `# source: https://github.com/OWNER/REPO/blob/COMMIT/PATH`",
+            e.path().display()
+        );
         n += 1;
     }
     assert!(n >= 20, "only {n} fixtures");
@@ -162,11 +265,19 @@ fn fixtures_import_to_the_expected_specs_and_findings() {
         let want: BTreeSet<&str> = codes.iter().copied().collect();
         assert_eq!(found, want, "{name}: {:#?}", got.findings);
         for (i, ptr, value) in *checks {
-            assert_eq!(pointer(&got.pools[*i].spec, ptr), Some(&value()), "{name} spec {i} {ptr}");
+            assert_eq!(
+                pointer(&got.pools[*i].spec, ptr),
+                Some(&value()),
+                "{name} spec {i} {ptr}"
+            );
         }
         // Every finding points into the imported file.
         for f in &got.findings {
-            assert!(f.span.is_some(), "{name}: {} has no place in the file", f.code);
+            assert!(
+                f.span.is_some(),
+                "{name}: {} has no place in the file",
+                f.code
+            );
         }
     }
 }
@@ -177,7 +288,9 @@ fn fixtures_give_specs_check_accepts_once_gpu_and_model_are_known() {
     for (name, ..) in EXPECT {
         let mut opts = ImportOptions {
             gpu: Some("h100-sxm-80gb".to_string()),
-            env: [("HOME".to_string(), "/home/u".to_string())].into_iter().collect(),
+            env: [("HOME".to_string(), "/home/u".to_string())]
+                .into_iter()
+                .collect(),
             ..ImportOptions::default()
         };
         let (_, first) = run(name, &opts);
@@ -186,7 +299,9 @@ fn fixtures_give_specs_check_accepts_once_gpu_and_model_are_known() {
         }
         let (_, got) = run(name, &opts);
         assert!(
-            !got.findings.iter().any(|f| matches!(f.code.as_str(), "IMP001" | "IMP002" | "IMP006" | "IMP007")),
+            !got.findings
+                .iter()
+                .any(|f| matches!(f.code.as_str(), "IMP001" | "IMP002" | "IMP006" | "IMP007")),
             "{name}: {:#?}",
             got.findings
         );
@@ -227,5 +342,9 @@ fn importing_never_runs_anything() {
     assert!(!marker.exists(), "importing ran a command");
     assert_eq!(got.pools.len(), 1);
     let codes: Vec<&str> = got.findings.iter().map(|f| f.code.as_str()).collect();
-    assert_eq!(codes.iter().filter(|c| **c == "IMP001").count(), 2, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == "IMP001").count(),
+        2,
+        "{codes:?}"
+    );
 }

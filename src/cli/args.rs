@@ -67,12 +67,22 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub traffic: Option<PathBuf>,
     /// Write the specs to this file instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE", conflicts_with = "out_dir")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "out_dir"
+    )]
     pub output: Option<PathBuf>,
     /// Write one spec file per pool into this folder.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
-    #[arg(long = "format", visible_alias = "output-format", value_enum, default_value = "yaml")]
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "yaml"
+    )]
     pub format: ImportFormat,
 }
 

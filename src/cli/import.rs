@@ -40,7 +40,14 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus, String> {
                 Ok(v) => Some(v),
                 Err(findings) => {
                     let f = FileFindings::new(src, &findings);
-                    eprint!("{}", diagnostics::render(diagnostics::Format::Concise, &[f], &RenderOptions::default()));
+                    eprint!(
+                        "{}",
+                        diagnostics::render(
+                            diagnostics::Format::Concise,
+                            &[f],
+                            &RenderOptions::default()
+                        )
+                    );
                     return Err(format!("{}: not a traffic file", path.display()));
                 }
             }
@@ -58,10 +65,16 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus, String> {
     let dir = if args.file == Path::new("-") {
         std::env::current_dir().map_err(|e| e.to_string())?
     } else {
-        args.file.parent().map(Path::to_path_buf).unwrap_or_default()
+        args.file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     };
     let imported = import::import(&source, &opts, &RealFiles, &dir);
-    let failed = imported.findings.iter().any(|f| f.severity == Severity::Error);
+    let failed = imported
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Error);
     let located = FileFindings::new(source.clone(), &imported.findings);
 
     match args.format {
@@ -85,7 +98,11 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus, String> {
             if !located.findings.is_empty() {
                 eprint!(
                     "{}",
-                    diagnostics::render(diagnostics::Format::Concise, &[located], &RenderOptions::default())
+                    diagnostics::render(
+                        diagnostics::Format::Concise,
+                        &[located],
+                        &RenderOptions::default()
+                    )
                 );
             }
             if let Some(dir) = &args.out_dir {
@@ -95,18 +112,30 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus, String> {
                     let base = file_stem(&p.name);
                     let n = used.entry(base.clone()).or_insert(0u32);
                     *n += 1;
-                    let name = if *n == 1 { format!("{base}.yaml") } else { format!("{base}-{n}.yaml") };
+                    let name = if *n == 1 {
+                        format!("{base}.yaml")
+                    } else {
+                        format!("{base}-{n}.yaml")
+                    };
                     let path = dir.join(name);
                     let text = spec_text(p, &source);
                     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
                 }
             } else {
-                let text: Vec<String> = imported.pools.iter().map(|p| spec_text(p, &source)).collect();
+                let text: Vec<String> = imported
+                    .pools
+                    .iter()
+                    .map(|p| spec_text(p, &source))
+                    .collect();
                 emit(&args, &text.join("---\n"))?;
             }
         }
     }
-    Ok(if failed { ExitStatus::Findings } else { ExitStatus::Success })
+    Ok(if failed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn spec_text(p: &import::Pool, source: &SourceFile) -> String {
@@ -128,10 +157,20 @@ fn emit(args: &ImportArgs, text: &str) -> Result<(), String> {
 fn file_stem(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_matches(['-', '.']).to_string();
-    if s.is_empty() { "imported".to_string() } else { s }
+    if s.is_empty() {
+        "imported".to_string()
+    } else {
+        s
+    }
 }
 
 fn read_input(path: &Path) -> Result<SourceFile, String> {

@@ -39,7 +39,12 @@ pub fn pool(
     let mut b = SpecBuilder::default();
     b.set("/apiVersion", json!("memmath/v1"), "memmath import", None);
     b.set("/kind", json!("Serving"), "memmath import", None);
-    b.set("/metadata/name", json!(metadata_name(&launch.name)), "container, service or pool name", Some(launch.span));
+    b.set(
+        "/metadata/name",
+        json!(metadata_name(&launch.name)),
+        "container, service or pool name",
+        Some(launch.span),
+    );
     let (line, _) = source.line_col(launch.span.start);
     b.set(
         "/metadata/source",
@@ -47,14 +52,24 @@ pub fn pool(
         "the launch's place in the imported file",
         Some(launch.span),
     );
-    b.set("/serving/engine", json!(launch.engine.as_str()), "the launch command", Some(launch.span));
+    b.set(
+        "/serving/engine",
+        json!(launch.engine.as_str()),
+        "the launch command",
+        Some(launch.span),
+    );
     let version_text = format!("{}.{}", version.0, version.1);
     let version_source = match &how {
         VersionSource::User => "--engine-version".to_string(),
         VersionSource::ImageTag(image) => format!("image tag of `{image}`"),
         VersionSource::Assumed(why) => why.clone(),
     };
-    b.set("/serving/engine_version", json!(version_text), version_source, None);
+    b.set(
+        "/serving/engine_version",
+        json!(version_text),
+        version_source,
+        None,
+    );
     if launch.role.is_some() || launch.replicas.is_some() {
         // Nothing to set for the role itself: prefill and decode are separate
         // specs, and the name says which.
@@ -129,13 +144,14 @@ pub fn pool(
                         .with_span(s.span),
                 ),
             },
-            Target::KvDtype => match &s.value {
-                Value::Text(t) => match values::kv_dtype(t) {
-                    Some(d) => b.set("/serving/kv_cache_dtype", json!(d), prov, span),
-                    None => findings.push(not_modelled(s, "KV cache dtype the spec has no value for")),
-                },
-                _ => {}
-            },
+            Target::KvDtype => {
+                if let Value::Text(t) = &s.value {
+                    match values::kv_dtype(t) {
+                        Some(d) => b.set("/serving/kv_cache_dtype", json!(d), prov, span),
+                        None => findings.push(not_modelled(s, "KV cache dtype the spec has no value for")),
+                    }
+                }
+            }
             Target::Eager | Target::NoCudaGraph => {
                 if let Value::Bool(v) = s.value {
                     b.set("/serving/cuda_graphs", json!(!v), prov, span);
@@ -164,17 +180,43 @@ pub fn pool(
     if let Some((n, span, prov)) = &dp {
         let (n, span) = (*n, *span);
         if dp_attention {
-            let tp = b.get("/parallelism/tensor").and_then(J::as_u64).unwrap_or(1);
+            let tp = b
+                .get("/parallelism/tensor")
+                .and_then(J::as_u64)
+                .unwrap_or(1);
             if tp % n == 0 {
-                b.set("/parallelism/tensor", json!(tp / n), format!("{prov} with --enable-dp-attention: attention TP = tp-size / dp-size"), Some(span));
-                b.set("/parallelism/data", json!(n), format!("{prov} with --enable-dp-attention"), Some(span));
+                b.set(
+                    "/parallelism/tensor",
+                    json!(tp / n),
+                    format!("{prov} with --enable-dp-attention: attention TP = tp-size / dp-size"),
+                    Some(span),
+                );
+                b.set(
+                    "/parallelism/data",
+                    json!(n),
+                    format!("{prov} with --enable-dp-attention"),
+                    Some(span),
+                );
             }
         } else {
-            b.set("/serving/replicas", json!(n), format!("{prov}: independent SGLang workers"), Some(span));
+            b.set(
+                "/serving/replicas",
+                json!(n),
+                format!("{prov}: independent SGLang workers"),
+                Some(span),
+            );
         }
     }
 
-    model_fields(&mut b, launch, opts, model_setting, quantized, dtype, &mut findings);
+    model_fields(
+        &mut b,
+        launch,
+        opts,
+        model_setting,
+        quantized,
+        dtype,
+        &mut findings,
+    );
     let workers = match dp {
         Some((n, ..)) if !dp_attention => n,
         _ => 1,
@@ -215,7 +257,9 @@ fn provenance_text(s: &Setting) -> String {
     for (name, how) in &s.via {
         match how {
             super::words::VarSource::User => text.push_str(&format!(", ${name} from --env")),
-            super::words::VarSource::File(_) => text.push_str(&format!(", ${name} set in the file")),
+            super::words::VarSource::File(_) => {
+                text.push_str(&format!(", ${name} set in the file"))
+            }
             super::words::VarSource::ShellDefault => {
                 text.push_str(&format!(", the default of ${{{name}:-...}}"))
             }
@@ -228,7 +272,10 @@ fn at_least_one(s: &Setting) -> Finding {
     codes::IMP003
         .finding(
             "",
-            format!("`{}` is 0: the engine needs at least 1, so it refuses to start", s.flag),
+            format!(
+                "`{}` is 0: the engine needs at least 1, so it refuses to start",
+                s.flag
+            ),
         )
         .with_span(s.span)
 }
@@ -236,7 +283,9 @@ fn at_least_one(s: &Setting) -> Finding {
 fn not_modelled(s: &Setting, what: &str) -> Finding {
     let shown = match s.target {
         // Never echo a JSON blob whole: it can hold paths and tokens.
-        Target::NotModelled(_) | Target::KvDtype | Target::Quantization => engine::clip(&s.value.display()),
+        Target::NotModelled(_) | Target::KvDtype | Target::Quantization => {
+            engine::clip(&s.value.display())
+        }
         _ => String::new(),
     };
     codes::IMP008
@@ -260,10 +309,19 @@ fn merged(
 ) -> Vec<Setting> {
     let mut side = Vec::new();
     for s in &parsed.settings {
-        let Value::Text(path) = &s.value else { continue };
+        let Value::Text(path) = &s.value else {
+            continue;
+        };
         match s.target {
             Target::ConfigFile | Target::ExtraOptionsFile => {
-                side.extend(super::carriers::side_file::read(launch.engine, s, path, files, dir, findings));
+                side.extend(super::carriers::side_file::read(
+                    launch.engine,
+                    s,
+                    path,
+                    files,
+                    dir,
+                    findings,
+                ));
             }
             _ => {}
         }
@@ -297,11 +355,15 @@ fn env_checks(launch: &Launch, findings: &mut Vec<Finding>) {
     };
     let used: Vec<String> = launch.argv.iter().map(|w| w.display()).collect();
     for (name, span) in &launch.env_names {
-        let Some(rest) = name.strip_prefix(prefix) else { continue };
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
         let flag_name = rest.to_ascii_lowercase().replace('_', "-");
         let flag = engine::lookup(launch.engine, &flag_name)
             .or_else(|| engine::lookup(launch.engine, &rest.to_ascii_lowercase()));
-        let Some(flag) = flag.filter(|f| f.target.memory_relevant()) else { continue };
+        let Some(flag) = flag.filter(|f| f.target.memory_relevant()) else {
+            continue;
+        };
         if used.iter().any(|w| w.contains(name.as_str())) {
             continue;
         }
@@ -315,7 +377,10 @@ fn env_checks(launch: &Launch, findings: &mut Vec<Finding>) {
                         flag.name
                     ),
                 )
-                .with_fix(format!("pass `--{} ${{{name}}}` on the command line, or remove the variable", flag.name))
+                .with_fix(format!(
+                    "pass `--{} ${{{name}}}` on the command line, or remove the variable",
+                    flag.name
+                ))
                 .with_span(*span),
         );
     }
@@ -335,9 +400,19 @@ fn model_fields(
             Value::Text(t) => Some((t.clone(), s.span, provenance_text(s))),
             _ => None,
         })
-        .or_else(|| launch.model.as_ref().map(|(m, sp)| (m.clone(), *sp, "the carrier's model key".to_string())));
+        .or_else(|| {
+            launch
+                .model
+                .as_ref()
+                .map(|(m, sp)| (m.clone(), *sp, "the carrier's model key".to_string()))
+        });
     if let Some((m, span, prov)) = &written {
-        b.set("/model/source", json!(model::clean(m)), prov.clone(), Some(*span));
+        b.set(
+            "/model/source",
+            json!(model::clean(m)),
+            prov.clone(),
+            Some(*span),
+        );
     }
     let mut preset_has_weights = false;
     if let Some(given) = &opts.model {
@@ -345,7 +420,12 @@ fn model_fields(
             b.set("/model/hf_config", json!(given), "--model", None);
         } else if let Some(p) = model::preset_for(given) {
             preset_has_weights = preset_weights(&p.id);
-            b.set("/model/preset", json!(p.id), format!("--model ({})", p.how), None);
+            b.set(
+                "/model/preset",
+                json!(p.id),
+                format!("--model ({})", p.how),
+                None,
+            );
         } else {
             findings.push(
                 codes::IMP007
@@ -373,7 +453,10 @@ fn model_fields(
                     .with_span(*span),
             ),
         }
-    } else if !findings.iter().any(|f| f.code == "IMP001" && f.message.contains("model")) {
+    } else if !findings
+        .iter()
+        .any(|f| f.code == "IMP001" && f.message.contains("model"))
+    {
         findings.push(
             codes::IMP007
                 .finding("", "the launch names no model")
@@ -387,7 +470,12 @@ fn model_fields(
         if let Value::Text(t) = &s.value {
             if let Some(d) = values::weight_dtype(t) {
                 if !quantized && !preset_has_weights {
-                    b.set("/model/weights/dtype", json!(d), provenance_text(s), Some(s.span));
+                    b.set(
+                        "/model/weights/dtype",
+                        json!(d),
+                        provenance_text(s),
+                        Some(s.span),
+                    );
                 }
             }
         }
@@ -415,11 +503,19 @@ fn hardware_fields(
     if let Some(g) = &opts.gpu {
         let known = gpus::gpus().ok().and_then(|c| gpus::find(c, g)).is_some();
         if known {
-            b.set("/hardware/gpu", json!(g.to_ascii_lowercase()), "--gpu", None);
+            b.set(
+                "/hardware/gpu",
+                json!(g.to_ascii_lowercase()),
+                "--gpu",
+                None,
+            );
         } else {
             findings.push(
                 codes::IMP002
-                    .finding("", format!("`--gpu {}` is not a catalogue GPU id", engine::clip(g)))
+                    .finding(
+                        "",
+                        format!("`--gpu {}` is not a catalogue GPU id", engine::clip(g)),
+                    )
                     .with_fix("pick an id from `memmath catalog gpus`")
                     .with_span(launch.span),
             );
@@ -435,7 +531,12 @@ fn hardware_fields(
         match matched {
             Some((m, name, span)) => {
                 per_instance = m.per_instance;
-                b.set("/hardware/gpu", json!(m.id), format!("`{}` ({})", engine::clip(&name), m.source), Some(span));
+                b.set(
+                    "/hardware/gpu",
+                    json!(m.id),
+                    format!("`{}` ({})", engine::clip(&name), m.source),
+                    Some(span),
+                );
             }
             None => {
                 let (msg, span) = if let Some((mig, span)) = &launch.gpu.mig {
@@ -444,9 +545,18 @@ fn hardware_fields(
                         *span,
                     )
                 } else if let Some((name, span)) = launch.gpu.names.first() {
-                    (format!("the GPU name `{}` matches no catalogue GPU", engine::clip(name)), *span)
+                    (
+                        format!(
+                            "the GPU name `{}` matches no catalogue GPU",
+                            engine::clip(name)
+                        ),
+                        *span,
+                    )
                 } else {
-                    ("the file does not say which GPU this launch runs on".to_string(), launch.span)
+                    (
+                        "the file does not say which GPU this launch runs on".to_string(),
+                        launch.span,
+                    )
                 };
                 findings.push(
                     codes::IMP002
@@ -461,9 +571,19 @@ fn hardware_fields(
     // instance type's, else what the parallel degrees need.
     if b.get("/hardware/gpus_per_node").is_none() {
         if let Some((n, span)) = launch.gpu.count.filter(|(n, _)| *n > 0) {
-            b.set("/hardware/gpus_per_node", json!(n), "GPUs the container asks for", Some(span));
+            b.set(
+                "/hardware/gpus_per_node",
+                json!(n),
+                "GPUs the container asks for",
+                Some(span),
+            );
         } else if let Some(n) = per_instance {
-            b.set("/hardware/gpus_per_node", json!(n), "GPUs of the instance type", None);
+            b.set(
+                "/hardware/gpus_per_node",
+                json!(n),
+                "GPUs of the instance type",
+                None,
+            );
         } else {
             let deg = |p: &str| b.get(p).and_then(J::as_u64).unwrap_or(1);
             let need = deg("/parallelism/tensor")
@@ -477,19 +597,31 @@ fn hardware_fields(
                 .unwrap_or(1)
                 .max(1);
             let per = need.div_ceil(nodes).max(1);
-            b.set("/hardware/gpus_per_node", json!(per), "not stated: tensor x pipeline x data (x SGLang workers) GPUs, as the engine needs", None);
+            b.set(
+                "/hardware/gpus_per_node",
+                json!(per),
+                "not stated: tensor x pipeline x data (x SGLang workers) GPUs, as the engine needs",
+                None,
+            );
         }
     }
     if let Some((n, span)) = launch.replicas {
         if n > 0 {
-            b.set("/serving/replicas", json!(n), "the workload's `replicas`", Some(span));
+            b.set(
+                "/serving/replicas",
+                json!(n),
+                "the workload's `replicas`",
+                Some(span),
+            );
         }
     }
     // Nodes: one engine instance spans `--nnodes` (or the LWS group's pods);
     // the spec counts every replica's nodes.
     let r = launch.replicas.map_or(1, |(n, _)| n.max(1));
     let flag_nodes = b.get("/hardware/nodes").and_then(J::as_u64);
-    let per_replica = flag_nodes.or(launch.pods.map(|(n, _)| n.max(1))).unwrap_or(1);
+    let per_replica = flag_nodes
+        .or(launch.pods.map(|(n, _)| n.max(1)))
+        .unwrap_or(1);
     let total = per_replica.saturating_mul(r);
     if total > 1 && flag_nodes != Some(total) {
         let span = launch.pods.map(|p| p.1).or(launch.replicas.map(|r| r.1));

@@ -96,7 +96,8 @@ const GKE: &str = "https://cloud.google.com/kubernetes-engine/docs/how-to/gpus";
 const AWS: &str = "https://aws.amazon.com/ec2/instance-types/";
 const GCE: &str = "https://cloud.google.com/compute/docs/gpus";
 const AZURE: &str = "https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/";
-const KUBEAI: &str = "kubeai charts/kubeai/values.yaml resourceProfiles, https://github.com/substratusai/kubeai";
+const KUBEAI: &str =
+    "kubeai charts/kubeai/values.yaml resourceProfiles, https://github.com/substratusai/kubeai";
 const KARPENTER: &str = "https://karpenter.sh/docs/reference/instance-types/";
 
 /// A catalogue GPU for a name a serving config wrote.
@@ -151,14 +152,32 @@ mod tests {
     #[test]
     fn labels_instance_types_and_profiles_map() {
         assert_eq!(lookup("nvidia-l4").map(|m| m.id), Some("l4-24gb".into()));
-        assert_eq!(lookup("NVIDIA-H100-80GB-HBM3").map(|m| m.id), Some("h100-sxm-80gb".into()));
-        assert_eq!(lookup("NVIDIA-A100-SXM4-80GB").map(|m| m.id), Some("a100-sxm-80gb".into()));
+        assert_eq!(
+            lookup("NVIDIA-H100-80GB-HBM3").map(|m| m.id),
+            Some("h100-sxm-80gb".into())
+        );
+        assert_eq!(
+            lookup("NVIDIA-A100-SXM4-80GB").map(|m| m.id),
+            Some("a100-sxm-80gb".into())
+        );
         let p5 = lookup("p5.48xlarge").unwrap();
-        assert_eq!((p5.id.as_str(), p5.per_instance), ("h100-sxm-80gb", Some(8)));
-        assert_eq!(lookup("nvidia-gpu-l4").map(|m| m.id), Some("l4-24gb".into()));
-        assert_eq!(lookup("Standard_ND96isr_H100_v5").map(|m| m.id), Some("h100-sxm-80gb".into()));
+        assert_eq!(
+            (p5.id.as_str(), p5.per_instance),
+            ("h100-sxm-80gb", Some(8))
+        );
+        assert_eq!(
+            lookup("nvidia-gpu-l4").map(|m| m.id),
+            Some("l4-24gb".into())
+        );
+        assert_eq!(
+            lookup("Standard_ND96isr_H100_v5").map(|m| m.id),
+            Some("h100-sxm-80gb".into())
+        );
         assert_eq!(lookup("mystery-gpu"), None);
-        assert_eq!(mig_profile("nvidia.com/mig-1g.10gb"), Some("1g.10gb".into()));
+        assert_eq!(
+            mig_profile("nvidia.com/mig-1g.10gb"),
+            Some("1g.10gb".into())
+        );
         assert_eq!(mig_profile("nvidia.com/gpu"), None);
     }
 
@@ -166,7 +185,10 @@ mod tests {
     fn every_alias_names_a_catalogue_gpu() {
         let catalog = gpus::gpus().unwrap_or_default();
         for (alias, id, _, _) in ALIASES {
-            assert!(gpus::find(catalog, id).is_some(), "{alias} -> {id} is not in catalog/gpus.yaml");
+            assert!(
+                gpus::find(catalog, id).is_some(),
+                "{alias} -> {id} is not in catalog/gpus.yaml"
+            );
         }
     }
 }

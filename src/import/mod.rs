@@ -244,7 +244,10 @@ pub fn read_traffic(source: &SourceFile) -> Result<serde_json::Value, Vec<Findin
         Ok(v)
     } else {
         Err(vec![crate::codes::SCH002
-            .finding("/traffic/classes", "the traffic file has no `classes:` list (at the top level or under `traffic:`)")
+            .finding(
+                "/traffic/classes",
+                "the traffic file has no `classes:` list (at the top level or under `traffic:`)",
+            )
             .with_span(Span::new(0, 0))])
     }
 }

@@ -57,10 +57,13 @@ pub fn preset_for(reference: &str) -> Option<PresetMatch> {
     }
     let wanted = cleaned.to_ascii_lowercase();
     if wanted.matches('/').count() == 1 && !wanted.starts_with('/') && !wanted.starts_with('.') {
-        return catalog.iter().find(|e| same_repo(e, &wanted)).map(|e| PresetMatch {
-            id: e.id.clone(),
-            how: format!("Hugging Face id of preset {}", e.hf_repo),
-        });
+        return catalog
+            .iter()
+            .find(|e| same_repo(e, &wanted))
+            .map(|e| PresetMatch {
+                id: e.id.clone(),
+                how: format!("Hugging Face id of preset {}", e.hf_repo),
+            });
     }
     // A local folder: its last component named like a repository, when
     // exactly one preset has that name.
@@ -68,8 +71,16 @@ pub fn preset_for(reference: &str) -> Option<PresetMatch> {
     let hits: Vec<&ModelEntry> = catalog
         .iter()
         .filter(|e| {
-            let name = e.hf_repo.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
-            name == last || VARIANT_SUFFIXES.iter().any(|s| last.strip_suffix(s) == Some(name.as_str()))
+            let name = e
+                .hf_repo
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            name == last
+                || VARIANT_SUFFIXES
+                    .iter()
+                    .any(|s| last.strip_suffix(s) == Some(name.as_str()))
         })
         .collect();
     match hits.as_slice() {
@@ -88,9 +99,18 @@ mod tests {
     #[test]
     fn ids_variants_and_folders_match() {
         let id = |r: &str| preset_for(r).map(|m| m.id);
-        assert_eq!(id("meta-llama/Llama-3.1-8B-Instruct"), Some("llama-3.1-8b".into()));
-        assert_eq!(id("meta-llama/Meta-Llama-3.1-8B-Instruct"), Some("llama-3.1-8b".into()));
-        assert_eq!(id("hf://Qwen/Qwen2.5-7B-Instruct"), Some("qwen2.5-7b".into()));
+        assert_eq!(
+            id("meta-llama/Llama-3.1-8B-Instruct"),
+            Some("llama-3.1-8b".into())
+        );
+        assert_eq!(
+            id("meta-llama/Meta-Llama-3.1-8B-Instruct"),
+            Some("llama-3.1-8b".into())
+        );
+        assert_eq!(
+            id("hf://Qwen/Qwen2.5-7B-Instruct"),
+            Some("qwen2.5-7b".into())
+        );
         assert_eq!(id("/models/Qwen2.5-7B-Instruct"), Some("qwen2.5-7b".into()));
         assert_eq!(id("llama-3.1-70b"), Some("llama-3.1-70b".into()));
         // A re-upload by another organisation is another checkpoint.

@@ -17,7 +17,13 @@ impl SpecBuilder {
     /// Set `pointer` (`/serving/max_model_len`) to `value`, recording where it
     /// came from. A later call for the same pointer replaces the value and
     /// its provenance.
-    pub fn set(&mut self, pointer: &str, value: Value, source: impl Into<String>, span: Option<Span>) {
+    pub fn set(
+        &mut self,
+        pointer: &str,
+        value: Value,
+        source: impl Into<String>,
+        span: Option<Span>,
+    ) {
         let mut keys = pointer.trim_start_matches('/').split('/').peekable();
         let mut map = &mut self.root;
         while let Some(k) = keys.next() {
@@ -58,8 +64,15 @@ impl SpecBuilder {
     /// The spec with its sections in the order docs/spec.md lists them.
     pub fn finish(self) -> (Value, Vec<Provenance>) {
         const ORDER: &[&str] = &[
-            "apiVersion", "kind", "metadata", "model", "hardware", "parallelism", "serving",
-            "capacity", "traffic",
+            "apiVersion",
+            "kind",
+            "metadata",
+            "model",
+            "hardware",
+            "parallelism",
+            "serving",
+            "capacity",
+            "traffic",
         ];
         let mut root = Map::new();
         let mut rest = self.root;
@@ -126,18 +139,28 @@ fn write_map(
         let pointer = format!("{prefix}/{k}");
         match v {
             Value::Object(inner) if !inner.is_empty() => {
-                out.push_str(&format!("{pad}{k}:{}\n", comment_for(&pointer, provenance, file)));
+                out.push_str(&format!(
+                    "{pad}{k}:{}\n",
+                    comment_for(&pointer, provenance, file)
+                ));
                 write_map(out, inner, indent + 2, &pointer, provenance, file);
             }
             Value::Array(items) if !items.is_empty() => {
-                out.push_str(&format!("{pad}{k}:{}\n", comment_for(&pointer, provenance, file)));
+                out.push_str(&format!(
+                    "{pad}{k}:{}\n",
+                    comment_for(&pointer, provenance, file)
+                ));
                 for item in items {
                     match item {
                         Value::Object(inner) if !inner.is_empty() => {
                             // `- key: value` then the rest indented under it.
                             let mut first = true;
                             for (ik, iv) in inner {
-                                let lead = if first { format!("{pad}- ") } else { format!("{pad}  ") };
+                                let lead = if first {
+                                    format!("{pad}- ")
+                                } else {
+                                    format!("{pad}  ")
+                                };
                                 first = false;
                                 let mut one = Map::new();
                                 one.insert(ik.clone(), iv.clone());
@@ -175,9 +198,24 @@ mod tests {
     fn yaml_carries_provenance_comments() {
         let file = SourceFile::new("deploy.yaml", "a\nb\n  --max-model-len 8192\n");
         let mut b = SpecBuilder::default();
-        b.set("/apiVersion", Value::from("memmath/v1"), "memmath import", None);
-        b.set("/serving/max_model_len", Value::from(8192), "--max-model-len", Some(Span::new(6, 20)));
-        b.set("/traffic/classes", serde_json::json!([{"name": "chat", "concurrency": 4}]), "--traffic t.yaml", None);
+        b.set(
+            "/apiVersion",
+            Value::from("memmath/v1"),
+            "memmath import",
+            None,
+        );
+        b.set(
+            "/serving/max_model_len",
+            Value::from(8192),
+            "--max-model-len",
+            Some(Span::new(6, 20)),
+        );
+        b.set(
+            "/traffic/classes",
+            serde_json::json!([{"name": "chat", "concurrency": 4}]),
+            "--traffic t.yaml",
+            None,
+        );
         let (spec, prov) = b.finish();
         let yaml = to_yaml(&spec, &prov, &file);
         assert_eq!(

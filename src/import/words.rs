@@ -50,7 +50,10 @@ pub struct Vars {
 /// A word resolved to text, or the first variable / expression that blocks it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resolved {
-    Text { text: String, via: Vec<(String, VarSource)> },
+    Text {
+        text: String,
+        via: Vec<(String, VarSource)>,
+    },
     Unresolved(String),
 }
 
@@ -80,7 +83,10 @@ impl Word {
         for p in &self.parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
-                Part::Var { name, default: None } => {
+                Part::Var {
+                    name,
+                    default: None,
+                } => {
                     out.push_str("${");
                     out.push_str(name);
                     out.push('}');
@@ -128,7 +134,10 @@ impl Word {
                         let inner = w.resolve_in(vars, resolving);
                         resolving.pop();
                         match inner {
-                            Resolved::Text { text: t, via: inner } => {
+                            Resolved::Text {
+                                text: t,
+                                via: inner,
+                            } => {
                                 text.push_str(&t);
                                 via.push((name.clone(), VarSource::File(*span)));
                                 via.extend(inner);
@@ -167,7 +176,11 @@ pub fn kube(text: &str, span: Span) -> Word {
             .strip_prefix("$(")
             .and_then(|t| t.split_once(')'))
             .or_else(|| tail.strip_prefix("${").and_then(|t| t.split_once('}')))
-            .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c == '_' || c == '.' || c == '-' || c.is_ascii_alphanumeric()))
+            .filter(|(n, _)| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c == '_' || c == '.' || c == '-' || c.is_ascii_alphanumeric())
+            })
         {
             if !lit.is_empty() {
                 parts.push(Part::Lit(std::mem::take(&mut lit)));
@@ -194,7 +207,10 @@ pub fn kube(text: &str, span: Span) -> Word {
 pub fn compose(text: &str, span: Span) -> Word {
     // The shell splitter implements the same `$` forms; a value is one word,
     // so quote it whole (single quotes would stop expansion: use double).
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"").replace("$$", "\\$");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace("$$", "\\$");
     let script = crate::import::carriers::shell::split(&format!("\"{escaped}\""), 0);
     let parts = script
         .commands
@@ -217,13 +233,25 @@ mod tests {
             w.parts,
             [
                 Part::Lit("--tp=".into()),
-                Part::Var { name: "TP".into(), default: None },
+                Part::Var {
+                    name: "TP".into(),
+                    default: None
+                },
                 Part::Lit(" $(LIT)".into())
             ]
         );
         let c = compose("${MAX_LEN:-4096}", Span::new(0, 1));
-        assert_eq!(c.parts, [Part::Var { name: "MAX_LEN".into(), default: Some("4096".into()) }]);
-        assert_eq!(compose("a$$b", Span::new(0, 1)).as_literal().as_deref(), Some("a$b"));
+        assert_eq!(
+            c.parts,
+            [Part::Var {
+                name: "MAX_LEN".into(),
+                default: Some("4096".into())
+            }]
+        );
+        assert_eq!(
+            compose("a$$b", Span::new(0, 1)).as_literal().as_deref(),
+            Some("a$b")
+        );
     }
 
     fn w(parts: Vec<Part>) -> Word {
@@ -250,7 +278,10 @@ mod tests {
                 via: vec![("TP".into(), VarSource::ShellDefault)]
             }
         );
-        vars.file.insert("TP".into(), (Word::literal("4", Span::new(3, 4)), Span::new(3, 4)));
+        vars.file.insert(
+            "TP".into(),
+            (Word::literal("4", Span::new(3, 4)), Span::new(3, 4)),
+        );
         assert!(matches!(word.resolve(&vars), Resolved::Text { ref text, .. } if text == "tp=4"));
         vars.user.insert("TP".into(), "8".into());
         assert!(matches!(word.resolve(&vars), Resolved::Text { ref text, .. } if text == "tp=8"));

@@ -132,9 +132,8 @@ fn check_model_source(spec: &Spec, out: &mut Vec<Finding>) {
     // `weights:` may be left out only where a checkpoint or preset says what
     // the weights are; an inline architecture alone says nothing about them.
     let w = &m.weights;
-    let weights_silent = w.dtype.is_none()
-        && w.quantization == super::Quantization::None
-        && w.group_size.is_none();
+    let weights_silent =
+        w.dtype.is_none() && w.quantization == super::Quantization::None && w.group_size.is_none();
     if weights_silent
         && m.preset.is_none()
         && m.hf_config.is_none()

@@ -50,14 +50,18 @@ pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
 }
 
 fn environment(svc: &At<'_>, l: &mut Launch) {
-    let Some(env) = svc.get("environment") else { return };
+    let Some(env) = svc.get("environment") else {
+        return;
+    };
     let mut add = |name: String, value: Option<String>, at: &At<'_>| {
         l.env_names.push((name.clone(), at.span()));
         if is_secret(&name) {
             return;
         }
         if let Some(v) = value {
-            l.vars.file.insert(name, (words::compose(&v, at.span()), at.span()));
+            l.vars
+                .file
+                .insert(name, (words::compose(&v, at.span()), at.span()));
         }
     };
     if env.v.is_array() {

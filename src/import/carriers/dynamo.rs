@@ -11,9 +11,17 @@ use crate::source::SourceFile;
 
 pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
     let mut out = Vec::new();
-    for (svc_name, svc) in doc.path("spec.services").map(|s| s.entries()).unwrap_or_default() {
-        let Some(main) = svc.path("extraPodSpec.mainContainer") else { continue };
-        let Some(mut l) = container(&main, &svc_name, source) else { continue };
+    for (svc_name, svc) in doc
+        .path("spec.services")
+        .map(|s| s.entries())
+        .unwrap_or_default()
+    {
+        let Some(main) = svc.path("extraPodSpec.mainContainer") else {
+            continue;
+        };
+        let Some(mut l) = container(&main, &svc_name, source) else {
+            continue;
+        };
         l.span = svc.key_span();
         let g = container_gpu(&svc);
         if g.count.is_some() {
@@ -22,7 +30,9 @@ pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
         if let Some(pod) = svc.get("extraPodSpec") {
             l.gpu.names.extend(pod_gpu_names(&pod));
         }
-        l.replicas = svc.get("replicas").and_then(|r| r.u64().map(|n| (n, r.span())));
+        l.replicas = svc
+            .get("replicas")
+            .and_then(|r| r.u64().map(|n| (n, r.span())));
         if let Some(env) = svc.get("envs") {
             for e in env.items() {
                 if let Some(n) = e.get("name").and_then(|n| n.text()) {
@@ -31,13 +41,22 @@ pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
             }
         }
         let words: Vec<String> = l.argv.iter().filter_map(|w| w.as_literal()).collect();
-        let sub = svc.get("subComponentType").and_then(|s| s.text()).unwrap_or_default();
+        let sub = svc
+            .get("subComponentType")
+            .and_then(|s| s.text())
+            .unwrap_or_default();
         l.role = if sub == "prefill"
             || words.iter().any(|w| w == "--is-prefill-worker")
-            || words.windows(2).any(|p| p[0] == "--disaggregation-mode" && p[1] == "prefill")
+            || words
+                .windows(2)
+                .any(|p| p[0] == "--disaggregation-mode" && p[1] == "prefill")
         {
             Some(Role::Prefill)
-        } else if sub == "decode" || words.windows(2).any(|p| p[0] == "--disaggregation-mode" && p[1] == "decode") {
+        } else if sub == "decode"
+            || words
+                .windows(2)
+                .any(|p| p[0] == "--disaggregation-mode" && p[1] == "decode")
+        {
             Some(Role::Decode)
         } else {
             None

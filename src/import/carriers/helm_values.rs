@@ -52,12 +52,18 @@ pub fn launches(doc: &At<'_>, findings: &mut Vec<Finding>) -> Vec<Launch> {
 
 fn production_stack(ses: &At<'_>, findings: &mut Vec<Finding>) -> Vec<Launch> {
     let mut out = Vec::new();
-    let specs = ses.get("modelSpec").map(|m| if m.v.is_array() { m.items() } else { vec![m] }).unwrap_or_default();
+    let specs = ses
+        .get("modelSpec")
+        .map(|m| if m.v.is_array() { m.items() } else { vec![m] })
+        .unwrap_or_default();
     let chart_selector = ses.get("nodeSelector");
     for m in specs {
         let name = m.get("name").and_then(|n| n.text()).unwrap_or_default();
         let mut l = Launch::new(name, m.span(), Engine::Vllm);
-        let repo = m.get("repository").and_then(|r| r.text()).unwrap_or_default();
+        let repo = m
+            .get("repository")
+            .and_then(|r| r.text())
+            .unwrap_or_default();
         let tag = m.get("tag").and_then(|t| t.text()).unwrap_or_default();
         if !repo.is_empty() {
             l.image = Some(format!("{repo}:{tag}"));
@@ -76,7 +82,10 @@ fn production_stack(ses: &At<'_>, findings: &mut Vec<Finding>) -> Vec<Launch> {
                 l.gpu.names.push((v, t.span()));
             }
         }
-        for sel in [m.get("nodeSelector"), chart_selector.clone()].into_iter().flatten() {
+        for sel in [m.get("nodeSelector"), chart_selector.clone()]
+            .into_iter()
+            .flatten()
+        {
             for (k, v) in sel.entries() {
                 if k.contains("gpu") || k.contains("accelerator") || k.contains("instance-type") {
                     if let Some(t) = v.text() {
@@ -119,18 +128,32 @@ fn production_stack(ses: &At<'_>, findings: &mut Vec<Finding>) -> Vec<Launch> {
             if let Some(v) = m.get(key) {
                 findings.push(
                     codes::IMP003
-                        .finding("", format!("`{key}` directly under a modelSpec entry is not read by the chart"))
+                        .finding(
+                            "",
+                            format!(
+                                "`{key}` directly under a modelSpec entry is not read by the chart"
+                            ),
+                        )
                         .with_fix(format!("move it to `vllmConfig.{key}`"))
                         .with_span(v.key_span()),
                 );
             }
         }
         if let Some(lm) = m.get("lmcacheConfig") {
-            if lm.get("enabled").is_some_and(|e| e.v == &serde_json::Value::Bool(true)) {
+            if lm
+                .get("enabled")
+                .is_some_and(|e| e.v == &serde_json::Value::Bool(true))
+            {
                 l.keyed.push(Setting {
                     target: Target::NotModelled("KV cache offloaded by LMCache"),
                     flag: "lmcacheConfig".to_string(),
-                    value: Value::Text(lm.get("cpuOffloadingBufferSize").and_then(|b| b.text()).map_or("enabled".to_string(), |b| format!("cpuOffloadingBufferSize {b}"))),
+                    value: Value::Text(
+                        lm.get("cpuOffloadingBufferSize")
+                            .and_then(|b| b.text())
+                            .map_or("enabled".to_string(), |b| {
+                                format!("cpuOffloadingBufferSize {b}")
+                            }),
+                    ),
                     span: lm.key_span(),
                     origin: Origin::Key("lmcacheConfig".to_string()),
                     via: Vec::new(),
@@ -169,7 +192,9 @@ fn llm_d(doc: &At<'_>) -> Vec<Launch> {
     // The chart builds `uri` from `name` with a template (`hf://{{ .Values
     // .modelArtifacts.name }}`); templates are never rendered, so the name is
     // read instead when the uri holds one.
-    let uri = doc.path("modelArtifacts.uri").and_then(|u| u.text().map(|t| (t, u.span())));
+    let uri = doc
+        .path("modelArtifacts.uri")
+        .and_then(|u| u.text().map(|t| (t, u.span())));
     let uri = match uri {
         Some((t, _)) if t.contains("{{") => doc
             .path("modelArtifacts.name")
@@ -178,12 +203,22 @@ fn llm_d(doc: &At<'_>) -> Vec<Launch> {
     };
     let mut out = Vec::new();
     for (role_key, role) in [("prefill", Role::Prefill), ("decode", Role::Decode)] {
-        let Some(node) = doc.get(role_key) else { continue };
-        if node.get("create").is_some_and(|c| c.v == &serde_json::Value::Bool(false)) {
+        let Some(node) = doc.get(role_key) else {
+            continue;
+        };
+        if node
+            .get("create")
+            .is_some_and(|c| c.v == &serde_json::Value::Bool(false))
+        {
             continue;
         }
-        let containers = node.get("containers").map(|c| c.items()).unwrap_or_default();
-        let Some(c) = containers.first() else { continue };
+        let containers = node
+            .get("containers")
+            .map(|c| c.items())
+            .unwrap_or_default();
+        let Some(c) = containers.first() else {
+            continue;
+        };
         let mut l = Launch::new(role_key, node.key_span(), Engine::Vllm);
         l.role = Some(role);
         l.model = uri.clone();
@@ -200,13 +235,19 @@ fn llm_d(doc: &At<'_>) -> Vec<Launch> {
         l.gpu.count = g.count;
         l.gpu.mig = g.mig;
         if let Some(acc) = node.get("acceleratorTypes") {
-            for v in acc.get("labelValues").map(|v| v.items()).unwrap_or_default() {
+            for v in acc
+                .get("labelValues")
+                .map(|v| v.items())
+                .unwrap_or_default()
+            {
                 if let Some(t) = v.text() {
                     l.gpu.names.push((t, v.span()));
                 }
             }
         }
-        l.replicas = node.get("replicas").and_then(|r| r.u64().map(|n| (n, r.span())));
+        l.replicas = node
+            .get("replicas")
+            .and_then(|r| r.u64().map(|n| (n, r.span())));
         for (key, target) in [("tensor", Target::Tensor), ("data", Target::Data)] {
             if let Some(v) = node.path(&format!("parallelism.{key}")) {
                 if let Some(n) = v.u64() {

@@ -15,20 +15,30 @@ use crate::source::SourceFile;
 use crate::spec::Engine;
 
 pub fn launches(doc: &At<'_>, kind: &str, source: &SourceFile) -> Vec<Launch> {
-    let name = doc.path("metadata.name").and_then(|n| n.text()).unwrap_or_default();
+    let name = doc
+        .path("metadata.name")
+        .and_then(|n| n.text())
+        .unwrap_or_default();
     match kind {
         "InferenceService" => inference_service(doc, &name, source),
         "LLMInferenceService" => llm_inference_service(doc, &name),
-        _ => doc.get("spec").map(|s| pod_launches(&s, &name, source)).unwrap_or_default(),
+        _ => doc
+            .get("spec")
+            .map(|s| pod_launches(&s, &name, source))
+            .unwrap_or_default(),
     }
 }
 
 fn inference_service(doc: &At<'_>, name: &str, source: &SourceFile) -> Vec<Launch> {
-    let Some(pred) = doc.path("spec.predictor") else { return Vec::new() };
+    let Some(pred) = doc.path("spec.predictor") else {
+        return Vec::new();
+    };
     if pred.get("containers").is_some() {
         return pod_launches(&pred, name, source);
     }
-    let Some(model) = pred.get("model") else { return Vec::new() };
+    let Some(model) = pred.get("model") else {
+        return Vec::new();
+    };
     // The Hugging Face server takes vLLM's engine arguments plus its own
     // `--model_id` / `--model_name` / `--backend`.
     let mut l = container(&model, name, source).unwrap_or_else(|| {
@@ -42,7 +52,10 @@ fn inference_service(doc: &At<'_>, name: &str, source: &SourceFile) -> Vec<Launc
     });
     hf_server_args(&mut l);
     if l.model.is_none() {
-        if let Some(uri) = model.get("storageUri").or_else(|| model.get("storage").and_then(|s| s.get("path"))) {
+        if let Some(uri) = model
+            .get("storageUri")
+            .or_else(|| model.get("storage").and_then(|s| s.get("path")))
+        {
             if let Some(t) = uri.text() {
                 l.model = Some((t, uri.span()));
             }
@@ -74,9 +87,17 @@ fn hf_server_args(l: &mut Launch) {
         };
         let own = matches!(
             flag.as_str(),
-            "--model_id" | "--model_name" | "--model_dir" | "--backend" | "--task" | "--model_revision"
-                | "--tokenizer_revision" | "--return_probabilities" | "--disable_lower_case"
-                | "--disable_special_tokens" | "--max_length"
+            "--model_id"
+                | "--model_name"
+                | "--model_dir"
+                | "--backend"
+                | "--task"
+                | "--model_revision"
+                | "--tokenizer_revision"
+                | "--return_probabilities"
+                | "--disable_lower_case"
+                | "--disable_special_tokens"
+                | "--max_length"
         );
         if !own {
             keep.push(w.clone());
@@ -87,7 +108,9 @@ fn hf_server_args(l: &mut Launch) {
             Some(v) => Some((v, w.span)),
             None => {
                 i += 1;
-                l.argv.get(i).and_then(|n| n.as_literal().map(|t| (t, n.span)))
+                l.argv
+                    .get(i)
+                    .and_then(|n| n.as_literal().map(|t| (t, n.span)))
             }
         };
         if flag == "--model_id" || (flag == "--model_dir" && l.model.is_none()) {
@@ -101,8 +124,12 @@ fn hf_server_args(l: &mut Launch) {
 }
 
 fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
-    let Some(spec) = doc.get("spec") else { return Vec::new() };
-    let uri = spec.path("model.uri").and_then(|u| u.text().map(|t| (t, u.span())));
+    let Some(spec) = doc.get("spec") else {
+        return Vec::new();
+    };
+    let uri = spec
+        .path("model.uri")
+        .and_then(|u| u.text().map(|t| (t, u.span())));
     let has_prefill = spec.get("prefill").is_some();
     let mut out = Vec::new();
     let mut pool = |node: &At<'_>, pool_name: String, role: Option<Role>| {
@@ -113,7 +140,11 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
             .map(|c| c.items())
             .unwrap_or_default()
             .into_iter()
-            .find(|c| c.get("name").and_then(|n| n.text()).is_none_or(|n| n == "main"));
+            .find(|c| {
+                c.get("name")
+                    .and_then(|n| n.text())
+                    .is_none_or(|n| n == "main")
+            });
         let span = main.as_ref().map_or(node.key_span(), At::key_span);
         let mut l = Launch::new(pool_name, span, Engine::Vllm);
         if let Some(c) = &main {
@@ -129,8 +160,14 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
         }
         l.model = uri.clone();
         l.role = role;
-        l.replicas = node.get("replicas").and_then(|r| r.u64().map(|n| (n, r.span())));
-        for (key, target) in [("tensor", Target::Tensor), ("data", Target::Data), ("pipeline", Target::Pipeline)] {
+        l.replicas = node
+            .get("replicas")
+            .and_then(|r| r.u64().map(|n| (n, r.span())));
+        for (key, target) in [
+            ("tensor", Target::Tensor),
+            ("data", Target::Data),
+            ("pipeline", Target::Pipeline),
+        ] {
             if let Some(v) = node.path(&format!("parallelism.{key}")) {
                 if let Some(n) = v.u64() {
                     l.keyed.push(Setting {
@@ -149,7 +186,11 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
     if let Some(p) = spec.get("prefill") {
         pool(&p, format!("{name}-prefill"), Some(Role::Prefill));
     }
-    let main_name = if has_prefill { format!("{name}-decode") } else { name.to_string() };
+    let main_name = if has_prefill {
+        format!("{name}-decode")
+    } else {
+        name.to_string()
+    };
     pool(&spec, main_name, has_prefill.then_some(Role::Decode));
     out
 }

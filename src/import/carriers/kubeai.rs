@@ -9,13 +9,25 @@ use crate::import::Launch;
 use crate::spec::Engine;
 
 pub fn launches(doc: &At<'_>) -> Vec<Launch> {
-    let Some(spec) = doc.get("spec") else { return Vec::new() };
-    let engine = spec.get("engine").and_then(|e| e.text()).unwrap_or_default();
+    let Some(spec) = doc.get("spec") else {
+        return Vec::new();
+    };
+    let engine = spec
+        .get("engine")
+        .and_then(|e| e.text())
+        .unwrap_or_default();
     if !engine.eq_ignore_ascii_case("vllm") {
         return Vec::new();
     }
-    let name = doc.path("metadata.name").and_then(|n| n.text()).unwrap_or_default();
-    let mut l = Launch::new(name, doc.get("spec").map_or(doc.span(), |s| s.key_span()), Engine::Vllm);
+    let name = doc
+        .path("metadata.name")
+        .and_then(|n| n.text())
+        .unwrap_or_default();
+    let mut l = Launch::new(
+        name,
+        doc.get("spec").map_or(doc.span(), |s| s.key_span()),
+        Engine::Vllm,
+    );
     l.argv = spec
         .get("args")
         .map(|a| a.items())

@@ -16,19 +16,36 @@ use crate::spec::Engine;
 /// Names that are secrets: their values are never stored or printed.
 pub fn is_secret(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "API_KEY", "APIKEY", "CREDENTIAL", "PRIVATE_KEY"]
-        .iter()
-        .any(|s| n.contains(s))
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "API_KEY",
+        "APIKEY",
+        "CREDENTIAL",
+        "PRIVATE_KEY",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
 }
 
 /// Workload kinds whose pod template is at `spec.template.spec`.
-const TEMPLATED: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"];
+const TEMPLATED: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+];
 
 /// Launches of one Kubernetes object.
 pub fn object(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
-    let kind = doc.get("kind").and_then(|k| k.str().map(str::to_string)).unwrap_or_default();
-    let name = doc.path("metadata.name").and_then(|n| n.text()).unwrap_or_default();
-    let replicas = doc.path("spec.replicas").and_then(|r| r.u64().map(|n| (n, r.span())));
+    let kind = doc
+        .get("kind")
+        .and_then(|k| k.str().map(str::to_string))
+        .unwrap_or_default();
+    let name = doc.text_at("metadata.name").unwrap_or_default();
+    let replicas = doc.count_at("spec.replicas");
     let pod = if TEMPLATED.contains(&kind.as_str()) {
         doc.path("spec.template.spec")
     } else if kind == "CronJob" {
@@ -118,9 +135,16 @@ pub fn pod_gpu_names(pod: &At<'_>) -> Vec<(String, Span)> {
         .map(|t| t.items())
         .unwrap_or_default();
     for term in terms {
-        for expr in term.get("matchExpressions").map(|m| m.items()).unwrap_or_default() {
+        for expr in term
+            .get("matchExpressions")
+            .map(|m| m.items())
+            .unwrap_or_default()
+        {
             let key = expr.get("key").and_then(|k| k.text()).unwrap_or_default();
-            let op = expr.get("operator").and_then(|k| k.text()).unwrap_or_default();
+            let op = expr
+                .get("operator")
+                .and_then(|k| k.text())
+                .unwrap_or_default();
             if !KEYS.contains(&key.as_str()) || op != "In" {
                 continue;
             }
@@ -130,7 +154,9 @@ pub fn pod_gpu_names(pod: &At<'_>) -> Vec<(String, Span)> {
                 .iter()
                 .map(|v| v.text().and_then(|t| gpu_alias::lookup(&t)).map(|m| m.id))
                 .collect();
-            let same = ids.first().is_some_and(|f| f.is_some() && ids.iter().all(|i| i == f));
+            let same = ids
+                .first()
+                .is_some_and(|f| f.is_some() && ids.iter().all(|i| i == f));
             if let Some(first) = values.first() {
                 if same || values.len() == 1 {
                     if let Some(t) = first.text() {
@@ -147,7 +173,9 @@ pub fn pod_gpu_names(pod: &At<'_>) -> Vec<(String, Span)> {
 pub fn container_gpu(c: &At<'_>) -> GpuFacts {
     let mut g = GpuFacts::default();
     for section in ["limits", "requests"] {
-        let Some(res) = c.path(&format!("resources.{section}")) else { continue };
+        let Some(res) = c.path(&format!("resources.{section}")) else {
+            continue;
+        };
         for (k, v) in res.entries() {
             let count = v.u64();
             if matches!(k.as_str(), "nvidia.com/gpu" | "amd.com/gpu" | "gpu") {
@@ -198,14 +226,18 @@ pub fn container(c: &At<'_>, name: &str, source: &SourceFile) -> Option<Launch> 
 /// Record a container's `env` (and `envFrom` names nothing we can read).
 pub fn env(c: &At<'_>, l: &mut Launch) {
     for e in c.get("env").map(|e| e.items()).unwrap_or_default() {
-        let Some(name) = e.get("name").and_then(|n| n.text()) else { continue };
+        let Some(name) = e.get("name").and_then(|n| n.text()) else {
+            continue;
+        };
         l.env_names.push((name.clone(), e.span()));
         if is_secret(&name) {
             continue;
         }
         if let Some(v) = e.get("value") {
             if let Some(t) = v.text() {
-                l.vars.file.insert(name, (words::kube(&t, v.span()), e.span()));
+                l.vars
+                    .file
+                    .insert(name, (words::kube(&t, v.span()), e.span()));
             }
         }
     }
@@ -223,13 +255,15 @@ pub fn from_words(
 ) -> Option<Launch> {
     let lit = |i: usize| words.get(i).and_then(Word::as_literal);
     let is_shell = lit(0).is_some_and(|w| {
-        matches!(w.rsplit('/').next().unwrap_or(""), "sh" | "bash" | "ash" | "dash" | "zsh")
+        matches!(
+            w.rsplit('/').next().unwrap_or(""),
+            "sh" | "bash" | "ash" | "dash" | "zsh"
+        )
     });
     if is_shell {
         // `sh -c SCRIPT` / `bash -lc SCRIPT` / `bash -ec SCRIPT`.
-        let script_at = (1..words.len()).find(|&i| {
-            lit(i - 1).is_some_and(|f| f.starts_with('-') && f.contains('c'))
-        })?;
+        let script_at = (1..words.len())
+            .find(|&i| lit(i - 1).is_some_and(|f| f.starts_with('-') && f.contains('c')))?;
         let script = &words[script_at];
         let (text, region) = shell_text(script);
         let base = region.start;
@@ -239,7 +273,12 @@ pub fn from_words(
                 let mut l = Launch::new(name, cmd.words[found.at].span, found.engine);
                 l.image = found.image.clone().or(image.map(str::to_string));
                 l.argv = relocate(&cmd.words[found.args_from..], source, region);
-                l.span = locate_text(source, region, cmd.words[found.at].as_literal().as_deref().unwrap_or("")).unwrap_or(region);
+                l.span = locate_text(
+                    source,
+                    region,
+                    cmd.words[found.at].as_literal().as_deref().unwrap_or(""),
+                )
+                .unwrap_or(region);
                 super::shell_carrier::prefix_env(&found, &cmd.words, &mut l);
                 return Some(l);
             }
@@ -255,8 +294,12 @@ pub fn from_words(
     // No command: the image's entrypoint. vLLM's image runs the OpenAI
     // server, so its args are engine arguments.
     let img = image?;
-    if launch::find(&[Word::literal("docker", span), Word::literal("run", span), Word::literal(img, span)])
-        .is_some_and(|f| f.engine == Engine::Vllm)
+    if launch::find(&[
+        Word::literal("docker", span),
+        Word::literal("run", span),
+        Word::literal(img, span),
+    ])
+    .is_some_and(|f| f.engine == Engine::Vllm)
     {
         let mut l = Launch::new(name, span, Engine::Vllm);
         l.image = Some(img.to_string());
@@ -296,7 +339,10 @@ pub fn relocate(ws: &[Word], source: &SourceFile, region: Span) -> Vec<Word> {
         .map(|w| {
             let needle = raw_text(w);
             let mut out = w.clone();
-            match (!needle.is_empty()).then(|| text.get(from..).and_then(|t| t.find(&needle))).flatten() {
+            match (!needle.is_empty())
+                .then(|| text.get(from..).and_then(|t| t.find(&needle)))
+                .flatten()
+            {
                 Some(at) => {
                     let start = region.start + from + at;
                     out.span = Span::new(start, start + needle.len());
@@ -312,7 +358,10 @@ pub fn relocate(ws: &[Word], source: &SourceFile, region: Span) -> Vec<Word> {
 fn locate_text(source: &SourceFile, region: Span, needle: &str) -> Option<Span> {
     let text = source.text.get(region.start..region.end)?;
     let at = text.find(needle).filter(|_| !needle.is_empty())?;
-    Some(Span::new(region.start + at, region.start + at + needle.len()))
+    Some(Span::new(
+        region.start + at,
+        region.start + at + needle.len(),
+    ))
 }
 
 /// The leading literal text of a word (what to search for in the file).

@@ -25,8 +25,15 @@ pub struct Found {
 
 /// Images whose entrypoint is the engine itself (args follow the image).
 fn image_engine(image: &str) -> Option<Engine> {
-    let repo = image.split(['@', ':']).next().unwrap_or(image).to_ascii_lowercase();
-    let repo = repo.rsplit_once('/').map_or(repo.as_str(), |(_, r)| r).to_string();
+    let repo = image
+        .split(['@', ':'])
+        .next()
+        .unwrap_or(image)
+        .to_ascii_lowercase();
+    let repo = repo
+        .rsplit_once('/')
+        .map_or(repo.as_str(), |(_, r)| r)
+        .to_string();
     match repo.as_str() {
         "vllm-openai" | "vllm-tpu" | "vllm-openai-rocm" => Some(Engine::Vllm),
         _ => None,
@@ -56,12 +63,53 @@ fn module_engine(m: &str) -> Option<Engine> {
 
 /// Docker options that take a value (`-v X`, `--name X`).
 const DOCKER_VALUE_OPTS: &[&str] = &[
-    "-v", "--volume", "-p", "--publish", "-e", "--env", "--name", "--gpus", "--ipc", "--shm-size",
-    "--runtime", "--ulimit", "--mount", "--network", "--net", "-w", "--workdir", "--entrypoint",
-    "--device", "--security-opt", "--cap-add", "--cap-drop", "--group-add", "--env-file", "-u",
-    "--user", "-l", "--label", "--restart", "-m", "--memory", "--cpus", "--platform", "-h",
-    "--hostname", "--add-host", "--log-driver", "--log-opt", "--pull", "--cpuset-cpus",
-    "--memory-swap", "--tmpfs", "--dns", "--pid", "--uts", "--userns", "--cgroupns",
+    "-v",
+    "--volume",
+    "-p",
+    "--publish",
+    "-e",
+    "--env",
+    "--name",
+    "--gpus",
+    "--ipc",
+    "--shm-size",
+    "--runtime",
+    "--ulimit",
+    "--mount",
+    "--network",
+    "--net",
+    "-w",
+    "--workdir",
+    "--entrypoint",
+    "--device",
+    "--security-opt",
+    "--cap-add",
+    "--cap-drop",
+    "--group-add",
+    "--env-file",
+    "-u",
+    "--user",
+    "-l",
+    "--label",
+    "--restart",
+    "-m",
+    "--memory",
+    "--cpus",
+    "--platform",
+    "-h",
+    "--hostname",
+    "--add-host",
+    "--log-driver",
+    "--log-opt",
+    "--pull",
+    "--cpuset-cpus",
+    "--memory-swap",
+    "--tmpfs",
+    "--dns",
+    "--pid",
+    "--uts",
+    "--userns",
+    "--cgroupns",
 ];
 
 /// The engine launch in `words`, if any.
@@ -73,7 +121,9 @@ pub fn find(words: &[Word]) -> Option<Found> {
     // Prefixes that run the next words as the command.
     while let Some(w) = get(i) {
         match w {
-            "exec" | "nohup" | "then" | "do" | "else" | "time" | "sudo" | "!" | "{" | "command" => i += 1,
+            "exec" | "nohup" | "then" | "do" | "else" | "time" | "sudo" | "!" | "{" | "command" => {
+                i += 1
+            }
             "env" => i += 1,
             "uv" if get(i + 1) == Some("run") => i += 2,
             "poetry" | "pipenv" if get(i + 1) == Some("run") => i += 2,
@@ -81,7 +131,11 @@ pub fn find(words: &[Word]) -> Option<Found> {
                 i += 2;
                 // `conda run -n ENV cmd`
                 while get(i).is_some_and(|w| w.starts_with('-')) {
-                    i += if matches!(get(i), Some("-n" | "--name" | "-p" | "--prefix")) { 2 } else { 1 };
+                    i += if matches!(get(i), Some("-n" | "--name" | "-p" | "--prefix")) {
+                        2
+                    } else {
+                        1
+                    };
                 }
             }
             w if is_assignment(w) => {
@@ -101,13 +155,17 @@ pub fn find(words: &[Word]) -> Option<Found> {
         gpus: None,
     };
     match basename(head) {
-        "vllm" if get(i + 1) == Some("serve") => return Some(found(Engine::Vllm, i + 2, i)),
+        "vllm" if get(i + 1) == Some("serve") => Some(found(Engine::Vllm, i + 2, i)),
         "trtllm-serve" => {
-            let from = if get(i + 1) == Some("serve") { i + 2 } else { i + 1 };
-            return Some(found(Engine::TensorrtLlm, from, i));
+            let from = if get(i + 1) == Some("serve") {
+                i + 2
+            } else {
+                i + 1
+            };
+            Some(found(Engine::TensorrtLlm, from, i))
         }
-        "sglang" if get(i + 1) == Some("serve") => return Some(found(Engine::Sglang, i + 2, i)),
-        "docker" | "podman" | "nerdctl" => return docker(words, &lit, i, env),
+        "sglang" if get(i + 1) == Some("serve") => Some(found(Engine::Sglang, i + 2, i)),
+        "docker" | "podman" | "nerdctl" => docker(words, &lit, i, env),
         h if is_python(h) => {
             let mut k = i + 1;
             while let Some(w) = get(k) {
@@ -137,7 +195,12 @@ fn is_assignment(w: &str) -> bool {
     }
 }
 
-fn docker(words: &[Word], lit: &[Option<String>], i: usize, mut env: Vec<(String, usize)>) -> Option<Found> {
+fn docker(
+    words: &[Word],
+    lit: &[Option<String>],
+    i: usize,
+    mut env: Vec<(String, usize)>,
+) -> Option<Found> {
     let get = |k: usize| lit.get(k).and_then(|o| o.as_deref());
     if get(i + 1) != Some("run") {
         return None;
@@ -246,6 +309,9 @@ mod tests {
         assert_eq!(f.gpus.map(|g| g.0), Some(2));
         assert_eq!(f.env.len(), 1);
         let f = first("docker run --gpus all lmsysorg/sglang:v0.4.6 python3 -m sglang.launch_server --model-path m").unwrap();
-        assert_eq!((f.engine, f.image.as_deref()), (Engine::Sglang, Some("lmsysorg/sglang:v0.4.6")));
+        assert_eq!(
+            (f.engine, f.image.as_deref()),
+            (Engine::Sglang, Some("lmsysorg/sglang:v0.4.6"))
+        );
     }
 }

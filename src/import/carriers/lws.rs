@@ -9,8 +9,8 @@ use crate::import::Launch;
 use crate::source::SourceFile;
 
 pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
-    let name = doc.path("metadata.name").and_then(|n| n.text()).unwrap_or_default();
-    let replicas = doc.path("spec.replicas").and_then(|r| r.u64().map(|n| (n, r.span())));
+    let name = doc.text_at("metadata.name").unwrap_or_default();
+    let replicas = doc.count_at("spec.replicas");
     let size = doc
         .path("spec.leaderWorkerTemplate.size")
         .and_then(|s| s.u64().map(|n| (n, s.span())));
@@ -29,10 +29,10 @@ pub fn launches(doc: &At<'_>, source: &SourceFile) -> Vec<Launch> {
         // The LWS controller gives every pod LWS_GROUP_SIZE = `size`
         // (https://lws.sigs.k8s.io/docs/reference/labels-annotations-and-environment-variables/).
         if let Some((n, span)) = size {
-            l.vars
-                .file
-                .entry("LWS_GROUP_SIZE".to_string())
-                .or_insert((crate::import::words::Word::literal(n.to_string(), span), span));
+            l.vars.file.entry("LWS_GROUP_SIZE".to_string()).or_insert((
+                crate::import::words::Word::literal(n.to_string(), span),
+                span,
+            ));
         }
     }
     found

@@ -58,9 +58,17 @@ pub fn extract(source: &SourceFile, _opts: &ImportOptions) -> (Vec<Launch>, Vec<
 }
 
 /// Launches of one YAML document (a `kind: List` recurses into its items).
-fn document(doc: &At<'_>, source: &SourceFile, findings: &mut Vec<Finding>, depth: usize) -> Vec<Launch> {
+fn document(
+    doc: &At<'_>,
+    source: &SourceFile,
+    findings: &mut Vec<Finding>,
+    depth: usize,
+) -> Vec<Launch> {
     let kind = doc.get("kind").and_then(|k| k.text()).unwrap_or_default();
-    let api = doc.get("apiVersion").and_then(|k| k.text()).unwrap_or_default();
+    let api = doc
+        .get("apiVersion")
+        .and_then(|k| k.text())
+        .unwrap_or_default();
     match kind.as_str() {
         "List" if depth < 4 => doc
             .get("items")

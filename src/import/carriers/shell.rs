@@ -337,7 +337,10 @@ impl Splitter<'_> {
             }
             return;
         }
-        while self.peek(0).is_some_and(|c| c == '>' || c == '<' || c == '|') {
+        while self
+            .peek(0)
+            .is_some_and(|c| c == '>' || c == '<' || c == '|')
+        {
             self.i += 1;
         }
         if self.peek(0) == Some('&') {
@@ -364,7 +367,11 @@ impl Splitter<'_> {
                 let line = &self.text[start..self.pos()];
                 self.i += 1; // the newline
                 let line = line.trim_end_matches('\r');
-                let line = if strip { line.trim_start_matches('\t') } else { line };
+                let line = if strip {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
                 if line == delim {
                     break;
                 }
@@ -425,10 +432,20 @@ mod tests {
 
     #[test]
     fn quotes_escapes_and_continuations() {
-        let s = split("vllm serve 'my model' \\\n  --max-model-len \"32\"k --x=a\\ b\n", 0);
+        let s = split(
+            "vllm serve 'my model' \\\n  --max-model-len \"32\"k --x=a\\ b\n",
+            0,
+        );
         assert_eq!(
             texts(&s),
-            [["vllm", "serve", "my model", "--max-model-len", "32k", "--x=a b"]]
+            [[
+                "vllm",
+                "serve",
+                "my model",
+                "--max-model-len",
+                "32k",
+                "--x=a b"
+            ]]
         );
         // Spans are byte ranges of the word as written.
         let w = &s.commands[0].words[3];
@@ -437,7 +454,10 @@ mod tests {
 
     #[test]
     fn variables_stay_unresolved_and_defaults_are_kept() {
-        let s = split("vllm serve $MODEL --tp ${TP:-4} --len $((A*2)) --q `cat q`", 10);
+        let s = split(
+            "vllm serve $MODEL --tp ${TP:-4} --len $((A*2)) --q `cat q`",
+            10,
+        );
         let w = &s.commands[0].words;
         assert_eq!(
             w[2].parts,
@@ -479,7 +499,18 @@ mod tests {
 
     #[test]
     fn hostile_input_terminates() {
-        for text in ["$(", "${", "'", "\"", "`", "<<", "\\", "$((((", "${a:-$(b)}", "<<EOF\n"] {
+        for text in [
+            "$(",
+            "${",
+            "'",
+            "\"",
+            "`",
+            "<<",
+            "\\",
+            "$((((",
+            "${a:-$(b)}",
+            "<<EOF\n",
+        ] {
             let _ = split(text, 0);
         }
     }

@@ -67,12 +67,16 @@ pub fn script(source: &SourceFile) -> (Vec<Launch>, Vec<Finding>) {
 fn assignments(words: &[Word], vars: &mut Vars, exported: &mut Vec<(String, crate::source::Span)>) {
     let first = words.first().and_then(Word::as_literal);
     let export = first.as_deref() == Some("export");
-    let start = usize::from(first.is_some_and(|w| {
-        matches!(w.as_str(), "export" | "readonly" | "declare" | "local")
-    }));
+    let start = usize::from(
+        first.is_some_and(|w| matches!(w.as_str(), "export" | "readonly" | "declare" | "local")),
+    );
     for w in &words[start..] {
-        let Some(Part::Lit(first)) = w.parts.first() else { return };
-        let Some((name, value)) = first.split_once('=') else { return };
+        let Some(Part::Lit(first)) = w.parts.first() else {
+            return;
+        };
+        let Some((name, value)) = first.split_once('=') else {
+            return;
+        };
         if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
             return;
         }
@@ -84,7 +88,10 @@ fn assignments(words: &[Word], vars: &mut Vars, exported: &mut Vec<(String, crat
         }
         let mut parts = vec![Part::Lit(value.to_string())];
         parts.extend(w.parts[1..].iter().cloned());
-        let value = Word { parts, span: w.span };
+        let value = Word {
+            parts,
+            span: w.span,
+        };
         vars.file.insert(name.to_string(), (value, w.span));
     }
 }
@@ -93,7 +100,9 @@ fn assignments(words: &[Word], vars: &mut Vars, exported: &mut Vec<(String, crat
 /// values: the engine's environment.
 pub fn prefix_env(found: &Found, words: &[Word], l: &mut Launch) {
     for (text, i) in &found.env {
-        let Some((name, value)) = text.split_once('=') else { continue };
+        let Some((name, value)) = text.split_once('=') else {
+            continue;
+        };
         let span = words.get(*i).map_or(l.span, |w| w.span);
         l.env_names.push((name.to_string(), span));
         // `CUDA_VISIBLE_DEVICES=0,1,2,3` is how many GPUs the engine sees.
@@ -104,7 +113,9 @@ pub fn prefix_env(found: &Found, words: &[Word], l: &mut Launch) {
             }
         }
         if !super::kubernetes::is_secret(name) {
-            l.vars.file.insert(name.to_string(), (Word::literal(value, span), span));
+            l.vars
+                .file
+                .insert(name.to_string(), (Word::literal(value, span), span));
         }
     }
 }

@@ -35,9 +35,17 @@ pub fn value_of(def: &Flag, v: &J) -> Result<Value, String> {
             .map(Value::Bool)
             .ok_or_else(|| format!("takes true or false, not `{}`", engine::clip(&text))),
         Kind::Int { human } => {
-            let n = if human { values::human_int(&text) } else { text.trim().parse().ok() };
-            n.map(Value::Int)
-                .ok_or_else(|| format!("takes a non-negative integer, not `{}`", engine::clip(&text)))
+            let n = if human {
+                values::human_int(&text)
+            } else {
+                text.trim().parse().ok()
+            };
+            n.map(Value::Int).ok_or_else(|| {
+                format!(
+                    "takes a non-negative integer, not `{}`",
+                    engine::clip(&text)
+                )
+            })
         }
         Kind::Float => values::float(&text)
             .map(Value::Float)
@@ -48,7 +56,12 @@ pub fn value_of(def: &Flag, v: &J) -> Result<Value, String> {
 }
 
 /// Settings of a vLLM `--config` document (keys are flag names, either spelling).
-pub fn vllm_settings(doc: &At<'_>, file: &SourceFile, at: Option<Span>, findings: &mut Vec<Finding>) -> Vec<Setting> {
+pub fn vllm_settings(
+    doc: &At<'_>,
+    file: &SourceFile,
+    at: Option<Span>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Setting> {
     let mut out = Vec::new();
     for (key, v) in doc.entries() {
         let here = at.unwrap_or_else(|| v.key_span());
@@ -66,13 +79,27 @@ pub fn vllm_settings(doc: &At<'_>, file: &SourceFile, at: Option<Span>, findings
                 }),
                 Err(why) => findings.push(
                     codes::IMP003
-                        .finding("", format!("`{}` in {}:{line} {why}: the engine rejects it", engine::clip(&key), file.name))
+                        .finding(
+                            "",
+                            format!(
+                                "`{}` in {}:{line} {why}: the engine rejects it",
+                                engine::clip(&key),
+                                file.name
+                            ),
+                        )
                         .with_span(here),
                 ),
             },
             None => findings.push(
                 codes::IMP004
-                    .finding("", format!("`{}` in {}:{line} is not a vLLM flag memmath knows", engine::clip(&key), file.name))
+                    .finding(
+                        "",
+                        format!(
+                            "`{}` in {}:{line} is not a vLLM flag memmath knows",
+                            engine::clip(&key),
+                            file.name
+                        ),
+                    )
                     .with_span(here),
             ),
         }
@@ -81,12 +108,19 @@ pub fn vllm_settings(doc: &At<'_>, file: &SourceFile, at: Option<Span>, findings
 }
 
 /// Settings of a TensorRT-LLM extra-options document.
-pub fn trtllm_settings(doc: &At<'_>, file: &SourceFile, at: Option<Span>, findings: &mut Vec<Finding>) -> Vec<Setting> {
+pub fn trtllm_settings(
+    doc: &At<'_>,
+    file: &SourceFile,
+    at: Option<Span>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Setting> {
     let mut out = Vec::new();
     let _ = findings;
     for (key, flag) in trtllm::YAML_KEYS {
         let Some(v) = doc.path(key) else { continue };
-        let Some(def) = engine::lookup(Engine::TensorrtLlm, flag) else { continue };
+        let Some(def) = engine::lookup(Engine::TensorrtLlm, flag) else {
+            continue;
+        };
         let here = at.unwrap_or_else(|| v.key_span());
         let (line, _) = file.line_col(v.key_span().start);
         if let Ok(value) = value_of(def, v.v) {
@@ -181,7 +215,13 @@ pub fn read(
     if !errs.is_empty() || docs.is_empty() {
         findings.push(
             codes::IMP003
-                .finding("", format!("`{}` is not a YAML mapping: the engine refuses it", engine::clip(path)))
+                .finding(
+                    "",
+                    format!(
+                        "`{}` is not a YAML mapping: the engine refuses it",
+                        engine::clip(path)
+                    ),
+                )
                 .with_span(setting.span),
         );
         return Vec::new();

@@ -15,7 +15,9 @@ pub fn is_config(doc: &At<'_>) -> bool {
     let keys = doc.entries();
     let known = keys
         .iter()
-        .filter(|(k, _)| engine::lookup(Engine::Vllm, k).is_some_and(|f| f.target.memory_relevant()))
+        .filter(|(k, _)| {
+            engine::lookup(Engine::Vllm, k).is_some_and(|f| f.target.memory_relevant())
+        })
         .count();
     doc.get("apiVersion").is_none() && known > 0 && known * 2 >= keys.len()
 }

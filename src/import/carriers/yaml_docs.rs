@@ -109,6 +109,14 @@ impl<'a> At<'a> {
             _ => None,
         }
     }
+    /// The text at a dotted path (`metadata.name`), if it is a scalar.
+    pub fn text_at(&self, keys: &str) -> Option<String> {
+        self.path(keys).and_then(|n| n.text())
+    }
+    /// A count at a dotted path (`spec.replicas`) and where it is.
+    pub fn count_at(&self, keys: &str) -> Option<(u64, Span)> {
+        self.path(keys).and_then(|n| n.u64().map(|v| (v, n.span())))
+    }
     /// The value's span in the file (falls back to the nearest ancestor).
     pub fn span(&self) -> Span {
         let mut p = self.ptr.as_str();
@@ -166,7 +174,10 @@ pub fn documents(source: &SourceFile) -> (Vec<Doc>, Vec<Finding>) {
         if body.trim().is_empty() || !has_content(body) {
             continue;
         }
-        if body.lines().any(|l| l.trim_end() == "kind: CustomResourceDefinition") {
+        if body
+            .lines()
+            .any(|l| l.trim_end() == "kind: CustomResourceDefinition")
+        {
             continue;
         }
         let one = SourceFile::new(source.name.clone(), body);
@@ -181,7 +192,9 @@ pub fn documents(source: &SourceFile) -> (Vec<Doc>, Vec<Finding>) {
                 }
             }
             Err(fs) => findings.extend(fs.into_iter().map(|mut f| {
-                f.span = f.span.map(|s| Span::new(s.start + body_start, s.end + body_start));
+                f.span = f
+                    .span
+                    .map(|s| Span::new(s.start + body_start, s.end + body_start));
                 f
             })),
         }

@@ -10,7 +10,9 @@ pub enum Kind {
     /// `--flag`, `--flag=true`, `--no-flag` (vLLM BooleanOptionalAction).
     Bool,
     /// An integer; `human` allows `32k`-style suffixes.
-    Int { human: bool },
+    Int {
+        human: bool,
+    },
     Float,
     Text,
     /// A JSON object (`--speculative-config '{"method": "mtp"}'`).

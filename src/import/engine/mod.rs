@@ -109,7 +109,11 @@ fn abbreviation(engine: Engine, name: &str) -> Option<&'static Flag> {
     if engine == Engine::TensorrtLlm || name.len() < 3 {
         return None;
     }
-    let name = if folds(engine) { name.replace('_', "-") } else { name.to_string() };
+    let name = if folds(engine) {
+        name.replace('_', "-")
+    } else {
+        name.to_string()
+    };
     let mut hits = table(engine).iter().filter(|f| f.name.starts_with(&name));
     let first = hits.next()?;
     hits.next().is_none().then_some(first)
@@ -120,7 +124,12 @@ fn suggest(engine: Engine, name: &str) -> Option<&'static str> {
     let folded = name.replace('_', "-");
     table(engine)
         .iter()
-        .map(|f| (strsim::jaro_winkler(&folded, &f.name.replace('_', "-")), f.name))
+        .map(|f| {
+            (
+                strsim::jaro_winkler(&folded, &f.name.replace('_', "-")),
+                f.name,
+            )
+        })
         .filter(|(score, _)| *score > 0.88)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, n)| n)
@@ -236,12 +245,16 @@ impl Parser<'_> {
             _ => (name, None),
         };
         let mut negated = false;
-        let def = lookup(self.engine, base).or_else(|| abbreviation(self.engine, base)).or_else(|| {
-            let rest = base.strip_prefix("no-").or_else(|| base.strip_prefix("no_"))?;
-            let f = lookup(self.engine, rest).filter(|f| f.kind == Kind::Bool)?;
-            negated = true;
-            Some(f)
-        });
+        let def = lookup(self.engine, base)
+            .or_else(|| abbreviation(self.engine, base))
+            .or_else(|| {
+                let rest = base
+                    .strip_prefix("no-")
+                    .or_else(|| base.strip_prefix("no_"))?;
+                let f = lookup(self.engine, rest).filter(|f| f.kind == Kind::Bool)?;
+                negated = true;
+                Some(f)
+            });
         let Some(def) = def else {
             let mut f = codes::IMP004.finding(
                 "",
@@ -296,9 +309,11 @@ impl Parser<'_> {
                         }
                         Err(what) => {
                             if def.target.memory_relevant() {
-                                self.out
-                                    .findings
-                                    .push(unresolved(&shown, &what, Span::new(word.span.start, next.span.end)));
+                                self.out.findings.push(unresolved(
+                                    &shown,
+                                    &what,
+                                    Span::new(word.span.start, next.span.end),
+                                ));
                             }
                             return i;
                         }
@@ -395,9 +410,8 @@ impl Parser<'_> {
                 } else {
                     t.trim().parse::<u64>().ok()
                 };
-                v.map(Value::Int).ok_or_else(|| {
-                    format!("takes a non-negative integer, not `{}`", clip(t))
-                })
+                v.map(Value::Int)
+                    .ok_or_else(|| format!("takes a non-negative integer, not `{}`", clip(t)))
             }
             Kind::Float => {
                 let t = raw.unwrap_or_default();
@@ -419,11 +433,17 @@ impl Parser<'_> {
 /// `-tp` style short aliases: a single dash and a known alias.
 fn short(text: &str) -> Option<&str> {
     let body = text.strip_prefix('-')?;
-    (!body.starts_with('-') && !body.is_empty() && body.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
-        .then_some(body)
+    (!body.starts_with('-')
+        && !body.is_empty()
+        && body.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+    .then_some(body)
 }
 
-fn insert_dotted(obj: &mut serde_json::Map<String, serde_json::Value>, key: &str, v: serde_json::Value) {
+fn insert_dotted(
+    obj: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    v: serde_json::Value,
+) {
     match key.split_once('.') {
         Some((head, rest)) => {
             let entry = obj
@@ -444,7 +464,9 @@ pub fn unresolved(flag: &str, what: &str, span: Span) -> Finding {
     codes::IMP001
         .finding(
             "",
-            format!("`{flag}` is set from `{what}`, which cannot be resolved without running anything"),
+            format!(
+                "`{flag}` is set from `{what}`, which cannot be resolved without running anything"
+            ),
         )
         .with_fix(unresolved_fix(what))
         .with_span(span)
@@ -488,7 +510,11 @@ mod tests {
     }
 
     fn target_value(p: &Parsed, t: Target) -> Option<Value> {
-        p.settings.iter().rev().find(|s| s.target == t).map(|s| s.value.clone())
+        p.settings
+            .iter()
+            .rev()
+            .find(|s| s.target == t)
+            .map(|s| s.value.clone())
     }
 
     #[test]
@@ -500,11 +526,20 @@ mod tests {
             &Vars::default(),
         );
         assert!(p.findings.is_empty(), "{:?}", p.findings);
-        assert_eq!(target_value(&p, Target::Model), Some(Value::Text("meta-llama/Llama-3.1-8B".into())));
-        assert_eq!(target_value(&p, Target::MaxModelLen), Some(Value::Int(32_000)));
+        assert_eq!(
+            target_value(&p, Target::Model),
+            Some(Value::Text("meta-llama/Llama-3.1-8B".into()))
+        );
+        assert_eq!(
+            target_value(&p, Target::MaxModelLen),
+            Some(Value::Int(32_000))
+        );
         assert_eq!(target_value(&p, Target::Tensor), Some(Value::Int(2)));
         assert_eq!(target_value(&p, Target::Eager), Some(Value::Bool(true)));
-        assert_eq!(target_value(&p, Target::MemFraction), Some(Value::Float(0.85)));
+        assert_eq!(
+            target_value(&p, Target::MemFraction),
+            Some(Value::Float(0.85))
+        );
     }
 
     #[test]
@@ -523,7 +558,10 @@ mod tests {
             .filter(|s| s.flag == "--speculative-config")
             .map(|s| s.value.display())
             .collect();
-        assert_eq!(spec, [r#"{"method":"mtp"}"#, r#"{"num_speculative_tokens":3}"#]);
+        assert_eq!(
+            spec,
+            [r#"{"method":"mtp"}"#, r#"{"num_speculative_tokens":3}"#]
+        );
     }
 
     #[test]
@@ -537,27 +575,58 @@ mod tests {
         let codes: Vec<&str> = p.findings.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["IMP001", "IMP003", "IMP004"]);
         assert!(p.findings[0].message.contains("$MAX_LEN"));
-        assert!(p.findings[0].fix.as_deref().unwrap().contains("--env MAX_LEN=VALUE"));
-        assert!(p.findings[2].fix.as_deref().unwrap().contains("--tensor-parallel-size"));
+        assert!(p.findings[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("--env MAX_LEN=VALUE"));
+        assert!(p.findings[2]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("--tensor-parallel-size"));
         // The same removed flag is fine on the release before.
-        let old = parse(Engine::Vllm, (0, 10), &argv("--max-seq-len-to-capture 8192"), &Vars::default());
+        let old = parse(
+            Engine::Vllm,
+            (0, 10),
+            &argv("--max-seq-len-to-capture 8192"),
+            &Vars::default(),
+        );
         assert!(old.findings.is_empty());
     }
 
     #[test]
     fn sglang_does_not_fold_and_trtllm_keeps_underscores() {
-        let p = parse(Engine::Sglang, (0, 4), &argv("--model-path m --tp_size 2 --tp 4 --context-length 8192"), &Vars::default());
+        let p = parse(
+            Engine::Sglang,
+            (0, 4),
+            &argv("--model-path m --tp_size 2 --tp 4 --context-length 8192"),
+            &Vars::default(),
+        );
         assert_eq!(p.findings.len(), 1);
         assert_eq!(p.findings[0].code, "IMP004");
         assert_eq!(target_value(&p, Target::Tensor), Some(Value::Int(4)));
-        let t = parse(Engine::TensorrtLlm, (1, 0), &argv("m --tp_size 8 --max_seq_len 4096"), &Vars::default());
+        let t = parse(
+            Engine::TensorrtLlm,
+            (1, 0),
+            &argv("m --tp_size 8 --max_seq_len 4096"),
+            &Vars::default(),
+        );
         assert!(t.findings.is_empty());
-        assert_eq!(target_value(&t, Target::MaxModelLen), Some(Value::Int(4096)));
+        assert_eq!(
+            target_value(&t, Target::MaxModelLen),
+            Some(Value::Int(4096))
+        );
     }
 
     #[test]
     fn bad_values_are_reported_not_guessed() {
-        let p = parse(Engine::Vllm, (0, 10), &argv("--max-model-len lots --gpu-memory-utilization nan"), &Vars::default());
+        let p = parse(
+            Engine::Vllm,
+            (0, 10),
+            &argv("--max-model-len lots --gpu-memory-utilization nan"),
+            &Vars::default(),
+        );
         assert_eq!(p.findings.len(), 2);
         assert!(p.settings.is_empty());
     }

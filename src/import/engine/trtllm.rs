@@ -46,7 +46,10 @@ pub const YAML_KEYS: &[(&str, &str)] = &[
     ("max_seq_len", "max_seq_len"),
     ("max_batch_size", "max_batch_size"),
     ("max_num_tokens", "max_num_tokens"),
-    ("kv_cache_config.free_gpu_memory_fraction", "kv_cache_free_gpu_memory_fraction"),
+    (
+        "kv_cache_config.free_gpu_memory_fraction",
+        "kv_cache_free_gpu_memory_fraction",
+    ),
 ];
 
 /// TensorRT-LLM reads no `TRTLLM_`-prefixed variable named after a serve option.

@@ -73,12 +73,18 @@ mod tests {
     fn tags_give_releases() {
         assert_eq!(from_image("vllm/vllm-openai:v0.8.5.post1"), Some((0, 8)));
         assert_eq!(from_image("vllm/vllm-openai:v0.11.0"), Some((0, 11)));
-        assert_eq!(from_image("lmsysorg/sglang:v0.4.6.post1-cu124"), Some((0, 4)));
+        assert_eq!(
+            from_image("lmsysorg/sglang:v0.4.6.post1-cu124"),
+            Some((0, 4))
+        );
         assert_eq!(
             from_image("nvcr.io/nvidia/tensorrt-llm/release:1.0.0rc4"),
             Some((1, 0))
         );
-        assert_eq!(from_image("registry:5000/vllm/vllm-openai:0.9.2"), Some((0, 9)));
+        assert_eq!(
+            from_image("registry:5000/vllm/vllm-openai:0.9.2"),
+            Some((0, 9))
+        );
         assert_eq!(from_image("registry:5000/vllm/vllm-openai"), None);
         assert_eq!(from_image("vllm/vllm-openai:latest"), None);
         assert_eq!(from_image("vllm/vllm-openai@sha256:abc"), None);
