@@ -183,3 +183,29 @@ fn kimi_linear_kda_and_mla_from_config() {
     let block = 64 * page.div_ceil(64 * 1152);
     assert_eq!(h.layout.block_size, block);
 }
+
+#[test]
+fn parameter_counts_follow_the_layer_kinds() {
+    // Each layer counts its own mixer (attention, Mamba2, gated DeltaNet,
+    // KDA) and MLP; published totals: NVIDIA-Nemotron-Nano-9B-v2 8.89B (model
+    // card: 25 relu^2 MLP layers, 27 Mamba2, 4 attention), Qwen3-Next-80B-A3B
+    // 80B with 3B active, Kimi-Linear-48B-A3B 48B with 3B active.
+    let total = |f: &str| {
+        let r = import(f);
+        let c = memmath::plan::weights::count(&r.model.architecture);
+        c.map(|c| (c.total as f64 / 1e9, c.active as f64 / 1e9))
+            .unwrap_or((0.0, 0.0))
+    };
+    let (n, _) = total("nemotron-nano-9b-v2.json");
+    assert!((n - 8.89).abs() < 0.05, "Nemotron-Nano-9B-v2: {n}");
+    let (q, qa) = total("qwen3-next-80b-a3b.json");
+    assert!(
+        (79.0..81.5).contains(&q) && (3.0..4.0).contains(&qa),
+        "Qwen3-Next: {q} {qa}"
+    );
+    let (k, ka) = total("kimi-linear-48b-a3b.json");
+    assert!(
+        (47.0..50.0).contains(&k) && (2.5..4.0).contains(&ka),
+        "Kimi-Linear: {k} {ka}"
+    );
+}

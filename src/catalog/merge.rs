@@ -48,6 +48,7 @@ pub fn overlay(base: &ArchitectureSpec, over: &ArchitectureSpec) -> Architecture
         mtp_layers: over.mtp_layers.or(base.mtp_layers),
         vision: over.vision.clone().or_else(|| base.vision.clone()),
         mamba_ssm_dtype: over.mamba_ssm_dtype.or(base.mamba_ssm_dtype),
+        separate_mlp_layers: over.separate_mlp_layers.or(base.separate_mlp_layers),
     }
 }
 
@@ -99,6 +100,7 @@ pub fn complete(a: &ArchitectureSpec) -> Result<Architecture, Vec<&'static str>>
             mtp_layers: a.mtp_layers,
             vision: a.vision.clone(),
             mamba_ssm_dtype: a.mamba_ssm_dtype,
+            separate_mlp_layers: a.separate_mlp_layers,
         },
     })
 }

@@ -81,6 +81,8 @@ pub struct Layout {
     pub mtp_layers: Option<u64>,
     pub vision: Option<VisionSpec>,
     pub mamba_ssm_dtype: Option<StateDtype>,
+    /// A layer holds a token mixer or an MLP, never both (Nemotron-H).
+    pub separate_mlp_layers: Option<bool>,
 }
 
 impl Layout {

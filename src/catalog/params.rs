@@ -200,6 +200,170 @@ pub fn layer(a: &Architecture, shard: Shard, dense: bool, active: bool) -> MathR
     })
 }
 
+/// The token mixer of a state layer on one rank (vLLM's mixers; biases,
+/// norms, conv kernels and per-head scalars are `kept`, projections `linear`).
+///
+/// - Mamba2 (`MambaMixer2`): in_proj `h x (2 I + 2 G N + H)` (z, x, B, C, dt),
+///   conv1d `(I + 2 G N) x K` + bias, dt_bias, A_log and D of H, gated norm I,
+///   out_proj `I x h`;
+/// - Mamba1 (`MambaMixer`): in_proj `h x 2 I`, conv1d `I x K` + bias, x_proj
+///   `I x (R + 2 N)`, dt_proj `R x I` + bias (R = ceil(h / 16)), A_log `I x N`,
+///   D I, out_proj `I x h`;
+/// - gated DeltaNet (`Qwen3NextGatedDeltaNet`): in_proj_qkvz `h x (2 nk dk + 2
+///   nv dv)`, in_proj_ba `h x 2 nv`, conv1d `(2 nk dk + nv dv) x K`, dt_bias and
+///   A_log of nv, norm dv, out_proj `nv dv x h`;
+/// - KDA (`KimiDeltaAttention`): q, k, v `h x H d` each, gate low-rank pairs
+///   f and g `h x d + d x H d`, beta `h x H`, o `H d x h`, three convs `H d x K`,
+///   A_log H, dt_bias H d, norm d;
+/// - lightning: qkv `h x 3 H d`, output gate `h x H d`, out `H d x h`, norm H d.
+///
+/// Under TP every width is split by tp (rounded up).
+pub fn state_mixer(a: &Architecture, kind: crate::spec::LayerType, tp: u64) -> MathResult<Params> {
+    use crate::spec::{LayerType, LinearKind};
+    let h = a.hidden_size;
+    match kind {
+        LayerType::Mamba => {
+            let Some(m) = &a.layout.mamba else {
+                return Ok(Params::default());
+            };
+            let i = ceil_div(m.intermediate_size, tp)?;
+            let k = m.d_conv;
+            let n = m.d_state;
+            if m.version == 1 {
+                let r = h.div_ceil(16);
+                return Ok(Params {
+                    linear: sum([
+                        mul(h, mul(2, i)?)?,
+                        mul(i, add(r, mul(2, n)?)?)?,
+                        mul(r, i)?,
+                        mul(i, h)?,
+                    ])?,
+                    kept: sum([mul(i, k)?, i, i, mul(i, n)?, i])?,
+                });
+            }
+            let g = m.n_groups.unwrap_or(1);
+            let heads = ceil_div(m.heads.unwrap_or(1), tp)?;
+            let gn = ceil_div(mul(2, mul(g, n)?)?, tp)?;
+            let conv = add(i, gn)?;
+            Ok(Params {
+                linear: sum([mul(h, sum([mul(2, i)?, gn, heads])?)?, mul(i, h)?])?,
+                kept: sum([mul(conv, k)?, conv, mul(3, heads)?, i])?,
+            })
+        }
+        LayerType::Linear => {
+            let Some(l) = &a.layout.linear_attention else {
+                return Ok(Params::default());
+            };
+            let k = l.conv_kernel.unwrap_or(4);
+            let key = ceil_div(mul(l.key_heads, l.key_head_dim)?, tp)?;
+            let value = ceil_div(mul(l.value_heads, l.value_head_dim)?, tp)?;
+            let vh = ceil_div(l.value_heads, tp)?;
+            match l.kind {
+                LinearKind::GatedDeltaNet => {
+                    let conv = add(mul(2, key)?, value)?;
+                    Ok(Params {
+                        linear: sum([
+                            mul(h, add(mul(2, key)?, mul(2, value)?)?)?,
+                            mul(h, mul(2, vh)?)?,
+                            mul(value, h)?,
+                        ])?,
+                        kept: sum([mul(conv, k)?, mul(2, vh)?, l.value_head_dim])?,
+                    })
+                }
+                LinearKind::Kda => {
+                    let d = l.value_head_dim;
+                    Ok(Params {
+                        linear: sum([
+                            mul(h, add(mul(2, key)?, value)?)?,
+                            mul(2, add(mul(h, d)?, mul(d, value)?)?)?,
+                            mul(h, vh)?,
+                            mul(value, h)?,
+                        ])?,
+                        kept: sum([mul(add(mul(2, key)?, value)?, k)?, vh, value, d])?,
+                    })
+                }
+                LinearKind::Lightning => Ok(Params {
+                    linear: sum([mul(h, mul(4, value)?)?, mul(value, h)?])?,
+                    kept: value,
+                }),
+            }
+        }
+        _ => Ok(Params::default()),
+    }
+}
+
+/// Layer `i` on one rank when the model has layer kinds: its mixer (attention
+/// for attention kinds, [`state_mixer`] for state kinds, nothing for `none`)
+/// plus its MLP. With `separate_mlp_layers` (Nemotron-H) a layer has either a
+/// mixer or an MLP: the `none` layers carry the MLP (MoE when the model has
+/// experts), the mixer layers none.
+pub fn kind_layer(
+    a: &Architecture,
+    kind: crate::spec::LayerType,
+    i: u64,
+    shard: Shard,
+    active: bool,
+) -> MathResult<Params> {
+    use crate::spec::LayerType;
+    let mixer = match kind {
+        LayerType::Full | LayerType::Sliding | LayerType::Chunked => attention(a, shard.tp)?,
+        LayerType::None => Params::default(),
+        k => state_mixer(a, k, shard.tp)?,
+    };
+    let separate = a.layout.separate_mlp_layers == Some(true);
+    let has_mlp = !separate || kind == LayerType::None;
+    let mlp = if !has_mlp {
+        Params::default()
+    } else if separate {
+        if a.moe.is_some() {
+            moe_mlp(a, shard, active)?
+        } else {
+            dense_mlp(a, shard.tp)?
+        }
+    } else if is_dense_layer(a, i) {
+        dense_mlp(a, shard.tp)?
+    } else {
+        moe_mlp(a, shard, active)?
+    };
+    // One norm per sub-block: two with a mixer and an MLP, one otherwise.
+    let norms = if separate || kind == LayerType::None {
+        a.hidden_size
+    } else {
+        layer_norms(a)?
+    };
+    mixer.plus(mlp)?.plus(Params {
+        linear: 0,
+        kept: norms,
+    })
+}
+
+/// Parameters of layers `[start, end)` on one rank, per layer kind when the
+/// model has them.
+pub fn layers_in(
+    a: &Architecture,
+    shard: Shard,
+    start: u64,
+    end: u64,
+    active: bool,
+) -> MathResult<Params> {
+    let Some(types) = a.layout.layer_types.as_ref().filter(|t| !t.is_empty()) else {
+        let dense = match &a.moe {
+            None => end - start,
+            Some(m) => m.dense_layers.min(end).saturating_sub(start),
+        };
+        let moe = (end - start) - dense;
+        return layer(a, shard, true, active)?
+            .times(dense)?
+            .plus(layer(a, shard, false, active)?.times(moe)?);
+    };
+    let mut p = Params::default();
+    for i in start..end {
+        let kind = types[(i % types.len() as u64) as usize];
+        p = p.plus(kind_layer(a, kind, i, shard, active)?)?;
+    }
+    Ok(p)
+}
+
 /// The whole model's parameter count from its architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParamCount {
@@ -225,12 +389,26 @@ pub fn count(a: &Architecture) -> MathResult<ParamCount> {
     };
     let moe_layers = a.layers - dense_layers;
     let whole = Shard::WHOLE;
-    let layers = layer(a, whole, true, false)?
-        .times(dense_layers)?
-        .plus(layer(a, whole, false, false)?.times(moe_layers)?)?;
-    let active_layers = layer(a, whole, true, true)?
-        .times(dense_layers)?
-        .plus(layer(a, whole, false, true)?.times(moe_layers)?)?;
+    let (layers, active_layers) = if a.layout.layer_types.is_some() {
+        // Layers past validation's bound are rejected before planning; never
+        // loop over an absurd count here.
+        if a.layers > 1 << 20 {
+            return Err(Overflow);
+        }
+        (
+            layers_in(a, whole, 0, a.layers, false)?,
+            layers_in(a, whole, 0, a.layers, true)?,
+        )
+    } else {
+        (
+            layer(a, whole, true, false)?
+                .times(dense_layers)?
+                .plus(layer(a, whole, false, false)?.times(moe_layers)?)?,
+            layer(a, whole, true, true)?
+                .times(dense_layers)?
+                .plus(layer(a, whole, false, true)?.times(moe_layers)?)?,
+        )
+    };
     let embedding = mul(a.vocab_size, a.hidden_size)?;
     let lm_head = if a.tie_word_embeddings { 0 } else { embedding };
     let kept = add(layers.kept, a.hidden_size)?;

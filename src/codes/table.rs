@@ -80,6 +80,8 @@ codes! {
         "Flags `loading.format: pytorch`: weights in PyTorch pickle files (`.bin`, `.pt`).";
     HST004: "shard-index-mismatch", Error, Rule, OPEN, RULES_DOC,
         "Flags a safetensors index that names a missing shard file, or maps a tensor to a shard whose header does not contain it.";
+    HST020: "host-memory-below-serving-caches", Error, Rule, OPEN, RULES_DOC,
+        "The host RAM the serving caches hold per node (KV offload, LoRA adapter cache, multimodal processor cache) exceeds `hardware.host_memory`.";
     HW001: "gpu-model-mismatch", Error, Hardware, OPEN, HARDWARE_DOC,
         "A used GPU's NVML name is not the spec's GPU.";
     HW002: "gpu-count-below-spec", Error, Hardware, OPEN, HARDWARE_DOC,
@@ -122,6 +124,14 @@ codes! {
         "Flags a serving spec with no traffic classes and no `max_model_len`: the KV cache is sized for nothing in particular.";
     MEM006: "cuda-graphs-squeezed-out", Warning, Rule, OPEN, RULES_DOC,
         "Flags vLLM and SGLang deployments with CUDA graphs whose memory fraction leaves less outside the budget than the CUDA graph pool needs.";
+    MEM020: "state-pages-limit-concurrency", Warning, Rule, OPEN, RULES_DOC,
+        "A class does not fit while prefix caching keeps extra state pages per sequence in every state group (hybrid models).";
+    MEM021: "speculative-tokens-exceed-batch-budget", Warning, Rule, OPEN, RULES_DOC,
+        "Decoding sequences times (1 + speculative tokens) exceed `max_num_batched_tokens`.";
+    MEM022: "lora-slots-crowd-out-traffic", Warning, Rule, OPEN, RULES_DOC,
+        "The traffic does not fit the KV pool and the GPU LoRA slots take the memory that would close the gap.";
+    MEM023: "vision-budget-crowds-out-text", Warning, Rule, OPEN, RULES_DOC,
+        "The traffic does not fit the KV pool and the vision tower and its profiling outputs take the memory that would close the gap.";
     PAR001: "tensor-parallel-does-not-divide-heads", Error, Rule, OPEN, RULES_DOC,
         "Checks that the tensor-parallel size splits attention heads, KV heads and the MLP (and its quantization groups) evenly.";
     PAR002: "kv-heads-replicated-across-tensor-parallel", Warning, Rule, OPEN, RULES_DOC,

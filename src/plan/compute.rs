@@ -13,7 +13,9 @@ use super::engine::{self, EngineSettings};
 use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathResult};
 use super::types::*;
 use super::weights::{Format, Shard};
-use super::{activations, capacity, host, hybrid, kv_cache, optimizer, runtime, sharding, weights};
+use super::{
+    activations, capacity, extras, host, hybrid, kv_cache, optimizer, runtime, sharding, weights,
+};
 use crate::catalog::gpus::{self, MemoryBasis};
 use crate::catalog::{Architecture, GpuInfo, Resolved};
 use crate::codes;
@@ -348,6 +350,9 @@ fn default_serving() -> ServingSpec {
         mamba_ssm_cache_dtype: None,
         prefix_caching: None,
         speculative: None,
+        lora: None,
+        multimodal: None,
+        kv_offload: None,
     }
 }
 
@@ -446,6 +451,9 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         available_bytes: spec.hardware.host_memory,
         workers_per_node: workers,
         staging,
+        kv_offload_bytes: None,
+        lora_cache_bytes: None,
+        mm_processor_cache_bytes: None,
     };
 
     if training {
@@ -480,6 +488,17 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         &mut assumptions,
     );
     let rt = runtime::runtime(&e, d.tp, &mut assumptions);
+    let x = extras::compute(
+        a,
+        serving,
+        &f,
+        shard,
+        e.max_num_batched_tokens,
+        e.max_num_seqs,
+        e.max_model_len,
+        act_bytes(rw.dtype),
+    )
+    .map_err(at(WEIGHTS))?;
     let act = activations::inference_peak(
         a,
         d.tp,
@@ -488,7 +507,19 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         e.max_num_seqs,
         act_bytes(rw.dtype),
     )
+    .and_then(|p| add(p, x.encoder_cache))
     .map_err(at(ACTIVATIONS))?;
+    note_extras(&x, &mut assumptions);
+    // Host RAM while serving, per node: each engine instance on the node keeps
+    // its own caches (instances per node = GPUs on the node / GPUs per instance).
+    let per_instance = mul(d.tp, d.pp).map_err(at(GPU_COUNT))?;
+    let on_node = (total_gpus.min(gpus_per_node) / per_instance.max(1)).max(1);
+    let host_bytes = |b: u64| -> Result<Option<Bytes>, PlanError> {
+        Ok((b > 0).then_some(Bytes(mul(b, on_node).map_err(at(HOST_LOAD))?)))
+    };
+    host_plan.kv_offload_bytes = host_bytes(x.kv_offload_host)?;
+    host_plan.lora_cache_bytes = host_bytes(x.lora_host)?;
+    host_plan.mm_processor_cache_bytes = host_bytes(x.mm_processor_host)?;
     note(
         &mut assumptions,
         "activation peak",
@@ -498,7 +529,13 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             e.max_num_batched_tokens, e.max_num_seqs
         ),
     );
-    let weights_gpu = w.plan.per_gpu_bytes.get();
+    let weights_gpu = sum([
+        w.plan.per_gpu_bytes.get(),
+        x.draft_weights,
+        x.vision_weights,
+        x.lora,
+    ])
+    .map_err(at(WEIGHTS))?;
     // The budget, the bottleneck rank and the block pool: one stage for MEM000.
     let mut kv = || -> MathResult<_> {
         let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
@@ -565,6 +602,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             block_size_effective: None,
             state_bytes_per_sequence_per_gpu: None,
             blocks_per_request: None,
+            state_blocks_per_request: None,
+            prefix_caching: None,
         };
         Ok((b, rank, blocks, kv_plan, None))
     };
@@ -582,13 +621,17 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let per_gpu = PerGpu {
         total_bytes: Bytes(total),
         budget_bytes: Bytes(b.budget),
-        weights_bytes: w.plan.per_gpu_bytes,
+        weights_bytes: Bytes(weights_gpu),
         activation_peak_bytes: Bytes(act),
         runtime_bytes: Bytes(rt.in_budget),
         kv_cache_bytes: b.kv_bytes,
         free_bytes: Bytes(b.free),
         memory_fraction: e.memory_fraction,
         cuda_graphs_outside_budget_bytes: Bytes(rt.cuda_graphs_outside_budget),
+        draft_weights_bytes: (x.draft_weights > 0).then_some(Bytes(x.draft_weights)),
+        vision_weights_bytes: (x.vision_weights > 0).then_some(Bytes(x.vision_weights)),
+        lora_bytes: (x.lora > 0).then_some(Bytes(x.lora)),
+        encoder_cache_bytes: (x.encoder_cache > 0).then_some(Bytes(x.encoder_cache)),
     };
     host_plan.workers_per_node = workers;
     Ok(Plan {
@@ -604,6 +647,24 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         training: None,
         assumptions,
     })
+}
+
+/// Record each serving feature's memory with its source.
+fn note_extras(x: &extras::Extras, out: &mut Vec<Assumption>) {
+    let rows: [(&str, u64, &str); 7] = [
+        ("per_gpu.draft_weights_bytes", x.draft_weights, "MTP drafter: mtp_layers decoder layers + eh_proj, sharded like the target, embedding and lm_head shared (vLLM GPUModelRunner.load_model; docs/memory-math.md section 14)"),
+        ("per_gpu.vision_weights_bytes", x.vision_weights, "vision tower at 16 bits, split by TP (vLLM mm_encoder_tp_mode weights; docs/memory-math.md section 14)"),
+        ("per_gpu.lora_bytes", x.lora, "LoRA slots: max_loras x (A and B of qkv, o, gate_up, down per layer) at the model dtype (vllm/lora/layers; docs/memory-math.md section 14)"),
+        ("per_gpu.encoder_cache_bytes", x.encoder_cache, "encoder outputs kept through the profiling run (vLLM EncoderRunner.profile_encoder_cache; docs/memory-math.md section 14)"),
+        ("host.lora_cache_bytes (per instance)", x.lora_host, "max_cpu_loras whole adapters in pinned host RAM (vLLM LRU adapter cache)"),
+        ("host.mm_processor_cache_bytes (per instance)", x.mm_processor_host, "mm_processor_cache_gb in the API server and in the engine core (vllm/config/multimodal.py, default 4 GiB)"),
+        ("host.kv_offload_bytes (per instance)", x.kv_offload_host, "serving.kv_offload.host_memory: vLLM --kv-offloading-size, total across the instance's TP ranks"),
+    ];
+    for (field, bytes, source) in rows {
+        if bytes > 0 {
+            note(out, field, format!("{bytes} bytes"), source);
+        }
+    }
 }
 
 /// The KV plan of a model with layer kinds (plan/hybrid.rs): vLLM's groups,
@@ -642,6 +703,8 @@ fn hybrid_kv_plan(
         block_size_effective: Some(l.block_size),
         state_bytes_per_sequence_per_gpu: Some(l.state_bytes_per_sequence),
         blocks_per_request: Some(l.blocks_per_request(e.max_model_len, &h.settings, true)?),
+        state_blocks_per_request: Some(l.state_blocks_per_request(&h.settings)?),
+        prefix_caching: Some(h.settings.prefix_caching),
     })
 }
 
@@ -809,6 +872,10 @@ fn training_plan(
         free_bytes: Bytes(total.saturating_sub(budget)),
         memory_fraction: 1.0 - headroom,
         cuda_graphs_outside_budget_bytes: Bytes::ZERO,
+        draft_weights_bytes: None,
+        vision_weights_bytes: None,
+        lora_bytes: None,
+        encoder_cache_bytes: None,
     };
     Ok(Plan {
         name: spec.metadata.name.clone(),

@@ -341,6 +341,14 @@ impl Layout {
         })
     }
 
+    /// Blocks the state groups take per request (any length).
+    pub fn state_blocks_per_request(&self, s: &Settings) -> MathResult<u64> {
+        self.groups
+            .iter()
+            .filter(|g| g.state)
+            .try_fold(0u64, |acc, g| add(acc, self.blocks(g, 0, s, true)?))
+    }
+
     /// Pool bytes one sequence of `tokens` takes (its blocks, each a whole
     /// group's pages).
     pub fn bytes_per_sequence(&self, tokens: u64, s: &Settings) -> MathResult<u64> {

@@ -13,6 +13,7 @@ pub mod capacity;
 mod compute;
 pub mod derived;
 pub mod engine;
+pub mod extras;
 pub mod host;
 pub mod hybrid;
 pub mod kv_cache;

@@ -75,11 +75,7 @@ pub fn stage_layer_params(
     start: u64,
     end: u64,
 ) -> MathResult<Params> {
-    let dense = dense_layers_in(a, start, end);
-    let moe = (end - start) - dense;
-    weights::layer(a, shard, true, false)?
-        .times(dense)?
-        .plus(weights::layer(a, shard, false, false)?.times(moe)?)
+    weights::layers_in(a, shard, start, end, false)
 }
 
 /// Weight bytes on one rank of stage `s`.

@@ -111,6 +111,19 @@ pub struct PerGpu {
     /// inside the budget.
     #[serde(default)]
     pub cuda_graphs_outside_budget_bytes: Bytes,
+    /// Speculative drafter weights (MTP layers), included in `weights_bytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_weights_bytes: Option<Bytes>,
+    /// Vision tower weights, included in `weights_bytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision_weights_bytes: Option<Bytes>,
+    /// LoRA adapter slots, included in `weights_bytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora_bytes: Option<Bytes>,
+    /// Multimodal encoder outputs held through profiling, included in
+    /// `activation_peak_bytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_cache_bytes: Option<Bytes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,6 +163,14 @@ pub struct KvCachePlan {
     /// of "Maximum concurrency").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocks_per_request: Option<u64>,
+    /// Of those, the blocks the state groups take: a fixed count per running
+    /// sequence, whatever its length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_blocks_per_request: Option<u64>,
+    /// Prefix caching as planned (with state layers: `align` mode, two state
+    /// pages per group instead of one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_caching: Option<bool>,
 }
 
 /// One KV cache group (vLLM `KVCacheGroupSpec`).
@@ -240,6 +261,29 @@ pub struct HostPlan {
     pub workers_per_node: u64,
     /// How the loader stages weights (mmap, shard, full state dict).
     pub staging: String,
+    /// Host RAM the KV offload tier takes per node, while serving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_offload_bytes: Option<Bytes>,
+    /// Pinned host RAM of the LoRA adapter cache per node, while serving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora_cache_bytes: Option<Bytes>,
+    /// Host RAM of the multimodal processor caches per node, while serving.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mm_processor_cache_bytes: Option<Bytes>,
+}
+
+impl HostPlan {
+    /// Host RAM the serving caches hold per node once loading is done.
+    pub fn serving_bytes(&self) -> u64 {
+        [
+            self.kv_offload_bytes,
+            self.lora_cache_bytes,
+            self.mm_processor_cache_bytes,
+        ]
+        .into_iter()
+        .flatten()
+        .fold(0u64, |acc, b| acc.saturating_add(b.get()))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,8 @@ use crate::catalog::Architecture;
 use crate::spec::{Quantization, WeightDtype};
 
 pub use crate::catalog::params::{
-    attention, count, dense_mlp, is_dense_layer, layer, layer_norms, moe_mlp, ParamCount, Params,
-    Shard,
+    attention, count, dense_mlp, is_dense_layer, layer, layer_norms, layers_in, moe_mlp,
+    ParamCount, Params, Shard,
 };
 
 /// vLLM pads the vocabulary to a multiple of 64 (`DEFAULT_VOCAB_PADDING_SIZE`,

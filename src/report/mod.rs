@@ -16,6 +16,7 @@ mod model;
 mod render;
 mod spec_json;
 mod steps;
+mod steps_layers;
 mod summary;
 mod svg;
 mod verdict;

@@ -32,18 +32,18 @@ pub struct Input {
     pub value: String,
 }
 
-fn input(name: &str, value: impl Into<String>) -> Input {
+pub(super) fn input(name: &str, value: impl Into<String>) -> Input {
     Input {
         name: name.into(),
         value: value.into(),
     }
 }
 
-fn gib(b: u64) -> String {
+pub(super) fn gib(b: u64) -> String {
     format_gib(b as i128)
 }
 
-fn n(v: u64) -> String {
+pub(super) fn n(v: u64) -> String {
     group_digits(v as i128)
 }
 
@@ -71,14 +71,23 @@ pub fn all(
         return steps;
     }
     steps.push(budget(plan, spec));
-    if let Some(kv) = kv_per_token(plan, d, spec, extras) {
-        steps.push(kv);
-    }
-    if let Some(cap) = kv_capacity(plan) {
-        steps.push(cap);
+    let grouped = plan.kv_cache.as_ref().is_some_and(|k| !k.groups.is_empty());
+    if grouped {
+        steps.extend(super::steps_layers::all(plan));
+    } else {
+        if let Some(kv) = kv_per_token(plan, d, spec, extras) {
+            steps.push(kv);
+        }
+        if let Some(cap) = kv_capacity(plan) {
+            steps.push(cap);
+        }
     }
     if !plan.classes.is_empty() {
-        steps.push(per_sequence(plan, d));
+        steps.push(if grouped {
+            super::steps_layers::per_sequence(plan)
+        } else {
+            per_sequence(plan, d)
+        });
         steps.push(concurrency(plan, d, spec));
         steps.push(long_context(plan, d, findings));
     }

@@ -190,3 +190,41 @@ impl SpeculativeMethod {
         }
     }
 }
+
+/// `serving.lora` (vLLM `--enable-lora` with `--max-loras`, `--max-lora-rank`,
+/// `--max-cpu-loras`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoraServingSpec {
+    /// Adapters resident on the GPU at once (default 1).
+    pub max_loras: Option<u64>,
+    /// Largest adapter rank (default 16).
+    pub max_lora_rank: Option<u64>,
+    /// Adapters cached in pinned host RAM (default max_loras).
+    pub max_cpu_loras: Option<u64>,
+}
+
+/// `serving.multimodal`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultimodalSpec {
+    /// Items per prompt by modality (vLLM `--limit-mm-per-prompt`; default 999).
+    /// All zero: the encoder tower is not built.
+    #[serde(default)]
+    pub limit_per_prompt: std::collections::BTreeMap<String, u64>,
+    /// Tokens one item becomes at the processor's maximum size (default
+    /// 16,384: a Qwen2-VL-class processor at its default max_pixels).
+    pub max_tokens_per_item: Option<u64>,
+    /// Host RAM of the processor cache per process (vLLM `mm_processor_cache_gb`, default 4 GiB).
+    #[serde(default, deserialize_with = "super::types::de_opt_size")]
+    pub processor_cache: Option<crate::units::Bytes>,
+}
+
+/// `serving.kv_offload`: KV blocks kept in host RAM (vLLM `--kv-offloading-size`, LMCache).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvOffloadSpec {
+    /// Host RAM for offloaded KV per engine instance (total across its TP ranks).
+    #[serde(deserialize_with = "super::types::de_size")]
+    pub host_memory: crate::units::Bytes,
+}

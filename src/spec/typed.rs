@@ -13,7 +13,12 @@ use crate::units::{parse_size, SizeError};
 use std::collections::BTreeSet;
 
 /// The size fields of the spec (strings with units or integer bytes).
-const SIZE_POINTERS: &[&str] = &["/hardware/gpu/memory", "/hardware/host_memory"];
+const SIZE_POINTERS: &[&str] = &[
+    "/hardware/gpu/memory",
+    "/hardware/host_memory",
+    "/serving/multimodal/processor_cache",
+    "/serving/kv_offload/host_memory",
+];
 
 /// Deserialize a schema-valid document. Sizes are checked first so that an
 /// overflowing size (`99999999999TiB`) is reported at its own field.

@@ -114,6 +114,8 @@ pub struct ArchitectureSpec {
     /// The model's own recurrent (SSM) state dtype (config.json
     /// `mamba_ssm_dtype`; vLLM's Nemotron-H default fp32).
     pub mamba_ssm_dtype: Option<StateDtype>,
+    /// A layer holds a token mixer or an MLP, never both (Nemotron-H).
+    pub separate_mlp_layers: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -388,6 +390,12 @@ pub struct ServingSpec {
     pub prefix_caching: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speculative: Option<SpeculativeSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora: Option<LoraServingSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multimodal: Option<MultimodalSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_offload: Option<KvOffloadSpec>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -586,13 +594,13 @@ enum SizeRepr {
     Str(String),
 }
 
-fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+pub(super) fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
     match SizeRepr::deserialize(d)? {
         SizeRepr::Int(n) => Ok(Bytes(n)),
         SizeRepr::Str(s) => parse_size(&s).map_err(serde::de::Error::custom),
     }
 }
 
-fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
+pub(super) fn de_opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
     de_size(d).map(Some)
 }

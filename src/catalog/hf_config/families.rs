@@ -214,6 +214,9 @@ fn nemotron_h(f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
         heads: Some(heads),
         head_dim: Some(head_dim),
     });
+    a.separate_mlp_layers = Some(true);
+    // Nemotron-H MLPs are relu^2 up/down projections, not gated.
+    a.gated_mlp = Some(false);
     // vLLM NemotronHForCausalLMConfig: the config's `mamba_ssm_cache_dtype`, else fp32.
     a.mamba_ssm_dtype = Some(ssm_dtype(f.get("mamba_ssm_cache_dtype")).unwrap_or(StateDtype::Fp32));
     if let Some(experts) = f.opt_u64("n_routed_experts")?.filter(|e| *e > 0) {
