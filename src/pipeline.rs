@@ -4,10 +4,16 @@
 //! Findings are collected, never thrown; each stage's findings get their spans
 //! from the document's pointer map. Later stages run only when earlier ones left
 //! no errors (a schema-invalid spec cannot be planned).
+//!
+//! A spec with `deployment:` has its serving config imported and merged into
+//! the document right after parsing (`import::deployment`), so every later
+//! stage sees the merged spec; findings about imported fields are then
+//! pointed at the deployment file (`Finding::deployment_span`).
 
 use crate::catalog::{self, FileAccess, Resolved};
 use crate::diagnostics::{Finding, Severity};
 use crate::hardware;
+use crate::import::deployment::{self, Merged};
 use crate::plan::{self, Plan};
 use crate::rules::{self, RuleContext, RulesConfig};
 use crate::schema;
@@ -37,6 +43,8 @@ pub struct Analysis {
     /// snapshot and the spec resolved ([`analyze_with_hardware`]): computed
     /// once there, with the HW findings, and read by `verify` and `report`.
     pub live: Option<hardware::LiveSection>,
+    /// The spec's `deployment` file, imported and merged (docs/import.md).
+    pub deployment: Option<Merged>,
 }
 
 impl Analysis {
@@ -55,7 +63,19 @@ impl Analysis {
             plan: None,
             findings: vec![finding],
             live: None,
+            deployment: None,
         }
+    }
+
+    /// The deployment file's text, when findings may point into it.
+    pub fn deployment_source(&self) -> Option<&SourceFile> {
+        self.deployment.as_ref().map(|d| &d.source)
+    }
+
+    /// A finding located in the spec, or in the deployment file when it is
+    /// about an imported value.
+    pub fn locate(&self, f: &Finding) -> crate::diagnostics::LocatedFinding {
+        crate::diagnostics::LocatedFinding::locate_in(f, &self.source, self.deployment_source())
     }
 
     /// The live-hardware findings and report section against `snapshot`, or
@@ -93,6 +113,7 @@ pub fn analyze_with_hardware(
         plan: None,
         findings: Vec::new(),
         live: None,
+        deployment: None,
     };
     run_stages(&mut a, opts);
     if let Some(report) = snapshot.and_then(|s| a.live_report(s)) {
@@ -103,6 +124,25 @@ pub fn analyze_with_hardware(
     if let Some(doc) = &a.doc {
         for f in a.findings.iter_mut().filter(|f| f.span.is_none()) {
             f.span = doc.span_of(&f.pointer);
+        }
+    }
+    // A finding about a value the deployment file supplied is reported there.
+    if let Some(merged) = &a.deployment {
+        for f in a
+            .findings
+            .iter_mut()
+            .filter(|f| f.deployment_span.is_none())
+        {
+            f.deployment_span = merged.origin_of(&f.pointer);
+            // The fix names the spec field; say where the value really is.
+            if let (Some(fix), Some(written)) = (&mut f.fix, merged.written_as(&f.pointer)) {
+                if !written.is_empty() {
+                    fix.push_str(&format!(
+                        " (it comes from `{written}` in {})",
+                        merged.source.name
+                    ));
+                }
+            }
         }
     }
     // Suppressions match by line, so they apply once spans are known.
@@ -123,13 +163,16 @@ pub fn analyze_with_hardware(
 }
 
 fn run_stages(a: &mut Analysis, opts: &AnalyzeOptions<'_>) {
-    let doc = match spec::parse(&a.source) {
+    let mut doc = match spec::parse(&a.source) {
         Ok(doc) => doc,
         Err(findings) => {
             a.findings = findings;
             return;
         }
     };
+    let (merged, findings) = deployment::merge(&mut doc, &opts.spec_dir, opts.files);
+    a.findings.extend(findings);
+    a.deployment = merged;
     a.findings.extend(schema::validate(&doc));
     a.doc = Some(doc);
     if a.has_errors() {

@@ -35,6 +35,7 @@ fn copy(a: &Analysis) -> Analysis {
         plan: a.plan.clone(),
         findings: a.findings.clone(),
         live: a.live.clone(),
+        deployment: a.deployment.clone(),
     }
 }
 

@@ -41,7 +41,12 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus, String> {
             snapshot: snapshot.as_ref(),
         };
         let a = analyze_file(path, &how)?;
-        files.push(FileFindings::new(a.source, &a.findings));
+        let deployment = a.deployment.as_ref().map(|d| d.source.clone());
+        files.extend(FileFindings::split(
+            a.source,
+            deployment.as_ref(),
+            &a.findings,
+        ));
     }
 
     let opts = RenderOptions {

@@ -22,6 +22,11 @@ pub struct Finding {
     pub pointer: String,
     #[serde(skip)]
     pub span: Option<Span>,
+    /// Where the finding is in the spec's `deployment` file, when it is
+    /// about a value imported from there (docs/import.md): renderers report it
+    /// at that file's line instead of the spec's.
+    #[serde(skip)]
+    pub deployment_span: Option<Span>,
 }
 
 impl Finding {
@@ -40,6 +45,7 @@ impl Finding {
             fix: None,
             pointer: pointer.into(),
             span: None,
+            deployment_span: None,
         }
     }
     pub fn with_fix(mut self, fix: impl Into<String>) -> Finding {
@@ -110,6 +116,26 @@ impl LocatedFinding {
             self.name.clone()
         } else {
             format!("{} ({})", self.name, terminal_safe(&self.pointer, &[]))
+        }
+    }
+
+    /// Locate in the spec, or in its deployment file when the finding is
+    /// about an imported value and that file is known.
+    pub fn locate_in(
+        finding: &Finding,
+        source: &SourceFile,
+        deployment: Option<&SourceFile>,
+    ) -> LocatedFinding {
+        match (finding.deployment_span, deployment) {
+            (Some(span), Some(file)) => {
+                let moved = Finding {
+                    span: Some(span),
+                    deployment_span: None,
+                    ..finding.clone()
+                };
+                LocatedFinding::locate(&moved, file)
+            }
+            _ => LocatedFinding::locate(finding, source),
         }
     }
 

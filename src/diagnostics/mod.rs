@@ -38,6 +38,35 @@ impl FileFindings {
             .collect();
         FileFindings { source, findings }
     }
+
+    /// A spec's findings as files: the spec's own, then (when it has a
+    /// `deployment` file and findings about imported values) the deployment
+    /// file's, each located in its own file so every format (code frames,
+    /// SARIF, GitHub annotations) names the right path and line.
+    pub fn split(
+        source: SourceFile,
+        deployment: Option<&SourceFile>,
+        findings: &[Finding],
+    ) -> Vec<FileFindings> {
+        let Some(dep) = deployment else {
+            return vec![FileFindings::new(source, findings)];
+        };
+        let (there, here): (Vec<&Finding>, Vec<&Finding>) =
+            findings.iter().partition(|f| f.deployment_span.is_some());
+        let own: Vec<Finding> = here.into_iter().cloned().collect();
+        let mut out = vec![FileFindings::new(source, &own)];
+        if !there.is_empty() {
+            let located = there
+                .into_iter()
+                .map(|f| LocatedFinding::locate_in(f, &out[0].source, Some(dep)))
+                .collect();
+            out.push(FileFindings {
+                source: dep.clone(),
+                findings: located,
+            });
+        }
+        out
+    }
 }
 
 /// The output formats of `memmath check`.

@@ -8,7 +8,6 @@
 //! with a hidden marker so a CI job can find and update its previous comment.
 
 use super::env::{format_float, group_digits};
-use crate::diagnostics::LocatedFinding;
 use crate::pipeline::Analysis;
 use crate::plan::Plan;
 use crate::text::{markdown_code, markdown_text};
@@ -44,7 +43,7 @@ impl DiffSide {
         let findings = a
             .findings
             .iter()
-            .map(|f| LocatedFinding::locate(f, &a.source))
+            .map(|f| a.locate(f))
             .map(|f| FindingKey {
                 severity: f.severity.as_str().to_string(),
                 code: f.code,

@@ -12,7 +12,7 @@ pub fn plan_json(analysis: &Analysis) -> Value {
     let findings: Vec<LocatedFinding> = analysis
         .findings
         .iter()
-        .map(|f| LocatedFinding::locate(f, &analysis.source))
+        .map(|f| analysis.locate(f))
         .collect();
     let mut obj = match &analysis.plan {
         Some(plan) => {

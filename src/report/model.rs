@@ -148,11 +148,7 @@ pub fn build(a: &Analysis) -> ReportModel {
         .as_ref()
         .and_then(|s| serde_json::to_value(s).ok())
         .unwrap_or(Json::Null);
-    let findings: Vec<LocatedFinding> = a
-        .findings
-        .iter()
-        .map(|f| LocatedFinding::locate(f, &a.source))
-        .collect();
+    let findings: Vec<LocatedFinding> = a.findings.iter().map(|f| a.locate(f)).collect();
     let name = a
         .plan
         .as_ref()

@@ -175,6 +175,21 @@ impl Parser<'_> {
             let (text, via) = match text_of(word, self.vars) {
                 Ok(t) => t,
                 Err(what) => {
+                    // `--flag=$VAR`: the flag is known, only its value is not.
+                    if let Some(flag) = inline_flag(word) {
+                        let known =
+                            lookup(self.engine, &flag).or_else(|| abbreviation(self.engine, &flag));
+                        if let Some(def) = known {
+                            if def.target.memory_relevant() {
+                                self.out.findings.push(unresolved(
+                                    &format!("--{}", def.name),
+                                    &what,
+                                    word.span,
+                                ));
+                            }
+                            continue;
+                        }
+                    }
                     self.out.findings.push(
                         codes::IMP004
                             .finding(
@@ -428,6 +443,15 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// The flag name of a `--flag=VALUE` word whose literal start names it.
+fn inline_flag(word: &Word) -> Option<String> {
+    let Some(crate::import::words::Part::Lit(first)) = word.parts.first() else {
+        return None;
+    };
+    let (name, _) = first.strip_prefix("--")?.split_once('=')?;
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// `-tp` style short aliases: a single dash and a known alias.
