@@ -209,3 +209,45 @@ fn parameter_counts_follow_the_layer_kinds() {
         "Kimi-Linear: {k} {ka}"
     );
 }
+
+#[test]
+fn each_family_config_matches_its_catalogue_preset() {
+    let pairs = [
+        ("qwen3-next-80b-a3b.json", "qwen3-next-80b-a3b"),
+        ("qwen3.5-27b.json", "qwen3.5-27b"),
+        ("qwen3.6-35b-a3b.json", "qwen3.6-35b-a3b"),
+        ("nemotron-nano-9b-v2.json", "nemotron-nano-9b-v2"),
+        ("llama-4-scout.json", "llama-4-scout"),
+        ("deepseek-v3.2.json", "deepseek-v3.2"),
+        ("kimi-linear-48b-a3b.json", "kimi-linear-48b-a3b"),
+        ("glm-4.5-air.json", "glm-4.5-air"),
+    ];
+    for (file, id) in pairs {
+        let imported = import(file).model.architecture;
+        let v = json!({
+            "apiVersion": "memmath/v1", "kind": "Serving", "metadata": {"name": "t"},
+            "model": {"preset": id, "weights": {}}, "hardware": {"gpu": "h100-sxm-80gb"},
+        });
+        let spec: Spec = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+        let (r, f) = resolve(&spec, Path::new("/specs"), &MemoryFiles::new());
+        let preset = r
+            .unwrap_or_else(|| panic!("{id}: {f:?}"))
+            .model
+            .architecture;
+        // The same layers, kinds and state geometry; a kind list written as
+        // its repeating pattern equals the full per-layer list.
+        let kinds = |a: &Architecture| {
+            (0..a.layers)
+                .map(|i| hybrid::kind_of(a, i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(&imported), kinds(&preset), "{id}: layer kinds");
+        let mut a = imported.clone();
+        let mut b = preset.clone();
+        a.layout.layer_types = None;
+        b.layout.layer_types = None;
+        a.parameters = None;
+        b.parameters = None;
+        assert_eq!(a, b, "{id}");
+    }
+}

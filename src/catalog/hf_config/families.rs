@@ -29,6 +29,9 @@ pub const FAMILY_MODEL_TYPES: &[&str] = &[
     "kimi_k3",
     "gemma4",
     "gemma4_text",
+    "kimi_k2",
+    "kimi_k25",
+    "glm4_moe",
 ];
 
 /// Map a family config. `cfg` is the language model's object (`text_config`
@@ -51,6 +54,9 @@ pub fn map(model_type: &str, f: &Fields<'_>) -> Result<ArchitectureSpec, String>
         }
         "kimi_linear" | "kimi_k3" => kimi_linear(f),
         "gemma4" | "gemma4_text" => gemma4(f),
+        // Kimi-K2 / K2.5: the DeepSeek-V3 architecture under its own model_type.
+        "kimi_k2" | "kimi_k25" => map_architecture("deepseek_v3", f),
+        "glm4_moe" => glm4_moe(f),
         other => Err(format!(
             "config.json `model_type` `{other}` has no family mapping"
         )),
@@ -386,5 +392,22 @@ fn gemma4(f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
         }),
         chunked: None,
     });
+    Ok(a)
+}
+
+/// GLM-4.5 / 4.6 (`Glm4MoeForCausalLM`): q/k/v biases, `n_routed_experts`
+/// with shared experts and leading dense layers, an MTP layer.
+fn glm4_moe(f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
+    let mut a = core(f)?;
+    a.attention_bias = Some(f.opt_bool("attention_bias")?.unwrap_or(true));
+    a.moe = Some(MoeSpec {
+        experts: f.u64("n_routed_experts")?,
+        experts_per_token: f.u64("num_experts_per_tok")?,
+        expert_intermediate_size: f.u64("moe_intermediate_size")?,
+        shared_experts: f.opt_u64("n_shared_experts")?.unwrap_or(0),
+        shared_expert_intermediate_size: None,
+        dense_layers: f.opt_u64("first_k_dense_replace")?.unwrap_or(0),
+    });
+    a.mtp_layers = f.opt_u64("num_nextn_predict_layers")?;
     Ok(a)
 }
