@@ -126,7 +126,8 @@ const EXPECT: &[Expect] = &[
     (
         "dynamo-vllm-disagg.yaml",
         2,
-        &["IMP002", "IMP007"],
+        // Qwen/Qwen3-0.6B is a catalogue preset (catalog/models.yaml): no IMP007.
+        &["IMP002"],
         &[
             (0, "/metadata/name", || json!("VllmDecodeWorker")),
             (1, "/metadata/name", || json!("VllmPrefillWorker")),
