@@ -173,9 +173,25 @@ pub fn pool(
             }
             Target::Dtype => dtype = Some(s),
             Target::NotModelled(what) => findings.push(not_modelled(s, what)),
-            Target::ConfigFile | Target::ExtraOptionsFile | Target::Known => {}
+            // Read together, below (features.rs).
+            Target::Speculative
+            | Target::EnableLora
+            | Target::MaxLoras
+            | Target::MaxLoraRank
+            | Target::MaxCpuLoras
+            | Target::MmLimit
+            | Target::MmProcessorCache
+            | Target::KvOffloadSize
+            | Target::KvOffloadBackend
+            | Target::MambaCacheDtype
+            | Target::MambaSsmCacheDtype
+            | Target::PrefixCaching
+            | Target::ConfigFile
+            | Target::ExtraOptionsFile
+            | Target::Known => {}
         }
     }
+    super::features::apply(&mut b, &settings, &mut findings);
     // SGLang --dp-size: DP attention ranks inside the TP group, or workers.
     if let Some((n, span, prov)) = &dp {
         let (n, span) = (*n, *span);

@@ -19,6 +19,7 @@ pub mod build;
 pub mod carriers;
 pub mod deployment;
 pub mod engine;
+pub mod features;
 pub mod gpu_alias;
 pub mod model;
 pub mod spec_out;

@@ -108,6 +108,14 @@ fn production_stack(ses: &At<'_>, findings: &mut Vec<Finding>) -> Vec<Launch> {
                 match VLLM_CONFIG_KEYS.iter().find(|(k, _)| *k == key) {
                     Some((_, flag)) => {
                         if let Some(s) = keyed(flag, &v, &format!("vllmConfig.{key}"), findings) {
+                            // The chart renders `--enable-lora` with `--max-loras`.
+                            if s.target == Target::MaxLoras {
+                                l.keyed.push(Setting {
+                                    target: Target::EnableLora,
+                                    value: Value::Bool(true),
+                                    ..s.clone()
+                                });
+                            }
                             l.keyed.push(s);
                         }
                     }

@@ -131,7 +131,8 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
         .path("model.uri")
         .and_then(|u| u.text().map(|t| (t, u.span())));
     let has_prefill = spec.get("prefill").is_some();
-    let mut out = Vec::new();
+    let mut out: Vec<Launch> = Vec::new();
+    let mut speculator: Option<Setting> = None;
     let mut pool = |node: &At<'_>, pool_name: String, role: Option<Role>| {
         let tpl = node.get("template");
         let main = tpl
@@ -183,6 +184,22 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
         }
         out.push(l);
     };
+    // A speculator drafts with its own model: kept in provenance (IMP008).
+    if let Some(sp) = spec.get("speculator") {
+        let method = sp
+            .path("config.method")
+            .and_then(|m| m.text())
+            .unwrap_or_default();
+        let draft = Setting {
+            target: Target::NotModelled("speculative decoding drafter"),
+            flag: "spec.speculator".to_string(),
+            value: Value::Text(format!("method {method}")),
+            span: sp.key_span(),
+            origin: Origin::Key("spec.speculator".to_string()),
+            via: Vec::new(),
+        };
+        speculator = Some(draft);
+    }
     if let Some(p) = spec.get("prefill") {
         pool(&p, format!("{name}-prefill"), Some(Role::Prefill));
     }
@@ -192,5 +209,10 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
         name.to_string()
     };
     pool(&spec, main_name, has_prefill.then_some(Role::Decode));
+    if let Some(d) = speculator {
+        for l in out.iter_mut() {
+            l.keyed.push(d.clone());
+        }
+    }
     out
 }

@@ -54,6 +54,25 @@ pub enum Target {
     ConfigFile,
     /// TensorRT-LLM `--extra_llm_api_options FILE` (the YAML wins).
     ExtraOptionsFile,
+    /// vLLM `--speculative-config` (JSON; `--speculative-config.key v` parts merge).
+    Speculative,
+    /// vLLM `--enable-lora` and the LoRA slot sizes.
+    EnableLora,
+    MaxLoras,
+    MaxLoraRank,
+    MaxCpuLoras,
+    /// vLLM `--limit-mm-per-prompt` (JSON, or `image=4,video=1` before v0.10).
+    MmLimit,
+    /// vLLM `--mm-processor-cache-gb` (GiB).
+    MmProcessorCache,
+    /// vLLM `--kv-offloading-size` (GiB across the TP ranks) and its backend.
+    KvOffloadSize,
+    KvOffloadBackend,
+    /// vLLM `--mamba-cache-dtype` / `--mamba-ssm-cache-dtype`.
+    MambaCacheDtype,
+    MambaSsmCacheDtype,
+    /// vLLM `--enable-prefix-caching` / `--no-enable-prefix-caching`.
+    PrefixCaching,
     /// Changes memory, but the spec has no field for it yet: the value is
     /// kept in provenance and reported as not modelled.
     NotModelled(&'static str),
