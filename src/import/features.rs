@@ -16,7 +16,7 @@ pub fn apply(b: &mut SpecBuilder, settings: &[Setting], findings: &mut Vec<Findi
     let of = |t: Target| settings.iter().filter(move |s| s.target == t);
     speculative(b, of(Target::Speculative).collect(), findings);
     lora(b, settings, findings);
-    if let Some(s) = of(Target::MmLimit).last() {
+    if let Some(s) = of(Target::MmLimit).next_back() {
         match limits(&s.value) {
             Some(m) => b.set(
                 "/serving/multimodal/limit_per_prompt",
@@ -30,7 +30,7 @@ pub fn apply(b: &mut SpecBuilder, settings: &[Setting], findings: &mut Vec<Findi
             )),
         }
     }
-    if let Some(s) = of(Target::MmProcessorCache).last() {
+    if let Some(s) = of(Target::MmProcessorCache).next_back() {
         match gib(&s.value) {
             Some(v) => b.set(
                 "/serving/multimodal/processor_cache",
@@ -41,8 +41,8 @@ pub fn apply(b: &mut SpecBuilder, settings: &[Setting], findings: &mut Vec<Findi
             None => findings.push(rejected(s, "takes a non-negative number of GiB")),
         }
     }
-    let backend = of(Target::KvOffloadBackend).last();
-    if let Some(s) = of(Target::KvOffloadSize).last() {
+    let backend = of(Target::KvOffloadBackend).next_back();
+    if let Some(s) = of(Target::KvOffloadSize).next_back() {
         let external = backend.is_some_and(|b| matches!(&b.value, Value::Text(t) if t != "native"));
         if external {
             let (flag, shown) = backend.map_or((String::new(), String::new()), |b| {
@@ -69,7 +69,7 @@ pub fn apply(b: &mut SpecBuilder, settings: &[Setting], findings: &mut Vec<Findi
         (Target::MambaCacheDtype, "/serving/mamba_cache_dtype"),
         (Target::MambaSsmCacheDtype, "/serving/mamba_ssm_cache_dtype"),
     ] {
-        if let Some(s) = of(t).last() {
+        if let Some(s) = of(t).next_back() {
             let mapped = match &s.value {
                 Value::Text(v) => match v.as_str() {
                     "auto" => Some("auto"),
@@ -86,7 +86,7 @@ pub fn apply(b: &mut SpecBuilder, settings: &[Setting], findings: &mut Vec<Findi
             }
         }
     }
-    if let Some(s) = of(Target::PrefixCaching).last() {
+    if let Some(s) = of(Target::PrefixCaching).next_back() {
         if let Value::Bool(v) = s.value {
             b.set("/serving/prefix_caching", json!(v), text(s), Some(s.span));
         }
