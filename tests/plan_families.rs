@@ -251,3 +251,63 @@ fn each_family_config_matches_its_catalogue_preset() {
         assert_eq!(a, b, "{id}");
     }
 }
+
+#[test]
+fn a_vision_checkpoint_loads_its_tower_and_profiles_its_encoder() {
+    // Qwen3.5-27B is Qwen3_5ForConditionalGeneration: its vision_config
+    // tower (27 blocks of 1152, docs/catalog.md) is 460,761,200 parameters;
+    // vLLM loads it at 16 bits split by TP, unless every modality is limited
+    // to 0 items.
+    let r = import("qwen3.5-27b.json");
+    let a = &r.model.architecture;
+    assert_eq!(
+        a.layout.vision.as_ref().map(|v| v.parameters),
+        Some(460_761_200)
+    );
+    let s: ServingSpec =
+        serde_json::from_value(json!({"engine": "vllm"})).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        memmath::plan::extras::vision_weights(a, &s, 2).ok(),
+        Some(460_761_200)
+    );
+    let text_only: ServingSpec = serde_json::from_value(
+        json!({"engine": "vllm", "multimodal": {"limit_per_prompt": {"image": 0, "video": 0}}}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        memmath::plan::extras::vision_weights(a, &text_only, 2).ok(),
+        Some(0)
+    );
+    // One 16,384-token image of encoder outputs at 8192 batched tokens: 16,384 x 5120 x 2 B.
+    assert_eq!(
+        memmath::plan::extras::encoder_cache(a, &s, 8192, 16, 32_768, 2).ok(),
+        Some(16_384 * 5120 * 2)
+    );
+}
+
+#[test]
+fn qwen3_6_27b_mtp_deployment_matches_its_log() {
+    // https://github.com/noonghunna/club-3090/pull/594: Qwen3.6-27B FP8 (vLLM
+    // resolves it to Qwen3_5ForConditionalGeneration, the Qwen3.5-27B
+    // geometry: https://github.com/noonghunna/club-3090/pull/44), TP 2, fp8
+    // KV, prefix caching on, max_model_len 262,144, MTP drafting with 3
+    // speculative tokens (the repository's shipped `speculative_config`,
+    // https://github.com/noonghunna/club-3090/issues/104): "Available KV cache
+    // memory: 5.33 GiB", "GPU KV cache size: 300,220 tokens", "Maximum
+    // concurrency for 262,144 tokens per request: 1.15x" (kv_cache_utils.py
+    // line numbers of vLLM 0.24.0, as in club-3090#612).
+    // MTP adds a 17th attention layer (17 full + 3 GDN groups of 17) and 3
+    // conv rows and 3 state pages per GDN group: block 1600, 164 + 3 x 5 = 179
+    // blocks per request, 205 blocks.
+    let r = import("qwen3.5-27b.json");
+    let serving = json!({"engine": "vllm", "engine_version": "0.24", "max_model_len": 262144,
+        "kv_cache_dtype": "fp8", "prefix_caching": true, "max_num_seqs": 2,
+        "max_num_batched_tokens": 8192,
+        "speculative": {"method": "mtp", "num_speculative_tokens": 3}});
+    let kv = (5.33 * GIB as f64) as u64;
+    let (tokens, conc, h) = figures(&r, serving, 2, kv);
+    assert_eq!(h.layout.block_size, 1600);
+    assert_eq!(h.layout.group_size, 17);
+    assert_eq!(h.capacity.num_blocks, 205);
+    assert_eq!((tokens, conc.as_str()), (300_220, "1.15"));
+}

@@ -87,7 +87,12 @@ pub fn import(text: &str) -> Result<HfImport, Box<Finding>> {
             cfg
         };
         let fields = Fields { cfg, defaults: &[] };
-        let architecture = families::map(&model_type, &fields).map_err(invalid)?;
+        let mut architecture = families::map(&model_type, &fields).map_err(invalid)?;
+        // A multimodal checkpoint loads its vision tower with the model.
+        if let Some(Value::Object(v)) = top.get("vision_config") {
+            architecture.vision = families::vision_parameters(v)
+                .map(|parameters| crate::spec::VisionSpec { parameters });
+        }
         let (weights, findings) = weights_from_config(&top);
         return Ok(HfImport {
             model_type,

@@ -32,6 +32,8 @@ pub const FAMILY_MODEL_TYPES: &[&str] = &[
     "kimi_k2",
     "kimi_k25",
     "glm4_moe",
+    "qwen3_vl",
+    "qwen3_vl_moe",
 ];
 
 /// Map a family config. `cfg` is the language model's object (`text_config`
@@ -57,6 +59,9 @@ pub fn map(model_type: &str, f: &Fields<'_>) -> Result<ArchitectureSpec, String>
         // Kimi-K2 / K2.5: the DeepSeek-V3 architecture under its own model_type.
         "kimi_k2" | "kimi_k25" => map_architecture("deepseek_v3", f),
         "glm4_moe" => glm4_moe(f),
+        // Qwen3-VL: a Qwen3 (dense or MoE) language model under `text_config`.
+        "qwen3_vl" => map_architecture("qwen3", f),
+        "qwen3_vl_moe" => map_architecture("qwen3_moe", f),
         other => Err(format!(
             "config.json `model_type` `{other}` has no family mapping"
         )),
@@ -410,4 +415,54 @@ fn glm4_moe(f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
     });
     a.mtp_layers = f.opt_u64("num_nextn_predict_layers")?;
     Ok(a)
+}
+
+/// Parameters of a Qwen-style vision tower (Qwen2.5-VL, Qwen3-VL, Qwen3.5
+/// `vision_config`: `depth` blocks of width `hidden_size` and MLP
+/// `intermediate_size`), counted from transformers' `Qwen3VLVisionModel`:
+/// patch embedding `in_channels x temporal_patch_size x patch_size^2 x h`
+/// (+ bias), learned positions `num_position_embeddings x h`, per block two
+/// LayerNorms (4h), qkv `3h^2 + 3h`, proj `h^2 + h`, MLP `2 h i + i + h`; the
+/// patch merger (and each deepstack merger) a LayerNorm and a two-layer MLP
+/// `(h m^2)^2 + h m^2 + h m^2 x out + out`, `m = spatial_merge_size`.
+pub fn vision_parameters(v: &serde_json::Map<String, Value>) -> Option<u64> {
+    let get = |k: &str| v.get(k).and_then(Value::as_u64);
+    let depth = get("depth")?;
+    let h = get("hidden_size")?;
+    let i = get("intermediate_size")?;
+    let out = get("out_hidden_size").unwrap_or(h);
+    let patch = get("patch_size").unwrap_or(14);
+    let temporal = get("temporal_patch_size").unwrap_or(2);
+    let channels = get("in_channels").unwrap_or(3);
+    let merge = get("spatial_merge_size").unwrap_or(2);
+    let positions = get("num_position_embeddings").unwrap_or(0);
+    let deepstack = v
+        .get("deepstack_visual_indexes")
+        .and_then(Value::as_array)
+        .map_or(0, |a| a.len() as u64);
+    let block = (|| {
+        let sq = h.checked_mul(h)?;
+        let hi = h.checked_mul(i)?;
+        sq.checked_mul(4)?
+            .checked_add(hi.checked_mul(2)?)?
+            .checked_add(h.checked_mul(10)?)?
+            .checked_add(i)
+    })()?;
+    let merged = h.checked_mul(merge.checked_mul(merge)?)?;
+    let merger = merged
+        .checked_mul(merged)?
+        .checked_add(merged)?
+        .checked_add(merged.checked_mul(out)?)?
+        .checked_add(out)?
+        .checked_add(h.checked_mul(2)?)?;
+    let patch_embed = channels
+        .checked_mul(temporal)?
+        .checked_mul(patch.checked_mul(patch)?)?
+        .checked_mul(h)?
+        .checked_add(h)?;
+    depth
+        .checked_mul(block)?
+        .checked_add(patch_embed)?
+        .checked_add(positions.checked_mul(h)?)?
+        .checked_add(merger.checked_mul(deepstack.checked_add(1)?)?)
 }
