@@ -311,3 +311,27 @@ fn qwen3_6_27b_mtp_deployment_matches_its_log() {
     assert_eq!(h.capacity.num_blocks, 205);
     assert_eq!((tokens, conc.as_str()), (300_220, "1.15"));
 }
+
+#[test]
+fn sglang_keeps_state_in_its_own_slots() {
+    // SGLang (sglang/srt/mem_cache/kv_cache_configurator.py): of the memory
+    // left for caches, r / (1 + r) with r = 0.9 goes to state slots of one
+    // request's conv + fp32 SSM state each, the rest to one-token KV pages.
+    // Qwen3-Next TP 1: state 36 x (49,152 + 32 x 128 x 128 x 4) = 77,266,944 B
+    // per request; attention 12 x 2,048 = 24,576 B per token.
+    let r = import("qwen3-next-80b-a3b.json");
+    let s = json!({"engine": "sglang", "max_model_len": 262144});
+    let rest = 40 * GIB;
+    let (tokens, _, h) = figures(&r, s, 1, rest);
+    let share = (rest as f64 * 0.9 / 1.9).floor() as u64;
+    let pools = h.sglang.unwrap_or_else(|| panic!("SGLang pools"));
+    assert_eq!(h.layout.state_bytes_per_sequence, 77_266_944);
+    assert_eq!(pools.state_slots, (share - 77_266_944) / 77_266_944);
+    assert_eq!(tokens, (rest - share) / 24_576);
+    // Slots, not tokens, bound long-context concurrency here: min(slots, tokens / L).
+    let by_tokens = tokens as f64 / 262_144.0;
+    assert_eq!(
+        h.capacity.max_concurrency,
+        by_tokens.min(pools.state_slots as f64)
+    );
+}

@@ -610,7 +610,10 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let (b, rank, blocks, kv_plan, h) = kv().map_err(at(KV_CACHE))?;
     let classes = match (&spec.traffic, &h) {
         (Some(t), Some(h)) => {
-            let seq = |tokens: u64| h.layout.bytes_per_sequence(tokens, &h.settings);
+            let seq = |tokens: u64| match &h.sglang {
+                Some(p) => p.bytes_per_sequence(tokens),
+                None => h.layout.bytes_per_sequence(tokens, &h.settings),
+            };
             capacity::classes_with(&seq, &e, t, blocks.pool_bytes, d.dp).map_err(at(CLASSES))?
         }
         (Some(t), None) => {
@@ -700,11 +703,22 @@ fn hybrid_kv_plan(
                 block_size: g.block_size,
             })
             .collect(),
-        block_size_effective: Some(l.block_size),
         state_bytes_per_sequence_per_gpu: Some(l.state_bytes_per_sequence),
-        blocks_per_request: Some(l.blocks_per_request(e.max_model_len, &h.settings, true)?),
-        state_blocks_per_request: Some(l.state_blocks_per_request(&h.settings)?),
-        prefix_caching: Some(h.settings.prefix_caching),
+        // SGLang keeps state in its own slots: no shared blocks to count.
+        block_size_effective: Some(if h.sglang.is_some() {
+            e.block_size
+        } else {
+            l.block_size
+        }),
+        blocks_per_request: match h.sglang {
+            Some(_) => None,
+            None => Some(l.blocks_per_request(e.max_model_len, &h.settings, true)?),
+        },
+        state_blocks_per_request: match h.sglang {
+            Some(_) => None,
+            None => Some(l.state_blocks_per_request(&h.settings)?),
+        },
+        prefix_caching: h.sglang.is_none().then_some(h.settings.prefix_caching),
     })
 }
 

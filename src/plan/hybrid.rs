@@ -216,6 +216,69 @@ pub struct HybridPlan {
     pub layout: Layout,
     pub capacity: Capacity,
     pub settings: Settings,
+    /// SGLang's separate state pool, when the engine is SGLang.
+    pub sglang: Option<SglangPools>,
+}
+
+/// SGLang's memory split for hybrid models
+/// (sglang/srt/mem_cache/kv_cache_configurator.py, SGLang 0.5.23): the state
+/// slots take `rest x r / (1 + r)` with `r = mamba_full_memory_ratio`
+/// (fallback 0.9), `slots = floor((share - per_request) / per_request)`; the
+/// attention KV pool takes the rest, one token per page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SglangPools {
+    pub state_slots: u64,
+    pub kv_pool_bytes: u64,
+    pub attention_bytes_per_token: u64,
+}
+
+/// SGLang's `mamba_full_memory_ratio` fallback.
+pub const SGLANG_MAMBA_FULL_RATIO: f64 = 0.9;
+
+impl SglangPools {
+    /// Split `rest` bytes between state slots of `per_request` bytes and the
+    /// attention pool.
+    pub fn split(rest: u64, per_request: u64, attention_bytes_per_token: u64) -> SglangPools {
+        let r = SGLANG_MAMBA_FULL_RATIO;
+        // rest x r / (1 + r), floored.
+        let share = (rest as f64 * r / (1.0 + r)).floor() as u64;
+        let state_slots = share
+            .saturating_sub(per_request)
+            .checked_div(per_request)
+            .unwrap_or(0);
+        SglangPools {
+            state_slots,
+            kv_pool_bytes: rest - share.min(rest),
+            attention_bytes_per_token,
+        }
+    }
+
+    /// Pool bytes one sequence of `tokens` stands for: its tokens, plus its
+    /// state slot as the share of the KV pool one slot is worth (so the class
+    /// fit meets the slot limit and the token limit together).
+    pub fn bytes_per_sequence(&self, tokens: u64) -> MathResult<u64> {
+        let slot = self
+            .kv_pool_bytes
+            .checked_div(self.state_slots)
+            .unwrap_or(self.kv_pool_bytes);
+        add(mul(tokens, self.attention_bytes_per_token)?, slot)
+    }
+
+    /// Tokens, concurrency at `max_model_len` and the longest sequence.
+    pub fn capacity(&self, max_model_len: u64) -> Capacity {
+        let tokens = self
+            .kv_pool_bytes
+            .checked_div(self.attention_bytes_per_token)
+            .unwrap_or(0);
+        let by_tokens = tokens as f64 / max_model_len.max(1) as f64;
+        Capacity {
+            num_blocks: tokens,
+            capacity_tokens: tokens,
+            max_concurrency: by_tokens.min(self.state_slots as f64),
+            max_model_len_that_fits: if self.state_slots > 0 { tokens } else { 0 },
+            pool_bytes: tokens.saturating_mul(self.attention_bytes_per_token),
+        }
+    }
 }
 
 /// Plan every pipeline stage and keep the one with the lowest concurrency
@@ -262,7 +325,18 @@ pub fn plan(
         let extra = if st + 1 == pp.max(1) { mtp } else { 0 };
         let c = caches(a, e, tp, range, d, set.spec_tokens, extra)?;
         let layout = layers::build(&c, &set)?;
-        let capacity = layout.capacity(kv_bytes, &set, cap)?;
+        let sglang =
+            (e.engine == Engine::Sglang && layout.state_bytes_per_sequence > 0).then(|| {
+                SglangPools::split(
+                    u64::try_from(kv_bytes).unwrap_or(0),
+                    layout.state_bytes_per_sequence,
+                    layout.attention_bytes_per_token,
+                )
+            });
+        let capacity = match &sglang {
+            Some(p) => p.capacity(e.max_model_len),
+            None => layout.capacity(kv_bytes, &set, cap)?,
+        };
         let worse = best
             .as_ref()
             .is_none_or(|b| capacity.max_concurrency < b.capacity.max_concurrency);
@@ -271,6 +345,7 @@ pub fn plan(
                 layout,
                 capacity,
                 settings: set,
+                sglang,
             });
         }
     }
