@@ -221,6 +221,7 @@ fn each_family_config_matches_its_catalogue_preset() {
         ("deepseek-v3.2.json", "deepseek-v3.2"),
         ("kimi-linear-48b-a3b.json", "kimi-linear-48b-a3b"),
         ("glm-4.5-air.json", "glm-4.5-air"),
+        ("gemma-4-31b.json", "gemma-4-31b"),
     ];
     for (file, id) in pairs {
         let imported = import(file).model.architecture;
@@ -334,4 +335,39 @@ fn sglang_keeps_state_in_its_own_slots() {
         h.capacity.max_concurrency,
         by_tokens.min(pools.state_slots as f64)
     );
+}
+
+#[test]
+fn gemma_4_31b_global_and_sliding_geometry() {
+    // Gemma-4-31B: 50 sliding layers (16 KV heads x 256, window 1024) and 10
+    // full layers (global_head_dim 512, num_global_key_value_heads 4). bf16:
+    // sliding 16,384 B and full 8,192 B per token and layer, so one sequence
+    // of 32,768 tokens holds 10 x 8,192 x 32,768 + 50 x 16,384 x 1,024 =
+    // 3,523,215,360 B (the figure public tooling computes for this config).
+    // vLLM unifies pages: full layers take twice the tokens per page; groups
+    // of 10: 5 sliding + 1 full.
+    let r = import("gemma-4-31b.json");
+    let s = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 262144, "max_num_batched_tokens": 8192});
+    let (_, _, h) = figures(&r, s, 1, 40 * GIB);
+    assert_eq!(h.layout.attention_bytes_per_token, 50 * 16_384 + 10 * 8_192);
+    let kinds: Vec<(&str, u64, u64)> = h
+        .layout
+        .groups
+        .iter()
+        .map(|g| (g.kind, g.layers, g.block_size))
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| k.0 == "sliding").count(), 5);
+    assert_eq!(
+        kinds.iter().find(|k| k.0 == "full").map(|k| (k.1, k.2)),
+        Some((10, 128))
+    );
+    // Blocks per request at 262,144 with two batches of 8192 in flight:
+    // full ceil(262,144 / 128) = 2048; each sliding group ceil((1023 + 16,384) / 64) + 1 = 273.
+    assert_eq!(
+        h.layout.blocks_per_request(262_144, &h.settings, true).ok(),
+        Some(2048 + 5 * 273)
+    );
+    let seq = 10 * 8_192 * 32_768u64 + 50 * 16_384 * 1_024;
+    assert_eq!(seq, 3_523_215_360);
 }

@@ -381,6 +381,17 @@ fn gemma4(f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
             })
             .collect::<Result<Vec<_>, _>>()?,
     );
+    // The last `num_kv_shared_layers` layers reuse earlier layers' KV (Gemma
+    // 4 E2B/E4B): they allocate no cache. Their q/o projections are then not
+    // counted in the parameter estimate (a few percent of those small models).
+    let shared = f.opt_u64("num_kv_shared_layers")?.unwrap_or(0).min(layers);
+    if shared > 0 {
+        if let Some(kinds) = a.layer_types.as_mut() {
+            for k in kinds.iter_mut().skip((layers - shared) as usize) {
+                *k = LayerType::None;
+            }
+        }
+    }
     a.tie_word_embeddings = Some(f.opt_bool("tie_word_embeddings")?.unwrap_or(true));
     a.layer_kinds = Some(LayerKinds {
         full: Some(KindGeometry {
