@@ -79,9 +79,14 @@ fn qwen3_6_35b_a3b_matches_the_vllm_0_24_log() {
         "kv_cache_dtype": "fp8", "prefix_caching": true, "max_num_seqs": 1,
         "max_num_batched_tokens": 8192});
     let kv = (5.98 * GIB as f64) as u64;
-    let (tokens, conc, h) = figures(&r, serving, 1, kv);
+    let (tokens, conc, h) = figures(&r, serving.clone(), 1, kv);
     assert_eq!(h.layout.block_size, 2096);
     assert_eq!((tokens, conc.as_str()), (567_978, "4.33"));
+    // https://github.com/noonghunna/club-3090/issues/652, the same settings:
+    // "Available KV cache memory: 6.01 GiB", "GPU KV cache size: 569,878
+    // tokens", "Maximum concurrency ...: 4.35x".
+    let (tokens, conc, _) = figures(&r, serving, 1, (6.01 * GIB as f64) as u64);
+    assert_eq!((tokens, conc.as_str()), (569_878, "4.35"));
 }
 
 #[test]
@@ -222,6 +227,7 @@ fn each_family_config_matches_its_catalogue_preset() {
         ("kimi-linear-48b-a3b.json", "kimi-linear-48b-a3b"),
         ("glm-4.5-air.json", "glm-4.5-air"),
         ("gemma-4-31b.json", "gemma-4-31b"),
+        ("nemotron-3-nano-30b-a3b.json", "nemotron-3-nano-30b-a3b"),
     ];
     for (file, id) in pairs {
         let imported = import(file).model.architecture;
@@ -370,4 +376,34 @@ fn gemma_4_31b_global_and_sliding_geometry() {
     );
     let seq = 10 * 8_192 * 32_768u64 + 50 * 16_384 * 1_024;
     assert_eq!(seq, 3_523_215_360);
+}
+
+#[test]
+fn nemotron_3_nano_moe_hybrid_from_config() {
+    // NVIDIA-Nemotron-3-Nano-30B-A3B: 23 Mamba2, 6 attention, 23 MoE-only
+    // layers (hybrid_override_pattern M/*/E); 64 SSM heads x 64, 8 groups,
+    // d_state 128, fp32 SSM state (its config's mamba_ssm_cache_dtype).
+    // Per layer, TP 1: conv 3 x (4096 + 2 x 8 x 128) x 2 = 36,864 B, ssm
+    // 64 x 64 x 128 x 4 = 2,097,152 B; attention 2 x 2 x 128 x 2 = 1,024 B/token.
+    // Published: 31.6B parameters in total.
+    let r = import("nemotron-3-nano-30b-a3b.json");
+    let a = &r.model.architecture;
+    let count = memmath::plan::weights::count(a)
+        .map(|c| c.total as f64 / 1e9)
+        .unwrap_or(0.0);
+    assert!((count - 31.6).abs() < 0.35, "Nemotron-3-Nano: {count}");
+    let s = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 262144, "prefix_caching": false});
+    let (_, _, h) = figures(&r, s, 1, 40 * GIB);
+    assert_eq!(h.layout.state_bytes_per_sequence, 23 * (36_864 + 2_097_152));
+    assert_eq!(h.layout.attention_bytes_per_token, 6 * 1024);
+    // block = 64 x ceil(2,134,016 / (64 x 1024)) = 64 x 33 = 2112; groups of
+    // 6: 1 attention + 4 Mamba (24 slots, 1 padding).
+    assert_eq!(h.layout.block_size, 2112);
+    assert_eq!(h.layout.groups.len(), 5);
+    // ceil(262,144 / 2112) = 125 attention blocks + 4 state blocks.
+    assert_eq!(
+        h.layout.blocks_per_request(262_144, &h.settings, true).ok(),
+        Some(129)
+    );
 }
