@@ -19,38 +19,79 @@ fn memmath() -> Command {
 #[test]
 fn json_output_has_specs_findings_and_provenance() {
     let out = memmath()
-        .args(["import", &fixture("kubeai-qwen2.5-7b-l4.yaml"), "--format", "json"])
+        .args([
+            "import",
+            &fixture("kubeai-qwen2.5-7b-l4.yaml"),
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["specs"][0]["serving"]["max_model_len"], 8192);
     assert_eq!(v["specs"][0]["hardware"]["gpu"], "l4-24gb");
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "info"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "info"));
     let prov = v["provenance"][0].as_array().unwrap();
-    let len = prov.iter().find(|p| p["pointer"] == "/serving/max_model_len").unwrap();
+    let len = prov
+        .iter()
+        .find(|p| p["pointer"] == "/serving/max_model_len")
+        .unwrap();
     assert_eq!(len["line"], 12);
-    assert!(len["source"].as_str().unwrap().starts_with("--max-model-len 8192"));
+    assert!(len["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("--max-model-len 8192"));
 }
 
 #[test]
 fn exit_statuses_follow_the_findings() {
     // An error finding (no GPU named): 1, the spec still printed.
-    let out = memmath().args(["import", &fixture("gpt-oss-alignment-vllm.sh")]).output().unwrap();
+    let out = memmath()
+        .args(["import", &fixture("gpt-oss-alignment-vllm.sh")])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("preset: \"gpt-oss-20b\""));
     assert!(String::from_utf8_lossy(&out.stderr).contains("IMP002 [error]"));
     // --gpu supplies it: 0.
     let out = memmath()
-        .args(["import", &fixture("gpt-oss-alignment-vllm.sh"), "--gpu", "h100-sxm-80gb"])
+        .args([
+            "import",
+            &fixture("gpt-oss-alignment-vllm.sh"),
+            "--gpu",
+            "h100-sxm-80gb",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // An unreadable file or a bad flag: 2.
-    let out = memmath().args(["import", "/no/such/file.yaml"]).output().unwrap();
+    let out = memmath()
+        .args(["import", "/no/such/file.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = memmath()
-        .args(["import", &fixture("gpt-oss-alignment-vllm.sh"), "--env", "NOEQUALS"])
+        .args([
+            "import",
+            &fixture("gpt-oss-alignment-vllm.sh"),
+            "--env",
+            "NOEQUALS",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -63,16 +104,31 @@ fn stdin_takes_multi_document_streams_and_out_dir_writes_one_file_per_pool() {
     let out = memmath()
         .args(["import", "-", "--gpu", "h100-sxm-80gb", "--out-dir"])
         .arg(dir.path())
-        .write_stdin(format!("{stream}---\n{}", std::fs::read_to_string(fixture("sglang-k8s-service.yaml")).unwrap()))
+        .write_stdin(format!(
+            "{stream}---\n{}",
+            std::fs::read_to_string(fixture("sglang-k8s-service.yaml")).unwrap()
+        ))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["VllmDecodeWorker.yaml", "VllmPrefillWorker.yaml", "meta-llama-31-8b-instruct-sglang.yaml"]);
+    assert_eq!(
+        names,
+        [
+            "VllmDecodeWorker.yaml",
+            "VllmPrefillWorker.yaml",
+            "meta-llama-31-8b-instruct-sglang.yaml"
+        ]
+    );
     // Each written spec passes `check` as far as input and catalogue go.
     for n in &names {
         let out = memmath()
@@ -81,7 +137,10 @@ fn stdin_takes_multi_document_streams_and_out_dir_writes_one_file_per_pool() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(!text.contains("SCH") && !text.contains("SYN") && !text.contains("CAT"), "{n}: {text}");
+        assert!(
+            !text.contains("SCH") && !text.contains("SYN") && !text.contains("CAT"),
+            "{n}: {text}"
+        );
     }
 }
 
@@ -90,16 +149,33 @@ fn env_resolves_and_templates_are_never_rendered() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("serve.sh");
     std::fs::write(&script, "vllm serve meta-llama/Llama-3.1-8B --tensor-parallel-size $TP --max-model-len ${LEN:-8192}\n").unwrap();
-    let out = memmath().arg("import").arg(&script).args(["--gpu", "h100-sxm-80gb", "--format", "json"]).output().unwrap();
+    let out = memmath()
+        .arg("import")
+        .arg(&script)
+        .args(["--gpu", "h100-sxm-80gb", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["code"], "IMP001");
-    assert!(v["findings"][0]["fix"].as_str().unwrap().contains("--env TP=VALUE"));
+    assert!(v["findings"][0]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("--env TP=VALUE"));
     assert_eq!(v["specs"][0]["serving"]["max_model_len"], 8192);
     let out = memmath()
         .arg("import")
         .arg(&script)
-        .args(["--gpu", "h100-sxm-80gb", "--env", "TP=2", "--env", "LEN=4096", "--format", "json"])
+        .args([
+            "--gpu",
+            "h100-sxm-80gb",
+            "--env",
+            "TP=2",
+            "--env",
+            "LEN=4096",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -108,7 +184,11 @@ fn env_resolves_and_templates_are_never_rendered() {
     assert_eq!(v["specs"][0]["serving"]["max_model_len"], 4096);
 
     let tpl = dir.path().join("deployment.yaml");
-    std::fs::write(&tpl, "{{- if .Values.vllm.enable }}\napiVersion: apps/v1\nkind: Deployment\n{{- end }}\n").unwrap();
+    std::fs::write(
+        &tpl,
+        "{{- if .Values.vllm.enable }}\napiVersion: apps/v1\nkind: Deployment\n{{- end }}\n",
+    )
+    .unwrap();
     let out = memmath().arg("import").arg(&tpl).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("IMP006"));

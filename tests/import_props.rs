@@ -11,11 +11,19 @@ use std::path::Path;
 
 fn check(text: &str) {
     let source = SourceFile::new("p", text);
-    let got = import(&source, &ImportOptions::default(), &MemoryFiles::new(), Path::new("."));
+    let got = import(
+        &source,
+        &ImportOptions::default(),
+        &MemoryFiles::new(),
+        Path::new("."),
+    );
     for f in &got.findings {
         if let Some(s) = f.span {
             assert!(s.start <= s.end && s.end <= text.len(), "{f:?}");
-            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{f:?}");
+            assert!(
+                text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+                "{f:?}"
+            );
         }
     }
     for p in &got.pools {

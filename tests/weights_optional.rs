@@ -18,5 +18,10 @@ fn a_preset_spec_needs_no_weights_block() {
 fn an_inline_architecture_still_needs_weights() {
     let text = "apiVersion: memmath/v1\nkind: Serving\nmetadata: {name: a}\nmodel:\n  architecture: {layers: 2, hidden_size: 64, intermediate_size: 128, attention_heads: 4, kv_heads: 4, head_dim: 16, vocab_size: 100}\nhardware: {gpu: h100-sxm-80gb}\nserving: {engine: vllm, max_model_len: 128}\n";
     let (_, findings) = common::analyze_text("a.yaml", text);
-    assert!(findings.iter().any(|f| f.code == "SCH002" && f.message.contains("model.weights")), "{findings:#?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "SCH002" && f.message.contains("model.weights")),
+        "{findings:#?}"
+    );
 }

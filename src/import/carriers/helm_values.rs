@@ -95,6 +95,19 @@ fn production_stack(ses: &At<'_>, findings: &mut Vec<Finding>) -> Vec<Launch> {
             }
         }
         env(&m, &mut l);
+        // `enableLoRA: true` makes the chart add `--enable-lora`.
+        if let Some(v) = m.get("enableLoRA") {
+            if v.v == &serde_json::Value::Bool(true) {
+                l.keyed.push(Setting {
+                    target: Target::EnableLora,
+                    flag: "enableLoRA".to_string(),
+                    value: Value::Bool(true),
+                    span: v.key_span(),
+                    origin: Origin::Key("enableLoRA".to_string()),
+                    via: Vec::new(),
+                });
+            }
+        }
         if let Some(cfg) = m.get("vllmConfig") {
             for (key, v) in cfg.entries() {
                 if key == "extraArgs" {

@@ -164,6 +164,18 @@ fn llm_inference_service(doc: &At<'_>, name: &str) -> Vec<Launch> {
         l.replicas = node
             .get("replicas")
             .and_then(|r| r.u64().map(|n| (n, r.span())));
+        if let Some(v) = node.path("parallelism.expert") {
+            if let serde_json::Value::Bool(b) = v.v {
+                l.keyed.push(Setting {
+                    target: Target::Expert,
+                    flag: "parallelism.expert".to_string(),
+                    value: Value::Bool(*b),
+                    span: v.key_span(),
+                    origin: Origin::Key("spec.parallelism.expert".to_string()),
+                    via: Vec::new(),
+                });
+            }
+        }
         for (key, target) in [
             ("tensor", Target::Tensor),
             ("data", Target::Data),

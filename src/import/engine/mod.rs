@@ -384,7 +384,8 @@ impl Parser<'_> {
         };
         self.out.settings.push(Setting {
             target: def.target,
-            flag: format!("--{}", def.name),
+            // As written (`--max_model_len`, `-tp`), so messages quote the file.
+            flag: shown,
             value,
             span,
             origin: Origin::Flag,
@@ -579,7 +580,7 @@ mod tests {
         let spec: Vec<_> = p
             .settings
             .iter()
-            .filter(|s| s.flag == "--speculative-config")
+            .filter(|s| s.target == Target::Speculative)
             .map(|s| s.value.display())
             .collect();
         assert_eq!(

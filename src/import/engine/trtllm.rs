@@ -9,17 +9,29 @@
 
 use super::flags::{flag, Flag, Target::*, BOOL, FLOAT, INT, TEXT};
 
+/// The second spelling of each row is Dynamo's `python -m dynamo.trtllm`
+/// wrapper (argparse, dashes: ai-dynamo/dynamo
+/// components/src/dynamo/trtllm/utils/trtllm_utils.py), which passes the same
+/// settings to the same LLM API.
 pub const FLAGS: &[Flag] = &[
-    flag("model", TEXT, Model),
-    flag("tp_size", INT, Tensor),
-    flag("pp_size", INT, Pipeline),
-    flag("ep_size", INT, ExpertSize),
-    flag("max_seq_len", INT, MaxModelLen),
-    flag("kv_cache_free_gpu_memory_fraction", FLOAT, MemFraction),
-    flag("max_batch_size", INT, MaxSeqs),
-    flag("max_num_tokens", INT, BatchedTokens),
-    flag("gpus_per_node", INT, GpusPerNode),
-    flag("extra_llm_api_options", TEXT, ExtraOptionsFile).alias(&["config"]),
+    flag("model", TEXT, Model).alias(&["model-path"]),
+    flag("tp_size", INT, Tensor).alias(&["tensor-parallel-size"]),
+    flag("pp_size", INT, Pipeline).alias(&["pipeline-parallel-size"]),
+    flag("ep_size", INT, ExpertSize).alias(&["expert-parallel-size"]),
+    flag("max_seq_len", INT, MaxModelLen).alias(&["max-seq-len"]),
+    flag("kv_cache_free_gpu_memory_fraction", FLOAT, MemFraction)
+        .alias(&["free-gpu-memory-fraction"]),
+    flag("max_batch_size", INT, MaxSeqs).alias(&["max-batch-size"]),
+    flag("max_num_tokens", INT, BatchedTokens).alias(&["max-num-tokens"]),
+    flag("gpus_per_node", INT, GpusPerNode).alias(&["gpus-per-node"]),
+    flag("extra_llm_api_options", TEXT, ExtraOptionsFile).alias(&["config", "extra-engine-args"]),
+    flag("kv-block-size", INT, BlockSize),
+    flag("served-model-name", TEXT, Known),
+    flag("endpoint", TEXT, Known),
+    flag("disaggregation-mode", TEXT, Known),
+    flag("disaggregation-strategy", TEXT, Known),
+    flag("publish-events-and-metrics", BOOL, Known),
+    flag("modality", TEXT, Known),
     flag("max_beam_width", INT, NotModelled("beam width")),
     flag("host", TEXT, Known),
     flag("port", INT, Known),
