@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod codes;
 pub mod diagnostics;
+pub mod fit;
 pub mod hardware;
 pub mod import;
 pub mod pipeline;

@@ -33,6 +33,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Turn a serving config (script, compose, Kubernetes, CRD, Helm values) into specs.
     Import(ImportArgs),
+    /// Search the layouts that carry a spec's traffic and rank them (docs/fit.md).
+    Fit(FitArgs),
 }
 
 /// Output formats of `memmath import`.
@@ -319,4 +321,73 @@ pub struct RuleArgs {
         default_value = "full"
     )]
     pub output_format: RuleFormat,
+}
+
+/// Output formats of `memmath fit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FitFormat {
+    /// A ranked table, the Pareto front and the best layout's patch.
+    Table,
+    /// Markdown for a PR comment.
+    Md,
+    /// The JSON contract (docs/fit.md "JSON").
+    Json,
+}
+
+/// What `fit` ranks by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FitObjective {
+    /// Total GPUs.
+    Gpus,
+    /// GPUs x price per GPU-hour (needs --prices).
+    Cost,
+}
+
+/// What `fit` may change besides GPU type, parallel degrees and replicas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FitAllow {
+    /// `serving.kv_cache_dtype: fp8`.
+    KvFp8,
+    /// A lower-bit weight format (fp8, int8, AWQ int4, NVFP4).
+    Quantize,
+    /// `serving.max_model_len` down to the longest class.
+    MaxModelLen,
+}
+
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// The spec whose traffic the layouts must carry.
+    pub spec: PathBuf,
+    /// GPU types to search: catalogue ids (comma-separated) or `all`
+    /// (default: the spec's own GPU).
+    #[arg(long, value_delimiter = ',', value_name = "ID,ID...|all")]
+    pub gpus: Vec<String>,
+    /// Most GPUs a layout may use, all replicas together (default: 64, or the spec's own count when larger).
+    #[arg(long, value_name = "N")]
+    pub max_gpus: Option<u64>,
+    /// What to minimise.
+    #[arg(long, value_enum, default_value = "gpus")]
+    pub objective: FitObjective,
+    /// TOML file of prices per GPU-hour by catalogue id (`h100-sxm-80gb = 2.49`).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Also change these (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub allow: Vec<FitAllow>,
+    /// How many candidates to list.
+    #[arg(long, value_name = "K", default_value = "10")]
+    pub top: usize,
+    #[arg(
+        long = "format",
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "table"
+    )]
+    pub format: FitFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Rule configuration file (default: the nearest memmath.toml above the spec).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

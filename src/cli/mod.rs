@@ -11,6 +11,7 @@ mod diff;
 mod exit;
 mod files;
 mod import;
+mod fit;
 pub(crate) mod load;
 mod output;
 mod probe;
@@ -48,6 +49,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Verify(a) => verify::run(a),
         Command::Rule(a) => rule::run(a),
         Command::Import(a) => import::run(a),
+        Command::Fit(a) => fit::run(a),
     };
     match status {
         Ok(s) => s.into(),

@@ -58,7 +58,7 @@ mod trn004_zero_without_data_parallelism;
 pub use config::{
     check_selector, check_selectors, load_config, load_config_at, RulesConfig, Thresholds,
 };
-pub use registry::{all_rules, find_rule, run_all};
+pub use registry::{all_rules, enabled_rules, find_rule, run_all, run_enabled};
 
 use crate::catalog::Resolved;
 use crate::diagnostics::{Finding, Severity};

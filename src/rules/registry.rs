@@ -66,11 +66,26 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static dyn Rule> {
 /// Per-file ignores apply here when the config knows the spec's path, and
 /// again in [`super::suppress::apply`] by the source name otherwise.
 pub fn run_all(ctx: &RuleContext<'_>, config: &RulesConfig) -> Vec<Finding> {
-    let found = all_rules()
+    run_enabled(ctx, &enabled_rules(config), config)
+}
+
+/// The rules `config` enables, in code order. A caller that runs the rules
+/// on many plans under one configuration (`memmath fit`) asks once.
+pub fn enabled_rules(config: &RulesConfig) -> Vec<&'static dyn Rule> {
+    all_rules()
         .into_iter()
         .filter(|rule| config.is_enabled(rule.code(), None))
-        .flat_map(|rule| rule.check(ctx))
-        .collect();
+        .collect()
+}
+
+/// [`run_all`] with the enabled rules already chosen ([`enabled_rules`] of
+/// the same `config`): the same findings, the same severities.
+pub fn run_enabled(
+    ctx: &RuleContext<'_>,
+    rules: &[&'static dyn Rule],
+    config: &RulesConfig,
+) -> Vec<Finding> {
+    let found = rules.iter().flat_map(|rule| rule.check(ctx)).collect();
     config.apply(found, None)
 }
 
