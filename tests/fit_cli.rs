@@ -3,6 +3,8 @@
 //! explanation, bad flags and price files exit 2 with located messages, and
 //! the printed patch applies to the spec with `git apply`.
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::Path;
 
@@ -18,22 +20,9 @@ fn spec_path(name: &str) -> String {
         .to_string()
 }
 
-const SPECS: &[&str] = &[
-    "deepseek-v3-8xh200.yaml",
-    "gemma-3-27b-2xh100.yaml",
-    "llama-3.1-70b-fp8-4xh100.yaml",
-    "llama-3.1-8b-awq-l4.yaml",
-    "llama-3.1-8b-full-zero3.yaml",
-    "llama-3.1-8b-h100.yaml",
-    "llama-3.1-8b-hf-config.yaml",
-    "llama-3.1-8b-lora.yaml",
-    "mixtral-8x7b-2xh100.yaml",
-    "qwen2.5-32b-awq-a100.yaml",
-];
-
 #[test]
 fn every_example_spec_gets_ranked_feasible_layouts() {
-    for name in SPECS {
+    for name in &common::example_specs() {
         let out = memmath().args(["fit", &spec_path(name)]).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(

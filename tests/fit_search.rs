@@ -38,19 +38,6 @@ fn load(name: &str) -> Analysis {
     a
 }
 
-const ALL_SPECS: &[&str] = &[
-    "deepseek-v3-8xh200.yaml",
-    "gemma-3-27b-2xh100.yaml",
-    "llama-3.1-70b-fp8-4xh100.yaml",
-    "llama-3.1-8b-awq-l4.yaml",
-    "llama-3.1-8b-full-zero3.yaml",
-    "llama-3.1-8b-h100.yaml",
-    "llama-3.1-8b-hf-config.yaml",
-    "llama-3.1-8b-lora.yaml",
-    "mixtral-8x7b-2xh100.yaml",
-    "qwen2.5-32b-awq-a100.yaml",
-];
-
 /// The ranking key of docs/fit.md: objective, then more spare, then fewer
 /// changed fields.
 fn key(
@@ -294,7 +281,7 @@ fn passes_check(
 #[test]
 fn every_listed_candidate_passes_check_when_written_out() {
     let rules = RulesConfig::default();
-    for name in ALL_SPECS {
+    for name in &common::example_specs() {
         let a = load(name);
         let (spec, resolved) = (a.spec.as_ref().unwrap(), a.resolved.as_ref().unwrap());
         for opts in [

@@ -42,3 +42,17 @@ pub fn input_findings(source: &SourceFile, findings: &[Finding]) -> Vec<LocatedF
         .map(|f| LocatedFinding::locate(f, source))
         .collect()
 }
+
+/// Every example spec (specs/*.yaml).
+pub fn example_specs() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "the example specs: {names:?}");
+    names
+}
