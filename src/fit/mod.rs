@@ -239,11 +239,9 @@ fn summary(space: &Space, resolved: &Resolved, l: &Layout) -> LayoutSummary {
         } else {
             format!("{} ({})", w.quantization.as_str(), w.dtype.as_str())
         },
+        // Absent: the model's own limit, as the plan resolves it.
         max_model_len: space.max_model_lens[i.max_model_len]
-            .or_else(|| {
-                // Absent: the model's own limit, as the plan resolves it.
-                resolved.model.architecture.max_position_embeddings
-            })
+            .or(resolved.model.architecture.max_position_embeddings)
             .filter(|_| serving),
     }
 }

@@ -79,6 +79,10 @@ impl Ranked {
     }
 }
 
+/// The verdicts at one replica, keyed by options (GPU, weights, KV dtype,
+/// max_model_len): (GPUs per replica, why it failed; None = feasible).
+type ByOptions<'a> = BTreeMap<(usize, usize, usize, usize), Vec<(u64, Option<&'a Broke>)>>;
+
 /// Rank the feasible layouts. `changed` counts a layout's changed fields.
 pub fn rank(
     searched: &Searched,
@@ -88,8 +92,7 @@ pub fn rank(
     changed: impl Fn(&Layout) -> usize,
 ) -> Vec<Ranked> {
     // The verdicts at one replica by options, for the limits.
-    let mut by_options: BTreeMap<(usize, usize, usize, usize), Vec<(u64, Option<&Broke>)>> =
-        BTreeMap::new();
+    let mut by_options: ByOptions<'_> = BTreeMap::new();
     for (i, b) in &searched.at_one_replica {
         by_options
             .entry((i.gpu, i.weights, i.kv, i.max_model_len))
@@ -168,10 +171,7 @@ fn mark_pareto(ranked: &mut [Ranked]) {
 /// nearest smaller instance of the same options breaks at one replica (the
 /// one with the most GPUs below this one's, first in space order); `none`
 /// when there is no smaller instance or one of them is feasible.
-fn limit(
-    f: &Found,
-    by_options: &BTreeMap<(usize, usize, usize, usize), Vec<(u64, Option<&Broke>)>>,
-) -> Limit {
+fn limit(f: &Found, by_options: &ByOptions<'_>) -> Limit {
     let l = &f.layout;
     if l.replicas > 1 {
         return Limit::Concurrency;
