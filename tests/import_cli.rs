@@ -193,3 +193,72 @@ fn env_resolves_and_templates_are_never_rendered() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("IMP006"));
 }
+
+#[test]
+fn traffic_classes_are_copied_into_every_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = dir.path().join("traffic.yaml");
+    std::fs::write(
+        &traffic,
+        "traffic:\n  plan_percentile: p99\n  classes:\n    - name: chat\n      prompt_tokens: {p95: 3000, p99: 6000}\n      output_tokens: {p95: 1000, p99: 2000}\n      concurrency: 16\n      burst: 1.5\n",
+    )
+    .unwrap();
+    let out = memmath()
+        .args([
+            "import",
+            &fixture("production-stack-multiple-models.yaml"),
+            "--gpu",
+            "l4-24gb",
+            "--format",
+            "json",
+            "--traffic",
+        ])
+        .arg(&traffic)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for spec in v["specs"].as_array().unwrap() {
+        assert_eq!(spec["traffic"]["classes"][0]["name"], "chat");
+        assert_eq!(spec["traffic"]["classes"][0]["concurrency"], 16);
+    }
+    // A file without classes is refused (exit 2), with the reason.
+    std::fs::write(&traffic, "traffic: {plan_percentile: p99}\n").unwrap();
+    let out = memmath()
+        .args([
+            "import",
+            &fixture("production-stack-multiple-models.yaml"),
+            "--traffic",
+        ])
+        .arg(&traffic)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `classes:` list"));
+}
+
+#[test]
+fn secrets_are_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("serve.sh");
+    std::fs::write(
+        &script,
+        "export HF_TOKEN=hf_SECRETVALUE1\nHUGGING_FACE_HUB_TOKEN=hf_SECRETVALUE2 vllm serve meta-llama/Llama-3.1-8B \\\n  --api-key sk-SECRETVALUE3 --hf-token hf_SECRETVALUE4 --max-model-len $HF_TOKEN\ndocker run -e HF_TOKEN=hf_SECRETVALUE5 vllm/vllm-openai:v0.9.0 --model m --api-key=sk-SECRETVALUE6\n",
+    )
+    .unwrap();
+    for format in ["yaml", "json"] {
+        let out = memmath()
+            .arg("import")
+            .arg(&script)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("SECRETVALUE"), "{format}: {all}");
+        // A token variable used as a memory flag's value stays unresolved.
+        assert!(all.contains("IMP001"), "{all}");
+    }
+}
