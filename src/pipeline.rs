@@ -133,7 +133,16 @@ pub fn analyze_with_hardware(
             .iter_mut()
             .filter(|f| f.deployment_span.is_none())
         {
-            f.deployment_span = merged.origin_of(&f.pointer);
+            // An object the spec itself has stays the spec's finding.
+            let spec_has_it = a
+                .doc
+                .as_ref()
+                .is_some_and(|d| d.spans.contains_key(&f.pointer));
+            f.deployment_span = merged.origin_of(&f.pointer).or_else(|| {
+                (!spec_has_it)
+                    .then(|| merged.first_under(&f.pointer))
+                    .flatten()
+            });
             // The fix names the spec field; say where the value really is.
             if let (Some(fix), Some(written)) = (&mut f.fix, merged.written_as(&f.pointer)) {
                 if !written.is_empty() {

@@ -38,7 +38,11 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, String> {
     let findings = &analysis.findings;
     let section = analysis.live.as_ref();
     let observed = observation(&args, &snapshot, &analysis);
-    let files = [FileFindings::new(analysis.source.clone(), findings)];
+    let files = FileFindings::split(
+        analysis.source.clone(),
+        analysis.deployment_source(),
+        findings,
+    );
     match args.format {
         VerifyFormat::Json => {
             let out = json!({

@@ -30,22 +30,23 @@ pub struct Merged {
 }
 
 impl Merged {
-    /// The manifest span a finding at `pointer` is about, if that field (or
-    /// the field it is under) was imported.
+    /// The manifest span of the imported field at exactly `pointer`.
     pub fn origin_of(&self, pointer: &str) -> Option<Span> {
-        if let Some((s, _)) = self.origins.get(pointer) {
-            return Some(*s);
+        self.origins.get(pointer).map(|(s, _)| *s)
+    }
+
+    /// The manifest span of the first imported field under `pointer`: for a
+    /// finding on an object the merge created (`/serving` of a spec that had
+    /// none), reported at the launch's first imported value.
+    pub fn first_under(&self, pointer: &str) -> Option<Span> {
+        if pointer.is_empty() {
+            return None;
         }
-        // A finding on an imported object (`/serving` after a merge that
-        // created it) points at the launch.
         self.origins
-            .iter()
-            .find(|(p, _)| {
-                p.starts_with(pointer)
-                    && p.as_bytes().get(pointer.len()) == Some(&b'/')
-                    && !pointer.is_empty()
-            })
+            .range(format!("{pointer}/")..)
+            .take_while(|(p, _)| p.starts_with(&format!("{pointer}/")))
             .map(|(_, (s, _))| *s)
+            .min()
     }
 
     /// How the imported value of `pointer` is written in the deployment file.
