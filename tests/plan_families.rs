@@ -407,3 +407,23 @@ fn nemotron_3_nano_moe_hybrid_from_config() {
         Some(129)
     );
 }
+
+#[test]
+fn an_absurd_layer_kind_field_is_mem000_on_that_field() {
+    let v = json!({
+        "apiVersion": "memmath/v1", "kind": "Serving", "metadata": {"name": "t"},
+        "model": {"preset": "qwen3-next-80b-a3b",
+                  "architecture": {"vision": {"parameters": u64::MAX}}, "weights": {}},
+        "hardware": {"gpu": "h100-sxm-80gb"}, "serving": {"engine": "vllm"},
+    });
+    let spec: Spec = serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"));
+    let (r, f) = resolve(&spec, Path::new("/specs"), &MemoryFiles::new());
+    let r = r.unwrap_or_else(|| panic!("{f:?}"));
+    match memmath::plan::compute(&spec, &r) {
+        Ok(_) => panic!("an overflowing tower planned"),
+        Err(f) => {
+            assert_eq!(f.code, "MEM000");
+            assert_eq!(f.pointer, "/model/architecture/vision/parameters");
+        }
+    }
+}

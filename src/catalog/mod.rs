@@ -62,8 +62,10 @@ pub struct Architecture {
     pub mla: Option<MlaSpec>,
     pub sliding_window: Option<SlidingWindowSpec>,
     /// Layer kinds and recurrent-state geometry (the families of 2026); all
-    /// empty for a plain transformer, whose plan is the v0.1 one.
-    #[serde(default)]
+    /// empty for a plain transformer, whose plan is the v0.1 one. Flattened,
+    /// so its fields sit where the spec writes them (`model.architecture.mamba`):
+    /// MEM000 then names the spec's own field.
+    #[serde(default, flatten)]
     pub layout: Layout,
 }
 
