@@ -251,3 +251,62 @@ fn the_printed_patch_applies_with_git() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn report_alternatives_adds_the_top_k_in_every_format() {
+    let spec = spec_path("llama-3.1-70b-fp8-4xh100.yaml");
+    let run = |args: &[&str]| {
+        let out = memmath()
+            .arg("report")
+            .arg(&spec)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = run(&["--alternatives", "3"]);
+    let section = &md[md.find("## Alternatives").expect("section")..];
+    let rows = section
+        .lines()
+        .take_while(|l| !l.starts_with("## Findings"))
+        .filter(|l| l.starts_with("| 1") || l.starts_with("| 2") || l.starts_with("| 3"))
+        .count();
+    assert_eq!(rows, 3, "{section}");
+    // The same numbers as `fit`.
+    let fit: serde_json::Value = serde_json::from_slice(
+        &memmath()
+            .args(["fit", &spec, "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let best_gpus = fit["candidates"][0]["gpus"].as_u64().unwrap();
+    assert!(
+        section.contains(&format!("the best layout uses {best_gpus} GPUs")),
+        "{section}"
+    );
+    let html = run(&["--alternatives", "3", "--format", "html"]);
+    assert!(html.contains("<h3>Alternatives</h3>"));
+    assert!(html.contains("aria-label=\"GPUs vs spare KV of the alternative layouts\""));
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--alternatives", "2", "--format", "json"])).unwrap();
+    assert_eq!(
+        json["alternatives"]["candidates"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(json["alternatives"]["candidates"][0], fit["candidates"][0]);
+    // Without the flag, no section.
+    assert!(!run(&[]).contains("Alternatives"));
+    let out = memmath()
+        .args(["report", &spec, "--alternatives", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -207,6 +207,10 @@ pub struct ReportArgs {
     /// Use a saved GPU snapshot instead of NVML (implies --hardware).
     #[arg(long, value_name = "FILE")]
     pub probe_snapshot: Option<PathBuf>,
+    /// Add an "Alternatives" section: the top K layouts `memmath fit` ranks
+    /// for each spec (docs/fit.md).
+    #[arg(long, value_name = "K")]
+    pub alternatives: Option<usize>,
 }
 
 /// Output formats of `memmath diff`.

@@ -11,8 +11,10 @@ use super::output::write_output;
 use super::probe::hardware_snapshot;
 use super::walk::collect_specs;
 use super::ExitStatus;
+use memmath::fit::{self, FitOptions, FitResult};
 use memmath::pipeline::Analysis;
-use memmath::report::{build_set, render, Format};
+use memmath::report::{alternatives, build_set, render, Format};
+use memmath::rules::RulesConfig;
 use std::path::Path;
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
@@ -24,7 +26,11 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
     // Probed before any analysis: without NVML this fails (exit 2), never skips.
     let snapshot = hardware_snapshot(args.hardware, args.probe_snapshot.as_deref())?;
     let mut configs = ConfigCache::new(None, &[], &[])?;
+    if args.alternatives == Some(0) {
+        return Err("--alternatives must be at least 1".to_string());
+    }
     let mut analyses = Vec::with_capacity(files.len());
+    let mut fits = Vec::with_capacity(files.len());
     for path in &files {
         let rules = configs.for_spec(path)?;
         let how = Analyze {
@@ -32,16 +38,22 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
             inline_ignores: true,
             snapshot: snapshot.as_ref(),
         };
-        analyses.push(analyze_file(path, &how)?);
+        let analysis = analyze_file(path, &how)?;
+        fits.push(match args.alternatives {
+            Some(_) => alternatives(&analysis, &rules)?,
+            None => None,
+        });
+        analyses.push(analysis);
     }
+    let k = args.alternatives.unwrap_or(0);
     // Each analysis carries its live section (`Analysis.live`, None for a
     // spec that could not be resolved); the HW findings themselves came
     // through the suppression pass above.
     let dir = args.template_dir.as_deref();
     let out = match args.format {
-        ReportFormat::Json => json(&analyses, snapshot.is_some())?,
-        ReportFormat::Md => rendered(&analyses, Format::Markdown, dir)?,
-        ReportFormat::Html => rendered(&analyses, Format::Html, dir)?,
+        ReportFormat::Json => json(&analyses, snapshot.is_some(), &fits, k)?,
+        ReportFormat::Md => rendered(&analyses, Format::Markdown, dir, &fits, k)?,
+        ReportFormat::Html => rendered(&analyses, Format::Html, dir, &fits, k)?,
     };
     write_output(args.output.as_deref(), &out)?;
     Ok(findings_status(
@@ -55,10 +67,23 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
 
 /// The JSON plan of each spec, with its live section under `hardware` (null
 /// for a spec that could not be resolved) when `--hardware` is given.
-fn json(analyses: &[Analysis], hardware: bool) -> Result<String, String> {
+fn json(
+    analyses: &[Analysis],
+    hardware: bool,
+    fits: &[Option<FitResult>],
+    k: usize,
+) -> Result<String, String> {
     let mut values = Vec::with_capacity(analyses.len());
-    for a in analyses {
+    for (a, fit) in analyses.iter().zip(fits) {
         let mut v = memmath::report::plan_json(a);
+        if let (Some(fit), serde_json::Value::Object(map)) = (fit, &mut v) {
+            // The `fit --format json` contract, top K candidates.
+            let mut section = serde_json::to_value(fit).map_err(|e| e.to_string())?;
+            if let Some(serde_json::Value::Array(c)) = section.get_mut("candidates") {
+                c.truncate(k);
+            }
+            map.insert("alternatives".into(), section);
+        }
         if let (true, serde_json::Value::Object(map)) = (hardware, &mut v) {
             let section = serde_json::to_value(&a.live).map_err(|e| e.to_string())?;
             map.insert("hardware".into(), section);
@@ -78,7 +103,13 @@ fn json(analyses: &[Analysis], hardware: bool) -> Result<String, String> {
 /// A report template is a few KiB; 16 MiB is far past any real one.
 const TEMPLATE_LIMIT: u64 = 16 << 20;
 
-fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result<String, String> {
+fn rendered(
+    analyses: &[Analysis],
+    format: Format,
+    dir: Option<&Path>,
+    fits: &[Option<FitResult>],
+    k: usize,
+) -> Result<String, String> {
     let template = match dir {
         Some(d) => {
             let path = d.join(format.template_name());
@@ -87,6 +118,19 @@ fn rendered(analyses: &[Analysis], format: Format, dir: Option<&Path>) -> Result
         None => None,
     };
     let refs: Vec<&Analysis> = analyses.iter().collect();
-    let set = build_set(&refs, env!("CARGO_PKG_VERSION"));
+    let mut set = build_set(&refs, env!("CARGO_PKG_VERSION"));
+    for (model, fit) in set.reports.iter_mut().zip(fits) {
+        model.alternatives = fit.as_ref().map(|f| alternatives::view(f, k));
+    }
     render(&set, format, template.as_deref()).map_err(|e| e.to_string())
+}
+
+/// `report --alternatives`: the layouts `memmath fit` ranks for a spec that
+/// plans (its own GPU type, no `--allow`); None for a spec that does not plan
+/// (its findings say why).
+fn alternatives(a: &Analysis, rules: &RulesConfig) -> Result<Option<FitResult>, String> {
+    let (Some(spec), Some(resolved), Some(_)) = (&a.spec, &a.resolved, &a.plan) else {
+        return Ok(None);
+    };
+    fit::fit(spec, resolved, rules, &FitOptions::default()).map(Some)
 }

@@ -6,6 +6,7 @@
 //! section comes from `Analysis.live`), [`render`] lays it out through minijinja,
 //! and [`diff`] compares two plans. Nothing here reads files or prints.
 
+pub mod alternatives;
 pub mod diff;
 mod env;
 mod gpu_memory;

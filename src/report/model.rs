@@ -63,6 +63,9 @@ pub struct ReportModel {
     /// Measured vs planned on this machine (`report --hardware`); None without
     /// a probe or when the spec could not be resolved.
     pub live: Option<LiveView>,
+    /// The top layouts `memmath fit` ranks (`report --alternatives K`);
+    /// None otherwise.
+    pub alternatives: Option<super::alternatives::AlternativesView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -198,6 +201,7 @@ pub fn build(a: &Analysis) -> ReportModel {
         svg: SvgSet::default(),
         // The live section the pipeline computed once (`--hardware`).
         live: a.live.as_ref().map(|s| live::view(a, s)),
+        alternatives: None,
     };
     if let Some(plan) = &a.plan {
         let tp = a.spec.as_ref().map(|s| s.parallelism.tensor);
