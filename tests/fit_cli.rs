@@ -310,3 +310,33 @@ fn report_alternatives_adds_the_top_k_in_every_format() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn diff_says_when_the_head_is_no_longer_the_cheapest_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = spec_path("llama-3.1-8b-h100.yaml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    assert!(text.contains("replicas: 2"));
+    let head = dir.path().join("head.yaml");
+    std::fs::write(&head, text.replace("replicas: 2", "replicas: 4")).unwrap();
+    let out = memmath()
+        .args(["diff", &base, head.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("**The head is no longer the cheapest feasible layout:** it uses 4 GPUs; `memmath fit` finds a feasible layout with 2"),
+        "{md}"
+    );
+    let out = memmath()
+        .args(["diff", &base, head.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cheapest"]["base_is_cheapest"], true);
+    assert_eq!(v["cheapest"]["head_is_cheapest"], false);
+    assert_eq!(v["cheapest"]["best_gpus"], 2);
+    // A head that is the cheapest gets no note.
+    let out = memmath().args(["diff", &base, &base]).output().unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("cheapest"));
+}

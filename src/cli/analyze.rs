@@ -5,6 +5,7 @@
 
 use super::files::RealFiles;
 use super::load::{load_spec, spec_dir, Loaded};
+use memmath::fit::{FitOptions, FitResult};
 use memmath::hardware::Snapshot;
 use memmath::pipeline::{analyze_with_hardware, Analysis, AnalyzeOptions};
 use memmath::rules::RulesConfig;
@@ -32,4 +33,14 @@ pub(crate) fn analyze_file(path: &Path, how: &Analyze<'_>) -> Result<Analysis, S
             analyze_with_hardware(source, &opts, how.snapshot)
         }
     })
+}
+
+/// The layouts `memmath fit` ranks for an analyzed spec, with the default
+/// search (its own GPU type, no `--allow`): `report --alternatives` and
+/// `diff`. None for a spec that does not plan (its findings say why).
+pub(crate) fn default_fit(a: &Analysis, rules: &RulesConfig) -> Result<Option<FitResult>, String> {
+    let (Some(spec), Some(resolved), Some(_)) = (&a.spec, &a.resolved, &a.plan) else {
+        return Ok(None);
+    };
+    memmath::fit::fit(spec, resolved, rules, &FitOptions::default()).map(Some)
 }

@@ -2,7 +2,7 @@
 //! or the JSON plan. Exit 0 once written (findings are content here) unless
 //! `--fail-on` is given; 2 for unreadable input or a template error.
 
-use super::analyze::{analyze_file, Analyze};
+use super::analyze::{analyze_file, default_fit, Analyze};
 use super::args::{ReportArgs, ReportFormat};
 use super::config::ConfigCache;
 use super::exit::findings_status;
@@ -11,10 +11,9 @@ use super::output::write_output;
 use super::probe::hardware_snapshot;
 use super::walk::collect_specs;
 use super::ExitStatus;
-use memmath::fit::{self, FitOptions, FitResult};
+use memmath::fit::FitResult;
 use memmath::pipeline::Analysis;
 use memmath::report::{alternatives, build_set, render, Format};
-use memmath::rules::RulesConfig;
 use std::path::Path;
 
 pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
@@ -40,7 +39,7 @@ pub fn run(args: ReportArgs) -> Result<ExitStatus, String> {
         };
         let analysis = analyze_file(path, &how)?;
         fits.push(match args.alternatives {
-            Some(_) => alternatives(&analysis, &rules)?,
+            Some(_) => default_fit(&analysis, &rules)?,
             None => None,
         });
         analyses.push(analysis);
@@ -123,14 +122,4 @@ fn rendered(
         model.alternatives = fit.as_ref().map(|f| alternatives::view(f, k));
     }
     render(&set, format, template.as_deref()).map_err(|e| e.to_string())
-}
-
-/// `report --alternatives`: the layouts `memmath fit` ranks for a spec that
-/// plans (its own GPU type, no `--allow`); None for a spec that does not plan
-/// (its findings say why).
-fn alternatives(a: &Analysis, rules: &RulesConfig) -> Result<Option<FitResult>, String> {
-    let (Some(spec), Some(resolved), Some(_)) = (&a.spec, &a.resolved, &a.plan) else {
-        return Ok(None);
-    };
-    fit::fit(spec, resolved, rules, &FitOptions::default()).map(Some)
 }

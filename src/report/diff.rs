@@ -175,6 +175,43 @@ pub struct Diff {
     pub classes: Vec<ClassDiff>,
     pub findings_added: Vec<FindingKey>,
     pub findings_resolved: Vec<FindingKey>,
+    /// Whether the head is still the cheapest feasible layout `memmath fit`
+    /// finds for it (set by the caller from fit results; absent when the
+    /// head is a JSON plan or does not plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cheapest: Option<Cheapest>,
+}
+
+/// The head against the cheapest feasible layout of its own search space
+/// (its GPU type, no `--allow`, fewest GPUs: docs/fit.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct Cheapest {
+    /// Whether the base was the cheapest for its spec; None when the base is
+    /// a JSON plan or does not plan.
+    pub base_is_cheapest: Option<bool>,
+    pub head_is_cheapest: bool,
+    pub head_gpus: u64,
+    /// GPUs of the best feasible layout (None: nothing is feasible).
+    pub best_gpus: Option<u64>,
+    /// The best layout's changes to the head spec.
+    pub best_changes: serde_json::Map<String, Json>,
+}
+
+impl Cheapest {
+    /// From the fit results of the base (None: not searched) and the head.
+    pub fn from_fits(
+        base: Option<&crate::fit::FitResult>,
+        head: &crate::fit::FitResult,
+    ) -> Cheapest {
+        let cheapest = |f: &crate::fit::FitResult| f.spec.feasible && !f.spec.best_is_cheaper;
+        Cheapest {
+            base_is_cheapest: base.map(cheapest),
+            head_is_cheapest: cheapest(head),
+            head_gpus: head.spec.gpus,
+            best_gpus: head.best().map(|b| b.gpus),
+            best_changes: head.best().map(|b| b.changes.clone()).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -409,6 +446,7 @@ pub fn diff(base: &DiffSide, head: &DiffSide) -> Diff {
         classes,
         findings_added,
         findings_resolved,
+        cheapest: None,
     };
     d.headline = headline(&d, bp, hp);
     d
@@ -686,12 +724,44 @@ pub fn to_markdown(d: &Diff) -> String {
         }
         out.push('\n');
     }
+    if let Some(c) = d.cheapest.as_ref().filter(|c| !c.head_is_cheapest) {
+        cheapest_note(&mut out, c);
+    }
     findings_list(&mut out, "Findings added", &d.findings_added);
     findings_list(&mut out, "Findings resolved", &d.findings_resolved);
     out.push_str(
         "<sub>Memory in GiB (2^30 bytes); byte counts in `memmath diff --format json`.</sub>\n",
     );
     out
+}
+
+/// When the head is not the cheapest feasible layout of its search space.
+fn cheapest_note(out: &mut String, c: &Cheapest) {
+    let lead = match c.base_is_cheapest {
+        Some(true) => "The head is no longer the cheapest feasible layout",
+        Some(false) => "The head is not the cheapest feasible layout (the base was not either)",
+        None => "The head is not the cheapest feasible layout",
+    };
+    match c.best_gpus {
+        Some(best) => {
+            let changes: Vec<String> = c
+                .best_changes
+                .iter()
+                .map(|(k, v)| match v {
+                    Json::String(s) => format!("{k}={s}"),
+                    other => format!("{k}={other}"),
+                })
+                .collect();
+            out.push_str(&format!(
+                "**{lead}:** it uses {} GPUs; `memmath fit` finds a feasible layout with {best}: {}.\n\n",
+                c.head_gpus,
+                markdown_code(&changes.join(" "))
+            ));
+        }
+        None => out.push_str(&format!(
+            "**{lead}:** no layout of its GPU type within the search bound is feasible (`memmath fit` says what would help).\n\n"
+        )),
+    }
 }
 
 fn table_row(out: &mut String, r: &Row) {
