@@ -1,8 +1,10 @@
 //! MEM001 weights-exceed-gpu-memory.
 
+use super::replan::{replan, set_weights};
 use super::util::{parallelism_fix, weights_at_bits};
 use super::{Rule, RuleContext};
 use crate::diagnostics::Finding;
+use crate::spec::{Quantization, WeightDtype};
 use crate::units::Bytes;
 
 declare_rule! {
@@ -65,10 +67,25 @@ impl WeightsExceedGpuMemory {
                 "set {yaml}: about {w} of weights per GPU, within the {room} left after activations, runtime and one max_model_len sequence"
             ));
         }
-        for (dtype, bits) in [("fp8", 8.0), ("int4 (awq/gptq)", 4.25)] {
+        let formats = [
+            ("fp8", 8.0, WeightDtype::Fp8, Quantization::Fp8, None),
+            (
+                "int4 (awq/gptq)",
+                4.25,
+                WeightDtype::Int4,
+                Quantization::Awq,
+                Some(128),
+            ),
+        ];
+        for (dtype, bits, d, q, g) in formats {
             if ctx.plan.weights.bits_per_weight > bits {
                 let w = weights_at_bits(ctx.plan, bits);
-                if w <= room {
+                // Offered only when the re-planned spec starts (rules/replan.rs).
+                let starts = || {
+                    replan(ctx, |s, r| set_weights(s, r, d, q, g))
+                        .is_some_and(|p| p.engine_starts())
+                };
+                if w <= room && starts() {
                     fixes.push(format!("store the weights as {dtype}: about {w} per GPU"));
                     break;
                 }

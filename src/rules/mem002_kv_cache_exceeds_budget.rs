@@ -1,5 +1,6 @@
 //! MEM002 kv-cache-exceeds-budget.
 
+use super::replan::{carries_traffic, fit_nodes, replan};
 use super::util::{
     class_index, gib128, group_digits, instances_per_replica, kv_demand_per_gpu, kv_is_16bit,
     largest_class,
@@ -7,6 +8,7 @@ use super::util::{
 use super::{Rule, RuleContext};
 use crate::diagnostics::Finding;
 use crate::plan::math::{mul_ratio_floor, to_ppm, PPM};
+use crate::spec::KvCacheDtype;
 use crate::units::plural;
 
 declare_rule! {
@@ -86,7 +88,24 @@ impl KvCacheExceedsBudget {
         );
         let idx = class_index(ctx.spec, &largest.name, li);
         let mut fixes = Vec::new();
-        match plan.classes.iter().filter_map(|c| c.replicas_needed).max() {
+        // The plan's replica count, re-planned (rules/replan.rs): the first
+        // count from it at which every class fits, a few further at most.
+        let carried = |n: u64| {
+            replan(ctx, |s, _| {
+                if let Some(sv) = s.serving.as_mut() {
+                    sv.replicas = Some(n);
+                }
+                fit_nodes(s, n.saturating_mul(plan.gpu.gpus_per_replica));
+            })
+            .is_some_and(|p| carries_traffic(&p))
+        };
+        let needed = plan
+            .classes
+            .iter()
+            .filter_map(|c| c.replicas_needed)
+            .max()
+            .and_then(|n| (n..n.saturating_add(8)).find(|&n| carried(n)));
+        match needed {
             Some(n) if plan.classes.iter().all(|c| c.replicas_needed.is_some()) => {
                 let g = &plan.gpu;
                 let need = n.saturating_mul(g.gpus_per_replica);
@@ -112,7 +131,15 @@ impl KvCacheExceedsBudget {
         // the plan's parts-per-million arithmetic (plan/math.rs): c =
         // floor(m x PPM / ppm(burst)), and then ceil(c x ppm / PPM) <= m exactly.
         let conc = mul_ratio_floor(largest.max_concurrency, PPM, to_ppm(burst)).unwrap_or(0);
-        if conc > 0 {
+        let carried_at = |c: u64| {
+            replan(ctx, |s, _| {
+                if let Some(class) = s.traffic.as_mut().and_then(|t| t.classes.get_mut(idx)) {
+                    class.concurrency = c;
+                }
+            })
+            .is_some_and(|p| carries_traffic(&p))
+        };
+        if conc > 0 && carried_at(conc) {
             fixes.push(format!(
                 "lower traffic.classes[{idx}] ({}) concurrency to {}",
                 largest.name,
@@ -120,7 +147,15 @@ impl KvCacheExceedsBudget {
             ));
         }
         if let Some(k) = &plan.kv_cache {
-            if kv_is_16bit(&k.dtype) && demand <= kv * 2 {
+            let fp8_carries = || {
+                replan(ctx, |s, _| {
+                    if let Some(sv) = s.serving.as_mut() {
+                        sv.kv_cache_dtype = Some(KvCacheDtype::Fp8);
+                    }
+                })
+                .is_some_and(|p| carries_traffic(&p))
+            };
+            if kv_is_16bit(&k.dtype) && demand <= kv * 2 && fp8_carries() {
                 fixes.push(format!(
                     "set serving.kv_cache_dtype: fp8, which halves the demand to {}",
                     gib128(demand.div_ceil(2))

@@ -10,6 +10,7 @@ mod macros;
 mod config;
 mod glob;
 mod registry;
+mod replan;
 pub mod suppress;
 mod util;
 

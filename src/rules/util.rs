@@ -180,8 +180,17 @@ pub fn parallelism_fix(ctx: &super::RuleContext<'_>, room: u64) -> Option<(Strin
         .filter(|&t| t <= gpn)
         .collect();
     let per_replica = |t: u64, pp2: u64| t.saturating_mul(pp2).saturating_mul(p.data.max(1));
+    // The estimate picks a candidate; the re-planned spec decides (the
+    // engine must start with it: rules/replan.rs).
+    let starts_with = |t: u64, pp2: u64| {
+        super::replan::replan(ctx, |s, _| {
+            s.parallelism.tensor = t;
+            s.parallelism.pipeline = pp2;
+        })
+        .is_some_and(|plan| super::replan::starts(&plan))
+    };
     for &t in sizes.iter().filter(|&&t| t > tp) {
-        if after(t, pp) <= room_at(t) {
+        if after(t, pp) <= room_at(t) && starts_with(t, pp) {
             let note = gpu_count_note(ctx, per_replica(t, pp));
             return Some((
                 format!("parallelism.tensor: {t}{note}"),
@@ -191,7 +200,7 @@ pub fn parallelism_fix(ctx: &super::RuleContext<'_>, room: u64) -> Option<(Strin
     }
     let t = sizes.iter().copied().max().unwrap_or(tp).max(tp);
     for pp2 in pp.saturating_add(1)..=layers.min(MAX_DEGREE) {
-        if after(t, pp2) <= room_at(t) {
+        if after(t, pp2) <= room_at(t) && starts_with(t, pp2) {
             let note = gpu_count_note(ctx, per_replica(t, pp2));
             let yaml = if t == tp {
                 format!("parallelism.pipeline: {pp2}{note}")
