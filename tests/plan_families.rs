@@ -427,3 +427,46 @@ fn an_absurd_layer_kind_field_is_mem000_on_that_field() {
         }
     }
 }
+
+#[test]
+fn gemma_4_26b_a4b_matches_the_vllm_0_26_figures() {
+    // https://github.com/vllm-project/vllm/issues/40388 (comment of
+    // 2026-08-19): vLLM 0.26.0, gemma-4-26B-A4B-it FP8 on one L40S, TP 1,
+    // --max-model-len 32768, prefix caching on, --kv-cache-dtype fp8, "same
+    // 15.18 GiB KV budget": "417,022 tokens", "12.73x" at 32k. 25 sliding
+    // layers (8 KV heads x 256) at 4,096 B/token and 5 full layers (2 x 512)
+    // at 2,048 B/token: full layers take 32-token blocks to match the
+    // 16-token sliding page (65,536 B); 6 groups of 5 over one pool.
+    // The comment does not state max_num_batched_tokens; its figures pin
+    // 8,192 (vLLM's LLM-class default below 70 GiB of GPU memory): each
+    // sliding group holds ceil((1,023 + 8,192) / 16) + 1 = 577 blocks, the
+    // full group 32,768 / 32 = 1,024, 3,909 per request. (The server's 2,048
+    // default would give 1,989 per request and 25.0x.)
+    let r = import("gemma-4-26b-a4b.json");
+    let serving = json!({"engine": "vllm", "engine_version": "0.26", "max_model_len": 32768,
+        "kv_cache_dtype": "fp8", "prefix_caching": true, "max_num_batched_tokens": 8192});
+    let page = 5 * 16 * 4096;
+    // "12.73x" and 417,022 tokens pin 49,748 blocks (15.1819 GiB, printed 15.18).
+    let (tokens, conc, h) = figures(&r, serving.clone(), 1, 49_748 * page);
+    assert_eq!(h.layout.block_size, 16);
+    let kinds: Vec<(&str, u64, u64)> = h
+        .layout
+        .groups
+        .iter()
+        .map(|g| (g.kind, g.layers, g.block_size))
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == &("sliding", 5, 16)).count(), 5);
+    assert!(kinds.contains(&("full", 5, 32)), "{kinds:?}");
+    assert_eq!(h.capacity.num_blocks, 49_748);
+    assert_eq!(
+        h.layout.blocks_per_request(32_768, &h.settings, true).ok(),
+        Some(3_909)
+    );
+    assert_eq!((tokens, conc.as_str()), (417_022, "12.73"));
+    // Any budget that prints as 15.18 GiB lands within 0.03x of the log.
+    for gib in [15.175, 15.185] {
+        let (_, conc, _) = figures(&r, serving.clone(), 1, (gib * GIB as f64) as u64);
+        let c: f64 = conc.parse().unwrap_or(0.0);
+        assert!((c - 12.73).abs() <= 0.03, "{gib} GiB: {conc}");
+    }
+}
