@@ -132,7 +132,11 @@ fn nemotron_nano_9b_v2_worked_example_from_config() {
 fn llama_4_scout_chunked_layers_from_config() {
     // 12 NoPE full + 36 chunked (8192) layers, 4 groups of 12; vLLM 0.34 keeps
     // two batches of 8192 in flight: 2048 + 3 x 384 blocks per request at
-    // 131,072 (bs 64). vLLM 0.10 promotes chunked layers to full: 2048.
+    // 131,072 (bs 64). From 0.10.1 to 0.22 vLLM turns the hybrid manager off
+    // for chunked local attention by default (VLLM_ALLOW_CHUNKED_LOCAL_ATTN_
+    // WITH_HYBRID_KV_CACHE, https://github.com/vllm-project/vllm/pull/21761;
+    // default on from 0.23, https://github.com/vllm-project/vllm/pull/46553):
+    // every layer is full attention, 2048 blocks per request.
     let r = import("llama-4-scout.json");
     let s = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
         "max_model_len": 131072, "max_num_batched_tokens": 8192});
@@ -146,6 +150,12 @@ fn llama_4_scout_chunked_layers_from_config() {
         "max_model_len": 131072, "max_num_batched_tokens": 8192});
     let (_, _, h) = figures(&r, old, 8, 40 * GIB);
     assert_eq!(h.layout.groups.len(), 1);
+    for (version, groups) in [("0.22", 1), ("0.23", 4)] {
+        let s = json!({"engine": "vllm", "engine_version": version, "block_size": 64,
+            "max_model_len": 131072, "max_num_batched_tokens": 8192});
+        let (_, _, h) = figures(&r, s, 8, 40 * GIB);
+        assert_eq!(h.layout.groups.len(), groups, "vLLM {version}");
+    }
 }
 
 #[test]

@@ -184,15 +184,21 @@ pub fn settings(
         .layer_types
         .as_ref()
         .is_some_and(|l| l.contains(&LayerType::Chunked));
-    // The hybrid manager exists from vLLM 0.10 and takes chunked local
-    // attention by default from 0.11; other engines keep every layer full.
-    let hma = e.engine == Engine::Vllm && v >= (0, 10) && !(has_chunked && v < (0, 11));
+    // The hybrid manager exists from vLLM 0.10. For chunked local attention
+    // (Llama 4) VllmConfig turns it off unless
+    // VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE is set: the variable
+    // came with default off in 0.10.1 (https://github.com/vllm-project/vllm/pull/21761)
+    // and its default flipped to on in 0.23 (https://github.com/vllm-project/vllm/pull/29627;
+    // https://github.com/vllm-project/vllm/pull/46553 dates the change between
+    // 0.22 and 0.23). Then every layer is allocated as full attention. Other
+    // engines keep every layer full.
+    let hma = e.engine == Engine::Vllm && v >= (0, 10) && !(has_chunked && v < (0, 23));
     if !hma && e.engine == Engine::Vllm {
         note(
             out,
             "hybrid KV cache manager",
             "off",
-            "vLLM before 0.10 (0.11 for chunked local attention): sliding and chunked layers are allocated as full attention",
+            "vLLM before 0.10, and before 0.23 for chunked local attention (VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE off by default, https://github.com/vllm-project/vllm/pull/21761): sliding and chunked layers are allocated as full attention",
         );
     }
     Settings {
