@@ -465,7 +465,10 @@ fn gemma_4_26b_a4b_matches_the_vllm_0_26_figures() {
         .iter()
         .map(|g| (g.kind, g.layers, g.block_size))
         .collect();
-    assert_eq!(kinds.iter().filter(|k| *k == &("sliding", 5, 16)).count(), 5);
+    assert_eq!(
+        kinds.iter().filter(|k| *k == &("sliding", 5, 16)).count(),
+        5
+    );
     assert!(kinds.contains(&("full", 5, 32)), "{kinds:?}");
     assert_eq!(h.capacity.num_blocks, 49_748);
     assert_eq!(
