@@ -250,7 +250,11 @@ fn blocks_for(p: &Planned, kv_bytes: i64) -> capacity::Blocks {
         a,
         &p.resolved.gpu,
         p.resolved.model.weights.dtype,
-        tp,
+        engine::Layout {
+            tp,
+            pp,
+            dp: par.data.max(1),
+        },
         p.spec.capacity.headroom,
         longest,
         &mut Vec::new(),

@@ -295,7 +295,10 @@ fn per_gpu_breakdown_sums_to_total_for_every_engine() {
 fn engines_budget_differently() {
     let r = llama31_8b_bf16_h100();
     let total = 85_031_714_816u64;
-    let sg = plan(&serving(json!({"serving": {"engine": "sglang"}})), &r);
+    let sg = plan(
+        &serving(json!({"serving": {"engine": "sglang", "engine_version": "0.4"}})),
+        &r,
+    );
     assert_eq!(sg.per_gpu.memory_fraction, 0.88);
     // SGLang: budget = f x (M - runtime) (profile_max_num_token measures
     // against memory free after the CUDA context and NCCL), KV = budget - W.

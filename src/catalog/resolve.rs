@@ -43,9 +43,10 @@ pub fn resolve(
     }
 }
 
-/// CAT011 when `serving.engine_version` parses but no row of the engine
-/// defaults table covers it: the plan uses the nearest row (plan/engine.rs
-/// does the same choice through [`engine_version::row_for`]).
+/// CAT011 when `serving.engine_version` parses but is older than every row of
+/// the engine defaults table, CAT012 (info) when it is newer than every row:
+/// the plan uses the nearest row (plan/engine/ makes the same choice through
+/// [`engine_version::row_for`]).
 fn engine_version_outside_defaults(spec: &Spec) -> Option<Finding> {
     let serving = spec.serving.as_ref()?;
     let v = engine_version::parse_version(serving.engine_version.as_deref()?)?;
@@ -54,17 +55,30 @@ fn engine_version_outside_defaults(spec: &Spec) -> Option<Finding> {
         return None;
     }
     let engine = serving.engine.as_str();
+    let known = engine_version::known_versions(serving.engine);
+    let (v0, v1) = v;
+    if v > row.last {
+        return Some(
+            codes::ENGINE_VERSION_NEWER_THAN_DEFAULTS
+                .finding(
+                    "/serving/engine_version",
+                    format!(
+                        "{engine} {v0}.{v1} is newer than memmath's defaults table ({engine} {known}): the defaults of the newest row, {}, are used ({})",
+                        row.label, row.source
+                    ),
+                )
+                .with_fix(format!(
+                    "if {engine} {v0}.{v1} changed a default that matters here (block size, memory fraction, batch limits), set that knob explicitly; docs/spec.md lists what each row assumes"
+                )),
+        );
+    }
     Some(
         codes::ENGINE_VERSION_OUTSIDE_DEFAULTS
             .finding(
                 "/serving/engine_version",
                 format!(
-                    "{engine} {}.{} is outside memmath's defaults table ({engine} {}): the defaults of the {} row are used ({})",
-                    v.0,
-                    v.1,
-                    engine_version::known_versions(serving.engine),
-                    row.label,
-                    row.source
+                    "{engine} {v0}.{v1} is outside memmath's defaults table ({engine} {known}): the defaults of the {} row are used ({})",
+                    row.label, row.source
                 ),
             )
             .with_fix(format!(

@@ -69,7 +69,9 @@ codes! {
     CAT010: "unmatched-gpu-name", Info, Catalog, OPEN, CATALOG_DOC,
         "An inline GPU without `compute_capability` matched no catalogue name.";
     CAT011: "engine-version-outside-defaults", Warning, Catalog, OPEN, CATALOG_DOC,
-        "`serving.engine_version` parses but is outside the engine's defaults table; the plan uses the nearest row and says which.";
+        "`serving.engine_version` parses but is older than the engine's defaults table; the plan uses the oldest row and says which.";
+    CAT012: "engine-version-newer-than-defaults", Info, Catalog, OPEN, CATALOG_DOC,
+        "`serving.engine_version` is newer than the engine's defaults table; the plan uses the newest row and says so.";
     CAT020: "model-type-by-convention", Warning, Catalog, OPEN, CATALOG_DOC,
         "config.json's `model_type` has no mapping of its own; it was imported by the conventional keys, and the message names what was assumed.";
     HST001: "host-memory-not-specified", Info, Rule, OPEN, RULES_DOC,

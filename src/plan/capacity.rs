@@ -25,7 +25,7 @@
 //! num_blocks x block_size, maximum concurrency = num_blocks / ceil(max_model_len
 //! / block_size) (`get_max_concurrency_for_kv_cache_config`).
 
-use super::engine::EngineSettings;
+use super::engine::{EngineSettings, KvSizing};
 use super::kv_cache::{self, KvRank};
 use super::math::{add, ceil_div, ceil_times, floor_times, mul, MathResult};
 use super::types::ClassPlan;
@@ -55,6 +55,21 @@ pub fn budget(
 ) -> MathResult<Budget> {
     let others = add(add(weights, activations)?, runtime)?;
     Ok(match e.engine {
+        Engine::Vllm if e.row.kv_sizing.value == KvSizing::AfterCapture => {
+            // vLLM 0.34 extensible KV cache (vllm/v1/worker/extensible_kv_cache.py
+            // `measure_kv_cache_bytes`): available = min(requested - non_kv,
+            // free_after_warmup - margin) - transient_peak, with margin =
+            // max(1 GiB, 0.75 x transient_peak). In plan terms the budget is
+            // min(M x fraction, M - margin) and KV = budget - weights -
+            // activations - runtime (graphs included).
+            let margin = extensible_margin(activations)?;
+            let budget = floor_times(total, e.memory_fraction)?.min(total.saturating_sub(margin));
+            Budget {
+                budget,
+                kv_bytes: signed_left(budget, others)?,
+                free: total.saturating_sub(budget),
+            }
+        }
         Engine::Vllm | Engine::Generic => {
             let budget = floor_times(total, e.memory_fraction)?;
             Budget {
@@ -97,6 +112,14 @@ pub fn budget(
     })
 }
 
+/// The margin vLLM 0.34's extensible KV cache keeps free beside the
+/// transient peak: max(`KV_CACHE_MARGIN_FLOOR_BYTES` = 1 GiB,
+/// `KV_CACHE_MARGIN_FRACTION` = 0.75 x peak) on CUDA
+/// (vllm/v1/worker/extensible_kv_cache.py).
+pub fn extensible_margin(transient_peak: u64) -> MathResult<u64> {
+    Ok(crate::units::GIB.max(mul(transient_peak, 3)? / 4))
+}
+
 /// `a - b` as the plan's signed "memory left" (`per_gpu.kv_cache_bytes`).
 /// Per-GPU memory is represented below 2^63 bytes (8 EiB): a `b` past that, or
 /// a difference outside i64, is an overflow (MEM000), never a clamp.
@@ -135,7 +158,7 @@ pub fn blocks(
         r,
         e.max_model_len,
         e.block_size,
-        e.max_num_batched_tokens,
+        e.sliding_window_tokens(),
         e.max_model_len,
     )?;
     let max_concurrency = if seq == 0 {
@@ -148,7 +171,7 @@ pub fn blocks(
     // An overflowing length simply does not fit.
     let fits = |len: u64| -> bool {
         matches!(
-            kv_cache::bytes_per_sequence(a, r, len, e.block_size, e.max_num_batched_tokens, len.max(e.max_model_len)),
+            kv_cache::bytes_per_sequence(a, r, len, e.block_size, e.sliding_window_tokens(), len.max(e.max_model_len)),
             Ok(b) if b <= avail
         )
     };
@@ -237,7 +260,7 @@ pub fn classes(
             r,
             tokens,
             e.block_size,
-            e.max_num_batched_tokens,
+            e.sliding_window_tokens(),
             e.max_model_len,
         )
     };

@@ -482,7 +482,11 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         a,
         &resolved.gpu,
         rw.dtype,
-        d.tp,
+        engine::Layout {
+            tp: d.tp,
+            pp: d.pp,
+            dp: d.dp,
+        },
         spec.capacity.headroom,
         longest,
         &mut assumptions,

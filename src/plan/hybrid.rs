@@ -152,7 +152,6 @@ pub fn settings(
     a: &Architecture,
     s: &ServingSpec,
     e: &EngineSettings,
-    pp: u64,
     out: &mut Vec<Assumption>,
 ) -> Settings {
     let v = raw_version(s, e);
@@ -176,9 +175,10 @@ pub fn settings(
             on
         }
     };
-    // Async scheduling keeps pp + 1 batches in flight (VllmConfig.max_concurrent_batches,
-    // vLLM 0.34 source); releases before are planned with one.
-    let concurrent_batches = if v >= (0, 34) { pp + 1 } else { 1 };
+    // Batches whose tokens a sliding or chunked layer keeps past its window:
+    // vLLM's max_concurrent_batches (pp + 1 with async scheduling) from 0.26,
+    // one batch before (the engine defaults table, plan/engine/vllm.rs).
+    let concurrent_batches = e.in_flight_batches();
     let has_chunked = a
         .layout
         .layer_types
@@ -301,7 +301,7 @@ pub fn plan(
     kv_bytes: i64,
     out: &mut Vec<Assumption>,
 ) -> MathResult<HybridPlan> {
-    let set = settings(a, s, e, pp, out);
+    let set = settings(a, s, e, out);
     let d = state::dtypes(
         s.mamba_cache_dtype,
         s.mamba_ssm_cache_dtype,

@@ -1,13 +1,20 @@
 //! Non-torch runtime memory per GPU: CUDA context, NCCL buffers at TP >= 2,
-//! CUDA graphs, cuBLAS workspace. These are constants, not formulas; each
-//! assumption says whether it was calibrated on a public log (and on which
-//! engine version: the constant's, not the spec's) or is a planning figure
-//! (docs/memory-math.md section 4).
+//! CUDA graphs, cuBLAS workspace. These are constants, not formulas, read
+//! from the engine's defaults-table row (plan/engine/), each with its
+//! provenance: calibrated on a public log (and on which engine version: the
+//! constant's, not the spec's) or a planning figure (docs/memory-math.md
+//! section 4).
 
-use super::engine::EngineSettings;
+use super::engine::{EngineSettings, KvSizing};
 use super::types::Assumption;
 use crate::spec::Engine;
-use crate::units::MIB;
+
+pub use super::engine::vllm_constants::{
+    CUDA_GRAPH_POOL as CUDA_GRAPHS, NON_TORCH_MULTI as VLLM_NON_TORCH_TP2,
+    NON_TORCH_TP1 as VLLM_NON_TORCH_TP1,
+};
+/// SGLang / TensorRT-LLM / generic: CUDA context + cuBLAS workspace at TP = 1.
+pub use super::engine::CONTEXT_TP1;
 
 /// What the runtime costs, and which part the engine subtracts from its budget.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,23 +28,6 @@ pub struct Runtime {
     /// the memory the engine leaves free: reported, not subtracted.
     pub cuda_graphs_outside_budget: u64,
 }
-
-/// vLLM non-torch memory at TP = 1: 0.35 GiB observed with vLLM 0.6.x
-/// ("non_torch_memory=0.35GiB", Llama-3.1-8B on an RTX 3090,
-/// https://github.com/vllm-project/vllm/issues/10517).
-pub const VLLM_NON_TORCH_TP1: u64 = 358 * MIB;
-/// vLLM non-torch memory at TP >= 2 (NCCL communicators and the custom
-/// all-reduce buffers): a ~2 GiB planning figure, not calibrated on one
-/// version; public logs vary (3.58 GiB at TP 2 on an H100 with a vLLM 0.6.x build of December 2024,
-/// https://github.com/vllm-project/vllm/pull/10511; docs/memory-math.md section 4).
-pub const VLLM_NON_TORCH_TP2: u64 = 2048 * MIB;
-/// CUDA graph pool with the default capture sizes: vLLM prints "Graph capturing
-/// finished in N secs, took 0.3-1 GiB"; 512 MiB is the planning figure.
-pub const CUDA_GRAPHS: u64 = 512 * MIB;
-/// SGLang / TensorRT-LLM / generic: CUDA context + cuBLAS workspace at TP = 1.
-pub const CONTEXT_TP1: u64 = 512 * MIB;
-/// First vLLM version that profiles CUDA graphs inside the budget by default.
-pub const VLLM_GRAPHS_IN_BUDGET: (u64, u64) = (0, 21);
 
 /// Non-torch memory per GPU during training: CUDA context + cuBLAS workspace,
 /// plus NCCL communicators once the job spans GPUs (`world` = tensor x
@@ -54,32 +44,35 @@ pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtim
     let multi = tp >= 2;
     // The provenance names the version a constant was calibrated on, never
     // the spec's engine_version (a constant seen on vLLM 0.6 stays "vLLM 0.6").
-    let (base, src) = match (e.engine, multi) {
-        (Engine::Vllm, false) => (VLLM_NON_TORCH_TP1, "calibrated constant, vLLM 0.6: non_torch_memory at TP=1, 0.35 GiB (https://github.com/vllm-project/vllm/issues/10517)"),
-        (Engine::Vllm, true) => (VLLM_NON_TORCH_TP2, "planning figure, not calibrated on one vLLM version: NCCL + custom all-reduce at TP>=2, ~2 GiB (docs/memory-math.md section 4)"),
-        (_, false) => (CONTEXT_TP1, "planning figure: CUDA context + cuBLAS workspace, 0.5 GiB (docs/memory-math.md section 4)"),
-        (_, true) => (VLLM_NON_TORCH_TP2, "planning figure: CUDA context + NCCL buffers at TP>=2, ~2 GiB (docs/memory-math.md section 4)"),
+    // `generic` takes vLLM's scheduler defaults but the neutral context figures.
+    let fact = match (e.engine, multi) {
+        (Engine::Generic, false) => super::engine::generic_context(false),
+        (Engine::Generic, true) => super::engine::generic_context(true),
+        (_, false) => e.row.non_torch_tp1,
+        (_, true) => e.row.non_torch_multi,
     };
     out.push(Assumption {
         field: "runtime (non-torch)".into(),
-        value: format!("{base} bytes"),
-        source: src.to_string(),
+        value: format!("{} bytes", fact.value),
+        source: fact.source.to_string(),
     });
-    let cuda_graphs = if e.cuda_graphs { CUDA_GRAPHS } else { 0 };
-    // vLLM profiles CUDA graph memory inside the budget by default from 0.21
-    // (`VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS`, opt-in since 0.19; "the
-    // CUDA-graph memory profiling (default since v0.21)",
-    // https://github.com/eugr/spark-vllm-docker/issues/396). Earlier versions
-    // captured graphs after sizing the KV cache, out of the memory left free.
-    let graphs_in_budget = e.engine == Engine::Vllm && e.version >= VLLM_GRAPHS_IN_BUDGET;
+    let pool = e.row.cuda_graph_pool;
+    let cuda_graphs = if e.cuda_graphs { pool.value } else { 0 };
+    // vLLM >= 0.20 subtracts a CUDA-graph estimate before sizing the KV cache,
+    // and 0.34's extensible cache is committed after capture; earlier versions
+    // (and the other engines) capture graphs out of the memory left free.
+    let graphs_in_budget =
+        e.engine == Engine::Vllm && e.row.kv_sizing.value != KvSizing::GraphsAfter;
     if e.cuda_graphs {
-        let (field, how) = if graphs_in_budget {
-            (
-                "cuda graphs (in budget)",
-                "vLLM >= 0.21 subtracts its CUDA-graph estimate from the budget",
-            )
+        let field = if graphs_in_budget {
+            "cuda graphs (in budget)"
         } else {
-            ("cuda graphs (outside budget)", "captured after the KV cache is sized, from the memory the engine leaves free; reported, not subtracted")
+            "cuda graphs (outside budget)"
+        };
+        let how = if e.engine == Engine::Vllm {
+            e.row.kv_sizing.source
+        } else {
+            "captured after the KV cache is sized, from the memory the engine leaves free; reported, not subtracted"
         };
         out.push(Assumption {
             field: field.into(),
@@ -88,9 +81,9 @@ pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtim
         });
     }
     let in_budget = if graphs_in_budget {
-        base.saturating_add(cuda_graphs)
+        fact.value.saturating_add(cuda_graphs)
     } else {
-        base
+        fact.value
     };
     Runtime {
         in_budget,

@@ -23,43 +23,111 @@ pub struct DefaultsRow {
     pub source: &'static str,
 }
 
+/// vLLM 0.6-0.7: the V0 engine.
+pub const VLLM_0_6: DefaultsRow = DefaultsRow {
+    first: (0, 6),
+    last: (0, 7),
+    label: "vLLM 0.6-0.7 (V0 engine)",
+    source: "vllm/engine/arg_utils.py and vllm/config.py, v0.6.0-v0.7.3: max_num_seqs 256, max_num_batched_tokens max(max_model_len, 2048); CUDA graphs captured after the KV cache is sized",
+};
+/// vLLM 0.8-0.13: the V1 engine, synchronous scheduling.
+pub const VLLM_0_8: DefaultsRow = DefaultsRow {
+    first: (0, 8),
+    last: (0, 13),
+    label: "vLLM 0.8-0.13 (V1 engine)",
+    source: "vllm/engine/arg_utils.py _set_default_args_v1, v0.8.0-v0.13.0: 8192 batched tokens and 1024 sequences on GPUs >= 70 GiB other than A100, else 2048/256; gpu_memory_utilization 0.9, block_size 16 (vllm/config/cache.py); CUDA graphs captured after the KV cache is sized",
+};
+/// vLLM 0.14-0.15: asynchronous scheduling on by default (off under PP).
+pub const VLLM_0_14: DefaultsRow = DefaultsRow {
+    first: (0, 14),
+    last: (0, 15),
+    label: "vLLM 0.14-0.15",
+    source: "vllm/config/scheduler.py v0.14.0: async_scheduling defaults to None, resolved to on unless pipeline parallel (vllm/config/vllm.py); otherwise as 0.8-0.13",
+};
+/// vLLM 0.16-0.17: asynchronous scheduling also under pipeline parallelism.
+pub const VLLM_0_16: DefaultsRow = DefaultsRow {
+    first: (0, 16),
+    last: (0, 17),
+    label: "vLLM 0.16-0.17",
+    source: "vllm/config/vllm.py v0.16.0: async scheduling on by default, pipeline parallelism included; otherwise as 0.14-0.15",
+};
+/// vLLM 0.18-0.19: `swap_space` removed.
+pub const VLLM_0_18: DefaultsRow = DefaultsRow {
+    first: (0, 18),
+    last: (0, 19),
+    label: "vLLM 0.18-0.19",
+    source:
+        "vllm/config/cache.py v0.18.0: swap_space and --swap-space removed; otherwise as 0.16-0.17",
+};
+/// vLLM 0.20-0.25: the CUDA-graph estimate inside the budget, fraction 0.92.
+pub const VLLM_0_20: DefaultsRow = DefaultsRow {
+    first: (0, 20),
+    last: (0, 25),
+    label: "vLLM 0.20-0.25",
+    source: "vllm/envs.py v0.20.0: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to 1 (the CUDA-graph estimate is subtracted before the KV cache is sized, vllm/v1/worker/gpu_worker.py determine_available_memory) and vllm/config/cache.py gpu_memory_utilization 0.92",
+};
+/// vLLM 0.26-0.27: sliding-window layers keep every in-flight batch.
+pub const VLLM_0_26: DefaultsRow = DefaultsRow {
+    first: (0, 26),
+    last: (0, 27),
+    label: "vLLM 0.26-0.27",
+    source: "vllm/v1/kv_cache_interface.py v0.26.0: SlidingWindowSpec reserves max_in_flight_tokens = max_concurrent_batches x max_num_batched_tokens past the window (vllm/config/vllm.py); otherwise as 0.20-0.25",
+};
+/// vLLM 0.28-0.33: batch defaults for GPUs of 160 GiB and more.
+pub const VLLM_0_28: DefaultsRow = DefaultsRow {
+    first: (0, 28),
+    last: (0, 33),
+    label: "vLLM 0.28-0.33",
+    source: "vllm/engine/arg_utils.py v0.28.0: 16384 batched tokens and 1024 sequences on GPUs >= 160 GiB; otherwise as 0.26-0.27",
+};
+/// vLLM 0.34: the extensible KV cache, block size 64.
+pub const VLLM_0_34: DefaultsRow = DefaultsRow {
+    first: (0, 34),
+    last: (0, 34),
+    label: "vLLM 0.34",
+    source: "vllm/config/cache.py v0.34.0: DEFAULT_BLOCK_SIZE 64, enable_extensible_kv_cache on CUDA (the KV cache is committed after CUDA-graph capture and warm-up, vllm/v1/worker/extensible_kv_cache.py), gpu_memory_utilization unset resolves to 1.0",
+};
+
 /// vLLM (and `engine: generic`, which takes vLLM's scheduler defaults).
 pub const VLLM_ROWS: &[DefaultsRow] = &[
-    DefaultsRow {
-        first: (0, 6),
-        last: (0, 7),
-        label: "vLLM 0.6-0.7 (V0 engine)",
-        source: "vllm/engine/arg_utils.py and vllm/config.py, v0.6.0-v0.7.3: max_num_seqs 256, max_num_batched_tokens max(max_model_len, 2048); CUDA graphs captured after the KV cache is sized",
-    },
-    DefaultsRow {
-        first: (0, 8),
-        last: (0, 20),
-        label: "vLLM 0.8-0.20 (V1 engine)",
-        source: "vllm/engine/arg_utils.py _set_default_args_v1, v0.8.0 onwards: 8192 batched tokens and 1024 sequences on GPUs >= 70 GiB other than A100, else 2048/256; CUDA graphs captured after the KV cache is sized",
-    },
-    DefaultsRow {
-        first: (0, 21),
-        last: (0, 21),
-        label: "vLLM 0.21",
-        source: "V1 defaults (vllm/engine/arg_utils.py _set_default_args_v1: 8192 batched tokens and 1024 sequences on GPUs >= 70 GiB other than A100, else 2048/256), and the CUDA-graph memory estimate subtracted inside the budget (default since v0.21, https://github.com/eugr/spark-vllm-docker/issues/396)",
-    },
+    VLLM_0_6, VLLM_0_8, VLLM_0_14, VLLM_0_16, VLLM_0_18, VLLM_0_20, VLLM_0_26, VLLM_0_28, VLLM_0_34,
 ];
 
-/// SGLang.
-pub const SGLANG_ROWS: &[DefaultsRow] = &[DefaultsRow {
+/// SGLang 0.4.
+pub const SGLANG_0_4: DefaultsRow = DefaultsRow {
     first: (0, 4),
     last: (0, 4),
     label: "SGLang 0.4",
     source: "sglang/srt/server_args.py, v0.4.x: mem_fraction_static by TP size, page_size 1, chunked_prefill_size 8192",
-}];
+};
+/// SGLang 0.5.
+pub const SGLANG_0_5: DefaultsRow = DefaultsRow {
+    first: (0, 5),
+    last: (0, 5),
+    label: "SGLang 0.5",
+    source: "sglang/srt/arg_groups/memory_hook.py, v0.5.23: chunked_prefill_size and CUDA-graph max batch by GPU memory, mem_fraction_static = (GPU memory - reserved) / GPU memory",
+};
 
-/// TensorRT-LLM.
-pub const TRTLLM_ROWS: &[DefaultsRow] = &[DefaultsRow {
+/// SGLang.
+pub const SGLANG_ROWS: &[DefaultsRow] = &[SGLANG_0_4, SGLANG_0_5];
+
+/// TensorRT-LLM 0.20.
+pub const TRTLLM_0_20: DefaultsRow = DefaultsRow {
     first: (0, 20),
     last: (0, 20),
     label: "TensorRT-LLM 0.20",
     source: "tensorrt_llm KvCacheConfig (free_gpu_memory_fraction 0.9, tokens_per_block 32) and trtllm-serve (max_batch_size 2048, max_num_tokens 8192), v0.20",
-}];
+};
+/// TensorRT-LLM 1.x (PyTorch backend by default).
+pub const TRTLLM_1_0: DefaultsRow = DefaultsRow {
+    first: (1, 0),
+    last: (1, 4),
+    label: "TensorRT-LLM 1.0-1.4",
+    source: "tensorrt_llm/llmapi/llm_args.py KvCacheConfig (free_gpu_memory_fraction 0.9, tokens_per_block 32; https://nvidia.github.io/TensorRT-LLM/llm-api/reference/KvCacheConfig.html) and BaseLlmArgs (max_batch_size 2048, max_num_tokens 8192), v1.0-v1.4",
+};
+
+/// TensorRT-LLM.
+pub const TRTLLM_ROWS: &[DefaultsRow] = &[TRTLLM_0_20, TRTLLM_1_0];
 
 /// The defaults table of `engine`.
 pub fn rows(engine: Engine) -> &'static [DefaultsRow] {
@@ -183,15 +251,25 @@ mod tests {
         assert_eq!(r.first, (0, 8));
         let (r, inside) = row_for(Engine::Vllm, (9, 9));
         assert!(!inside);
-        assert_eq!(r.label, "vLLM 0.21");
-        assert_eq!(clamp_to_row((9, 9), r), (0, 21));
+        assert_eq!(r.label, "vLLM 0.34");
+        assert_eq!(clamp_to_row((9, 9), r), (0, 34));
         let (r, inside) = row_for(Engine::Vllm, (0, 4));
         assert!(!inside);
         assert_eq!(clamp_to_row((0, 4), r), (0, 6));
-        let (r, inside) = row_for(Engine::Sglang, (0, 5));
+        let (r, inside) = row_for(Engine::Sglang, (0, 6));
         assert!(!inside);
-        assert_eq!(r.label, "SGLang 0.4");
-        assert_eq!(known_versions(Engine::Vllm), "0.6-0.7, 0.8-0.20, 0.21");
+        assert_eq!(r.label, "SGLang 0.5");
+        assert_eq!(
+            known_versions(Engine::Vllm),
+            "0.6-0.7, 0.8-0.13, 0.14-0.15, 0.16-0.17, 0.18-0.19, 0.20-0.25, 0.26-0.27, 0.28-0.33, 0.34"
+        );
+        // Rows are contiguous and ordered: every release between the first and
+        // the last has exactly one row.
+        for e in [Engine::Vllm, Engine::Sglang, Engine::TensorrtLlm] {
+            for w in rows(e).windows(2) {
+                assert!(w[0].first <= w[0].last && w[0].last < w[1].first, "{e:?}");
+            }
+        }
         for e in [
             Engine::Vllm,
             Engine::Generic,
