@@ -41,7 +41,17 @@ fn figures(
     let s: ServingSpec = serde_json::from_value(serving).unwrap_or_else(|e| panic!("{e}"));
     let a: &Architecture = &r.model.architecture;
     let mut notes = Vec::new();
-    let e = engine::resolve(&s, a, &r.gpu, WeightDtype::Bf16, tp, 0.1, None, &mut notes);
+    let layout = engine::Layout { tp, pp: 1, dp: 1 };
+    let e = engine::resolve(
+        &s,
+        a,
+        &r.gpu,
+        WeightDtype::Bf16,
+        layout,
+        0.1,
+        None,
+        &mut notes,
+    );
     assert!(hybrid::applies(a, &s), "the layer-kind plan applies");
     let h = hybrid::plan(a, &s, &e, tp, 1, &[0], 2, kv_bytes as i64, &mut notes)
         .unwrap_or_else(|_| panic!("plan overflowed"));
