@@ -39,13 +39,18 @@ impl SpeculativeTokensExceedBatchBudget {
         };
         let per_step = 1 + sp.num_speculative_tokens;
         let a = &ctx.resolved.model.architecture;
-        let tp = ctx.spec.parallelism.tensor.max(1);
+        let par = &ctx.spec.parallelism;
+        let layout = crate::plan::engine::Layout {
+            tp: par.tensor.max(1),
+            pp: par.pipeline.max(1),
+            dp: par.data.max(1),
+        };
         let batched = crate::plan::engine::resolve(
             serving,
             a,
             &ctx.resolved.gpu,
             ctx.resolved.model.weights.dtype,
-            tp,
+            layout,
             ctx.spec.capacity.headroom,
             None,
             &mut Vec::new(),
