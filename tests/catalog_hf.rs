@@ -319,3 +319,45 @@ fn gemma3_text_only_spelling_and_underscored_pattern() {
         without_count(preset("gemma-3-27b").model.architecture)
     );
 }
+
+#[test]
+fn modelopt_hf_quant_config_beside_config_json() {
+    // ModelOpt <= 0.29 checkpoints (e.g. nvidia/*-FP4 on Hugging Face) carry
+    // no `quantization_config` in config.json and an hf_quant_config.json
+    // beside it, which vLLM reads in its place
+    // (vllm/transformers_utils/config.py `get_config`).
+    let with = |sidecar: &str, config: &[u8]| {
+        let mut files = MemoryFiles::new();
+        files.insert("/specs/config.json", config.to_vec());
+        files.insert("/specs/hf_quant_config.json", sidecar.as_bytes().to_vec());
+        let s = spec(json!({"hf_config": "config.json", "weights": {}}));
+        resolve(&s, Path::new("/specs"), &files)
+    };
+    let nvfp4 = r#"{"producer": {"name": "modelopt", "version": "0.29.0"},
+        "quantization": {"quant_algo": "NVFP4", "kv_cache_quant_algo": "FP8", "group_size": 16}}"#;
+    let (r, f) = with(nvfp4, &fixture("llama"));
+    let w = r.map(|r| r.model.weights);
+    assert_eq!(
+        w.map(|w| (w.dtype.as_str(), w.quantization.as_str(), w.group_size)),
+        Some(("nvfp4", "nvfp4", Some(16)))
+    );
+    assert!(f.is_empty(), "{f:?}");
+    // config.json's own quantization_config wins (DeepSeek-V3: block fp8).
+    let (r, _) = with(nvfp4, &fixture("deepseek_v3"));
+    assert_eq!(r.map(|r| r.model.weights.group_size), Some(Some(128)));
+    // An unreadable or unknown sidecar is CAT009 on model.hf_config, and the
+    // format falls back to config.json's torch_dtype.
+    for bad in ["{", r#"{"quantization": {"quant_algo": "INT4_AWQ"}}"#] {
+        let (r, f) = with(bad, &fixture("llama"));
+        assert!(f.iter().any(|f| f.code == "CAT009"), "{bad}: {f:?}");
+        assert!(
+            f.iter().all(|f| f.message.contains("hf_quant_config.json")),
+            "{f:?}"
+        );
+        assert_eq!(
+            r.map(|r| r.model.weights.quantization.as_str()),
+            Some("none"),
+            "{bad}"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use crate::diagnostics::Finding;
 use crate::spec::{ArchitectureSpec, MlaSpec, MoeSpec, SlidingWindowSpec, WeightDtype};
 use serde_json::{Map, Value};
 
-pub use quant::weights_from_config;
+pub use quant::{weights_from_config, weights_from_modelopt_file};
 
 const POINTER: &str = "/model/hf_config";
 

@@ -272,15 +272,68 @@ fn hf_base(
     match hf_config::import(&text) {
         Ok(mut imported) => {
             findings.append(&mut imported.findings);
+            let weights = modelopt_sidecar(&path, &text, files, findings).or(imported.weights);
             Some(Base {
                 arch: imported.architecture,
-                weights: imported.weights,
+                weights,
                 source: ArchitectureSource::HfConfig(rel.to_string()),
                 pointer: "/model/hf_config",
             })
         }
         Err(f) => {
             findings.push(*f);
+            None
+        }
+    }
+}
+
+/// Weights from an `hf_quant_config.json` beside a config.json that has no
+/// `quantization_config` (ModelOpt 0.29 and before; vLLM reads the file in its
+/// place, vllm/transformers_utils/config.py `get_config`). No file: `None`.
+fn modelopt_sidecar(
+    config: &Path,
+    config_text: &str,
+    files: &dyn FileAccess,
+    findings: &mut Vec<Finding>,
+) -> Option<ResolvedWeights> {
+    let path = config.with_file_name("hf_quant_config.json");
+    let len = match files.file_len(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        other => other.map_err(|e| e.to_string()),
+    };
+    // A config.json's own `quantization_config` wins, as in vLLM.
+    let has_own = serde_json::from_str::<serde_json::Value>(config_text)
+        .ok()
+        .and_then(|v| v.get("quantization_config").map(|q| !q.is_null()))
+        .unwrap_or(false);
+    if has_own {
+        return None;
+    }
+    let read = len.and_then(|len| {
+        if len > MAX_HF_CONFIG_BYTES {
+            Err(format!(
+                "{len} bytes is over the {MAX_HF_CONFIG_BYTES}-byte limit"
+            ))
+        } else {
+            files.read_to_string(&path).map_err(|e| e.to_string())
+        }
+    });
+    match read.and_then(|t| hf_config::weights_from_modelopt_file(&t)) {
+        Ok(w) => Some(w),
+        Err(why) => {
+            findings.push(
+                codes::UNSUPPORTED_QUANTIZATION_CONFIG
+                    .finding(
+                        "/model/hf_config",
+                        format!(
+                            "`{}`: {why}; the weights format is not taken from the file",
+                            path.display()
+                        ),
+                    )
+                    .with_fix(
+                        "set `model.weights.quantization` (and `dtype`, `group_size`) in the spec",
+                    ),
+            );
             None
         }
     }

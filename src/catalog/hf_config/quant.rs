@@ -32,6 +32,35 @@ pub fn weights_from_config(top: &Map<String, Value>) -> (Option<ResolvedWeights>
     }
 }
 
+/// The weights format of a TensorRT Model Optimizer `hf_quant_config.json`
+/// (`{"producer": {"name": "modelopt"}, "quantization": {"quant_algo": "FP8" |
+/// "NVFP4", "group_size": 16, ...}}`). ModelOpt 0.29 and before write it beside
+/// config.json instead of a `quantization_config`; vLLM then reads it in its
+/// place (vllm/transformers_utils/config.py `get_config`).
+pub fn weights_from_modelopt_file(text: &str) -> Result<ResolvedWeights, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("it is not valid JSON: {e}"))?;
+    let q = v
+        .get("quantization")
+        .and_then(Value::as_object)
+        .ok_or("it has no `quantization` object")?;
+    let algo = q
+        .get("quant_algo")
+        .and_then(Value::as_str)
+        .ok_or("it has no string `quantization.quant_algo`")?;
+    match algo.to_ascii_uppercase().as_str() {
+        "FP8" => Ok(weights(WeightDtype::Fp8, Quantization::Fp8, None)),
+        // NVFP4 scales one FP8 factor per 16 weights unless the file says otherwise.
+        "NVFP4" => Ok(weights(
+            WeightDtype::Nvfp4,
+            Quantization::Nvfp4,
+            group_of(q, "group_size").or(Some(16)),
+        )),
+        _ => Err(format!(
+            "quant_algo `{algo}` is not supported (FP8 or NVFP4)"
+        )),
+    }
+}
+
 fn weights(
     dtype: WeightDtype,
     quantization: Quantization,
@@ -155,6 +184,32 @@ fn compressed_tensors(m: &Map<String, Value>) -> Result<ResolvedWeights, String>
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn modelopt_sidecar_file() {
+        let nvfp4 = r#"{"producer": {"name": "modelopt", "version": "0.29.0"},
+            "quantization": {"quant_algo": "NVFP4", "kv_cache_quant_algo": "FP8",
+            "group_size": 16, "exclude_modules": ["lm_head"]}}"#;
+        let w = weights_from_modelopt_file(nvfp4).ok();
+        assert_eq!(
+            w.map(|w| (w.dtype, w.quantization, w.group_size)),
+            Some((WeightDtype::Nvfp4, Quantization::Nvfp4, Some(16)))
+        );
+        let fp8 = r#"{"quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8"}}"#;
+        let w = weights_from_modelopt_file(fp8).ok();
+        assert_eq!(
+            w.map(|w| (w.dtype, w.quantization)),
+            Some((WeightDtype::Fp8, Quantization::Fp8))
+        );
+        for bad in [
+            "[1]",
+            "{",
+            r#"{"quantization": {"quant_algo": "W4A8_AWQ"}}"#,
+            r#"{"quantization": {"quant_algo": 4}}"#,
+        ] {
+            assert!(weights_from_modelopt_file(bad).is_err(), "{bad}");
+        }
+    }
 
     fn map(v: Value) -> (Option<ResolvedWeights>, Vec<Finding>) {
         match v {
