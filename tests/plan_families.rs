@@ -457,14 +457,18 @@ fn gemma_4_26b_a4b_matches_the_vllm_0_26_figures() {
     // layers (8 KV heads x 256) at 4,096 B/token and 5 full layers (2 x 512)
     // at 2,048 B/token: full layers take 32-token blocks to match the
     // 16-token sliding page (65,536 B); 6 groups of 5 over one pool.
-    // The comment does not state max_num_batched_tokens; its figures pin
-    // 8,192 (vLLM's LLM-class default below 70 GiB of GPU memory): each
-    // sliding group holds ceil((1,023 + 8,192) / 16) + 1 = 577 blocks, the
-    // full group 32,768 / 32 = 1,024, 3,909 per request. (The server's 2,048
-    // default would give 1,989 per request and 25.0x.)
+    // The comment does not state max_num_batched_tokens. Its figures pin the
+    // sliding groups' in-flight term (SlidingWindowSpec: window - 1 +
+    // max_in_flight_tokens) to 8,192 tokens: each sliding group then holds
+    // ceil((1,023 + 8,192) / 16) + 1 = 577 blocks, the full group
+    // 32,768 / 32 = 1,024, 3,909 per request. memmath's vLLM 0.26 row keeps
+    // two batches in flight (async scheduling, pp 1), so that is 4,096
+    // batched tokens here; read with one batch in flight it is 8,192 (vLLM's
+    // LLM-class default below 70 GiB). The server's 2,048 default would give
+    // 2,629 blocks per request and 18.9x, not the log.
     let r = import("gemma-4-26b-a4b.json");
     let serving = json!({"engine": "vllm", "engine_version": "0.26", "max_model_len": 32768,
-        "kv_cache_dtype": "fp8", "prefix_caching": true, "max_num_batched_tokens": 8192});
+        "kv_cache_dtype": "fp8", "prefix_caching": true, "max_num_batched_tokens": 4096});
     let page = 5 * 16 * 4096;
     // "12.73x" and 417,022 tokens pin 49,748 blocks (15.1819 GiB, printed 15.18).
     let (tokens, conc, h) = figures(&r, serving.clone(), 1, 49_748 * page);
