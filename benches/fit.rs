@@ -20,18 +20,19 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const SPECS: &[&str] = &[
-    "deepseek-v3-8xh200.yaml",
-    "gemma-3-27b-2xh100.yaml",
-    "llama-3.1-70b-fp8-4xh100.yaml",
-    "llama-3.1-8b-awq-l4.yaml",
-    "llama-3.1-8b-full-zero3.yaml",
-    "llama-3.1-8b-h100.yaml",
-    "llama-3.1-8b-hf-config.yaml",
-    "llama-3.1-8b-lora.yaml",
-    "mixtral-8x7b-2xh100.yaml",
-    "qwen2.5-32b-awq-a100.yaml",
-];
+/// Every example spec (specs/*.yaml), in name order.
+fn example_specs(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
 
 /// Specs whose every candidate is timed (part 1).
 const THROUGHPUT: &[&str] = &[
@@ -164,7 +165,7 @@ fn main() {
         }
     }
     println!("fit --gpus all (default --max-gpus), search + rank + explain (best of 3)");
-    for name in SPECS.iter().filter(|n| wanted(n)) {
+    for name in example_specs(&root).iter().filter(|n| wanted(n)) {
         if let Err(e) = fit_all_gpus(&root, &files, name) {
             println!("  skipped: {e}");
             failed = true;

@@ -155,7 +155,17 @@ fn gpu_choice(gpus: &[String]) -> Result<GpuChoice, String> {
 fn searched_ids(choice: &GpuChoice, spec_gpu: &str) -> Vec<String> {
     match choice {
         GpuChoice::Spec => vec![spec_gpu.to_string()],
-        GpuChoice::List(ids) => ids.clone(),
+        // Canonical ids (an alias prices as its entry); an unknown id is
+        // reported by the search itself.
+        GpuChoice::List(ids) => ids
+            .iter()
+            .map(|id| {
+                memmath::catalog::gpus::gpus()
+                    .ok()
+                    .and_then(|c| memmath::catalog::gpus::find(c, id))
+                    .map_or_else(|| id.clone(), |g| g.entry.id.clone())
+            })
+            .collect(),
         GpuChoice::All => memmath::catalog::gpus::gpus()
             .map(|c| c.iter().map(|g| g.entry.id.clone()).collect())
             .unwrap_or_default(),
