@@ -19,27 +19,41 @@ fn tree(dir: &Path) {
     examples.sort();
     for sub in ["a", "b"] {
         let d = dir.join(sub);
-        std::fs::create_dir_all(d.join("configs")).expect("mkdir");
-        for e in std::fs::read_dir(root.join("specs/configs")).expect("configs") {
-            let e = e.expect("entry").path();
-            std::fs::copy(&e, d.join("configs").join(e.file_name().expect("name")))
-                .expect("copy");
-        }
+        copy_dir(&root.join("specs/configs"), &d.join("configs"));
         for i in 0..30 {
             let text = std::fs::read_to_string(&examples[i % examples.len()]).expect("reads");
             let text = text.replacen("  name: ", &format!("  name: n{i}-"), 1);
             std::fs::write(d.join(format!("spec-{i:02}.yaml")), text).expect("writes");
         }
-        std::fs::write(d.join("broken-syntax.yaml"), "apiVersion: memmath/v1\nkind: [\n")
-            .expect("writes");
+        std::fs::write(
+            d.join("broken-syntax.yaml"),
+            "apiVersion: memmath/v1\nkind: [\n",
+        )
+        .expect("writes");
         std::fs::write(
             d.join("broken-schema.yaml"),
             "apiVersion: memmath/v1\nkind: Serving\nmetadata: {name: x}\nmodel: {preset: nope}\n",
         )
         .expect("writes");
     }
-    std::fs::write(dir.join("b/memmath.toml"), "[lint]\nignore = [\"HST001\"]\n")
-        .expect("writes");
+    std::fs::write(
+        dir.join("b/memmath.toml"),
+        "ignore = [\"HST001\"]\n",
+    )
+    .expect("writes");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("reads folder") {
+        let p = e.expect("entry").path();
+        let dest = to.join(p.file_name().expect("name"));
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copies");
+        }
+    }
 }
 
 fn run(dir: &Path, threads: &str, args: &[&str]) -> (Option<i32>, Vec<u8>) {
@@ -93,7 +107,11 @@ fn every_output_is_byte_identical_across_thread_counts_and_runs() {
 fn findings_come_in_path_order_whatever_the_threads() {
     let dir = tempfile::tempdir().expect("tempdir");
     tree(dir.path());
-    let (code, out) = run(dir.path(), "4", &["check", ".", "--output-format", "concise"]);
+    let (code, out) = run(
+        dir.path(),
+        "4",
+        &["check", ".", "--output-format", "concise"],
+    );
     assert_eq!(code, Some(1));
     let text = String::from_utf8(out).expect("utf-8");
     let files: Vec<&str> = text

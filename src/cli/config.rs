@@ -61,7 +61,7 @@ impl ConfigCache {
             .map(|d| d.join("memmath.toml"))
             .find(|p| p.is_file());
         let cfg = match found {
-            Some(p) => read_config(&p)?,
+            Some(p) => read_config_shown(&p, &shown(&p, spec))?,
             None => RulesConfig::default(),
         };
         self.by_dir.insert(dir, cfg.clone());
@@ -70,8 +70,44 @@ impl ConfigCache {
 }
 
 fn read_config(path: &Path) -> Result<RulesConfig, String> {
-    let text = read_text(path, CONFIG_LIMIT)?;
-    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    read_config_shown(path, path)
+}
+
+/// Read the memmath.toml at `path`, naming it `shown` in errors.
+fn read_config_shown(path: &Path, shown: &Path) -> Result<RulesConfig, String> {
+    let named =
+        |e: String| e.replacen(&path.display().to_string(), &shown.display().to_string(), 1);
+    let text = read_text(path, CONFIG_LIMIT).map_err(named)?;
+    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", shown.display()))?;
     let root = abs.parent().unwrap_or(Path::new("/"));
-    load_config_at(&text, root).map_err(|e| format!("{}: {e}", path.display()))
+    load_config_at(&text, root).map_err(|e| format!("{}: {e}", shown.display()))
+}
+
+/// A discovered memmath.toml (an absolute path) named the way the user named
+/// the spec: relative to the working folder when the spec path was relative,
+/// so no message carries this machine's absolute paths unless the user typed
+/// one (docs/reliability.md, "Paths in output").
+fn shown(found: &Path, spec: &Path) -> PathBuf {
+    if spec.is_absolute() {
+        return found.to_path_buf();
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| relative_to(found, &cwd))
+        .unwrap_or_else(|| found.to_path_buf())
+}
+
+/// `path` relative to `base` (both absolute): `../memmath.toml`, `sub/memmath.toml`.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let (p, b): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    out.extend(&p[common..]);
+    Some(out)
 }

@@ -2,6 +2,7 @@
 //! `verify --observe`: an engine's GPU memory is held by its worker processes,
 //! not by the pid a user knows (vLLM's API server).
 
+use super::files::read_bounded;
 use std::collections::BTreeSet;
 use std::fs;
 
@@ -19,13 +20,22 @@ pub fn with_descendants(roots: &[u32]) -> Vec<u32> {
     seen.into_iter().collect()
 }
 
+/// A `children` file lists pids, at most 11 bytes each; 1 MiB is ~95,000
+/// children of one thread, far past any engine. Every file read is bounded.
+const CHILDREN_LIMIT: u64 = 1 << 20;
+
 fn children(pid: u32) -> Vec<u32> {
     let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };
     tasks
         .filter_map(Result::ok)
-        .filter_map(|t| fs::read_to_string(t.path().join("children")).ok())
+        .filter_map(|t| {
+            read_bounded(&t.path().join("children"), CHILDREN_LIMIT)
+                .ok()?
+                .ok()
+        })
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .flat_map(|text| {
             text.split_whitespace()
                 .filter_map(|c| c.parse().ok())

@@ -73,8 +73,13 @@ impl SpannedDoc {
 }
 
 /// Escape one JSON-pointer reference token (RFC 6901: `~` -> `~0`, `/` -> `~1`).
-pub fn escape_pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+pub fn escape_pointer_token(token: &str) -> std::borrow::Cow<'_, str> {
+    // Nearly every key needs no escape: skip the two allocating `replace`s.
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        token.into()
+    }
 }
 
 /// Parse YAML source into a [`SpannedDoc`], or SYN findings.
