@@ -36,11 +36,7 @@ fn tree(dir: &Path) {
         )
         .expect("writes");
     }
-    std::fs::write(
-        dir.join("b/memmath.toml"),
-        "ignore = [\"HST001\"]\n",
-    )
-    .expect("writes");
+    std::fs::write(dir.join("b/memmath.toml"), "ignore = [\"HST001\"]\n").expect("writes");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
