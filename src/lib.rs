@@ -16,6 +16,7 @@ pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod server;
 pub mod source;
 pub mod spec;
 pub mod text;

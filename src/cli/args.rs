@@ -35,6 +35,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Search the layouts that carry a spec's traffic and rank them (docs/fit.md).
     Fit(FitArgs),
+    /// Language server over stdio: diagnostics, hover, completion, code actions (docs/editor.md).
+    Server(ServerArgs),
 }
 
 /// Output formats of `memmath import`.
@@ -253,6 +255,17 @@ pub enum CatalogKind {
 pub enum CatalogFormat {
     Table,
     Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// memmath.toml for every spec (default: the nearest one above each spec, as `check`).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Accepted for clients that pass it (VS Code's language client does);
+    /// stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Args, Debug)]

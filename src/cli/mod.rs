@@ -19,6 +19,7 @@ mod proctree;
 mod report;
 mod rule;
 mod schema;
+mod server;
 mod verify;
 pub(crate) mod walk;
 
@@ -50,6 +51,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Rule(a) => rule::run(a),
         Command::Import(a) => import::run(a),
         Command::Fit(a) => fit::run(a),
+        Command::Server(a) => server::run(a),
     };
     match status {
         Ok(s) => s.into(),

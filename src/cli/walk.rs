@@ -2,6 +2,7 @@
 //! taken; folders are walked, honouring .gitignore even outside a git checkout,
 //! for `*.yaml`/`*.yml` files whose `apiVersion` starts with "memmath".
 
+use memmath::spec::mentions_memmath_api_version;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -67,22 +68,6 @@ pub fn looks_like_spec(path: &Path) -> bool {
         return true;
     }
     mentions_memmath_api_version(&String::from_utf8_lossy(&head))
-}
-
-fn mentions_memmath_api_version(text: &str) -> bool {
-    const KEY: &str = "apiVersion";
-    text.match_indices(KEY).any(|(at, _)| {
-        let starts_word = text[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        let value = text[at + KEY.len()..]
-            .trim_start_matches(['"', '\''])
-            .trim_start_matches([' ', '\t'])
-            .strip_prefix(':')
-            .map(|v| v.trim_start_matches([' ', '\t', '"', '\'']));
-        starts_word && value.is_some_and(|v| v.starts_with("memmath"))
-    })
 }
 
 /// `./specs/a.yaml` -> `specs/a.yaml`: names as users write them.

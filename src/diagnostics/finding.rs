@@ -27,6 +27,27 @@ pub struct Finding {
     /// at that file's line instead of the spec's.
     #[serde(skip)]
     pub deployment_span: Option<Span>,
+    /// The fix as one field's new text, when the fix is exactly that (the
+    /// language server offers it as a code action). Not part of the JSON output.
+    #[serde(skip)]
+    pub edit: Option<Box<FieldEdit>>,
+}
+
+/// A fix that rewrites one field: its value, or its key (a misspelled field name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldEdit {
+    /// JSON pointer of the field whose key or value is rewritten.
+    pub pointer: String,
+    pub part: EditPart,
+    /// The new YAML text (a plain scalar or a key).
+    pub text: String,
+}
+
+/// Which part of a `key: value` pair a [`FieldEdit`] replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditPart {
+    Key,
+    Value,
 }
 
 impl Finding {
@@ -46,6 +67,7 @@ impl Finding {
             pointer: pointer.into(),
             span: None,
             deployment_span: None,
+            edit: None,
         }
     }
     pub fn with_fix(mut self, fix: impl Into<String>) -> Finding {
@@ -57,6 +79,15 @@ impl Finding {
         if !fixes.is_empty() {
             self.fix = Some(fixes.join("; or "));
         }
+        self
+    }
+    /// Attach a one-field fix: set the value at the finding's own pointer.
+    pub fn with_value_edit(mut self, text: impl Into<String>) -> Finding {
+        self.edit = Some(Box::new(FieldEdit {
+            pointer: self.pointer.clone(),
+            part: EditPart::Value,
+            text: text.into(),
+        }));
         self
     }
     pub fn with_span(mut self, span: Span) -> Finding {

@@ -15,7 +15,7 @@ mod safe_text;
 mod sarif;
 mod summary;
 
-pub use finding::{Finding, LocatedFinding, Severity};
+pub use finding::{EditPart, FieldEdit, Finding, LocatedFinding, Severity};
 pub use safe_text::terminal_safe;
 pub use summary::{statistics, summary_line, Counts};
 

@@ -99,7 +99,8 @@ impl MaxModelLenDoesNotFit {
         }
         vec![self
             .finding("/serving/max_model_len", message)
-            .with_fix(fix)]
+            .with_fix(fix)
+            .with_value_edit(kv.max_model_len_that_fits.to_string())]
     }
 }
 

@@ -125,7 +125,8 @@ impl DtypeUnsupportedOnGpu {
                         cc_text(gpu)
                     ),
                 )
-                .with_fix(format!("set model.weights.dtype: fp16 (same {per_gpu} per GPU)")),
+                .with_fix(format!("set model.weights.dtype: fp16 (same {per_gpu} per GPU)"))
+                .with_value_edit("fp16"),
             );
         }
         let kv_dtype = ctx.spec.serving.as_ref().and_then(|s| s.kv_cache_dtype);
@@ -144,7 +145,8 @@ impl DtypeUnsupportedOnGpu {
                     "/serving/kv_cache_dtype",
                     format!("an FP8 KV cache on {}: TensorRT-LLM needs native FP8 (compute capability 8.9) for it", cc_text(gpu)),
                 )
-                .with_fix("set serving.kv_cache_dtype: int8 (same memory per token on TensorRT-LLM)"),
+                .with_fix("set serving.kv_cache_dtype: int8 (same memory per token on TensorRT-LLM)")
+                .with_value_edit("int8"),
             );
         }
         if no_bf16 && kv_dtype == Some(KvCacheDtype::Bf16) {
@@ -156,7 +158,8 @@ impl DtypeUnsupportedOnGpu {
                         cc_text(gpu)
                     ),
                 )
-                .with_fix("set serving.kv_cache_dtype: fp16 (same memory per token)"),
+                .with_fix("set serving.kv_cache_dtype: fp16 (same memory per token)")
+                .with_value_edit("fp16"),
             );
         }
         out

@@ -66,7 +66,8 @@ impl KvCacheDtypeUnsupportedByEngine {
                     "/serving/kv_cache_dtype",
                     "kv_cache_dtype fp8_ds_mla is vLLM's layout for MLA models (DeepSeek-V3.2); this model has no MLA".to_string(),
                 )
-                .with_fix("set serving.kv_cache_dtype: fp8 (same bytes per element)")];
+                .with_fix("set serving.kv_cache_dtype: fp8 (same bytes per element)")
+                .with_value_edit("fp8")];
         }
         if supported(serving.engine, dtype, mla) {
             return Vec::new();

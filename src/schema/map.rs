@@ -7,9 +7,9 @@
 
 use super::validator_copy::{SIZE_FORMAT, SIZE_PATTERN};
 use crate::codes;
-use crate::diagnostics::Finding;
+use crate::diagnostics::{EditPart, FieldEdit, Finding};
 use crate::spec::{escape_pointer_token, SpannedDoc};
-use crate::text::did_you_mean_hint;
+use crate::text::{did_you_mean, hint};
 use crate::units::SIZE_SUFFIX_HELP;
 use jsonschema::error::{TypeKind, ValidationErrorKind as K};
 use jsonschema::ValidationError;
@@ -62,6 +62,7 @@ pub(super) fn to_findings(e: &ValidationError<'_>, doc: &SpannedDoc) -> Vec<Find
             };
             let mut msg = format!("`{field}` must be {expected}, found {}", describe(instance));
             let mut fix = None;
+            let mut edit = None;
             if let (Value::Number(_), true) = (instance, expected.contains("string")) {
                 fix = Some(
                     "quote the value: YAML reads an unquoted 0.10 as the number 0.1".to_string(),
@@ -87,14 +88,19 @@ pub(super) fn to_findings(e: &ValidationError<'_>, doc: &SpannedDoc) -> Vec<Find
                     fix = Some(format!(
                         "write `{b}`: memmath reads YAML 1.2, where only true/false are booleans"
                     ));
+                    edit = Some(b.to_string());
                 } else if (expected.contains("number") || expected.contains("integer"))
                     && s.trim().parse::<f64>().is_ok_and(f64::is_finite)
                 {
                     fix = Some(format!("remove the quotes: `{}`", s.trim()));
+                    edit = Some(s.trim().to_string());
                 }
             }
             let mut f = codes::SCH003.finding(ptr.clone(), msg);
             f.fix = fix;
+            if let Some(text) = edit {
+                f = f.with_value_edit(text);
+            }
             vec![with_span(f, doc, &ptr, true)]
         }
         K::Minimum { limit } => range(doc, &ptr, &field, instance, format!("at least {limit}")),
@@ -178,11 +184,21 @@ fn unknown_field(name: &str, parent: &str, schema_path: &str, doc: &SpannedDoc) 
         format!("in `{}`", display_path(parent))
     };
     let mut f = codes::SCH001.finding(ptr.clone(), format!("unknown field `{name}` {place}"));
-    f.fix = match did_you_mean_hint(name, allowed.iter().copied()) {
+    let nearest = did_you_mean(name, allowed.iter().copied());
+    f.fix = match nearest.and_then(|n| hint(&[n])) {
         Some(h) => Some(h),
         None if !allowed.is_empty() => Some(format!("expected one of: {}", allowed.join(", "))),
         None => None,
     };
+    // A sibling already named like the suggestion would become a duplicate key.
+    let parent_has = |k: &str| doc.value.pointer(parent).and_then(|v| v.get(k)).is_some();
+    if let Some(n) = nearest.filter(|n| !parent_has(n)) {
+        f.edit = Some(Box::new(FieldEdit {
+            pointer: ptr.clone(),
+            part: EditPart::Key,
+            text: n.to_string(),
+        }));
+    }
     match doc.spans.get(&ptr) {
         Some(s) => f.with_span(s.key.unwrap_or(s.value)),
         None => with_span(f, doc, parent, false),
@@ -231,10 +247,10 @@ fn enum_value(
             Some("set `apiVersion: memmath/v1`, or upgrade memmath if the spec is newer".into()),
         );
     }
-    let fix = instance
+    let nearest = instance
         .as_str()
-        .and_then(|s| did_you_mean_hint(s, allowed.iter().copied()));
-    invalid(
+        .and_then(|s| did_you_mean(s, allowed.iter().copied()));
+    let f = invalid(
         doc,
         ptr,
         format!(
@@ -242,8 +258,12 @@ fn enum_value(
             describe(instance),
             allowed.join(", ")
         ),
-        fix,
-    )
+        nearest.and_then(|n| hint(&[n])),
+    );
+    match nearest {
+        Some(n) => f.with_value_edit(n),
+        None => f,
+    }
 }
 
 fn shown(instance: &Value) -> String {

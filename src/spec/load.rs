@@ -59,6 +59,25 @@ pub fn decode_source(name: impl Into<String>, bytes: Vec<u8>) -> (SourceFile, Op
     }
 }
 
+/// True when `text` holds an `apiVersion` key whose value starts with
+/// "memmath" (block, quoted or flow style): how a folder walk and the language
+/// server tell a memmath spec from other YAML.
+pub fn mentions_memmath_api_version(text: &str) -> bool {
+    const KEY: &str = "apiVersion";
+    text.match_indices(KEY).any(|(at, _)| {
+        let starts_word = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let value = text[at + KEY.len()..]
+            .trim_start_matches(['"', '\''])
+            .trim_start_matches([' ', '\t'])
+            .strip_prefix(':')
+            .map(|v| v.trim_start_matches([' ', '\t', '"', '\'']));
+        starts_word && value.is_some_and(|v| v.starts_with("memmath"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,9 @@ mod typed;
 mod types;
 mod yaml;
 
-pub use load::{decode_source, syn001, syn003, too_large, MAX_SPEC_BYTES};
+pub use load::{
+    decode_source, mentions_memmath_api_version, syn001, syn003, too_large, MAX_SPEC_BYTES,
+};
 pub use typed::{implied_dtypes, implied_weight_dtype, semantic_checks, to_typed};
 pub use types::*;
 pub use yaml::{
