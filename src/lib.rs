@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod fit;
 pub mod hardware;
 pub mod import;
+pub mod init;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

@@ -37,6 +37,8 @@ pub enum Command {
     Fit(FitArgs),
     /// Language server over stdio: diagnostics, hover, completion, code actions (docs/editor.md).
     Server(ServerArgs),
+    /// Write a starter spec for a model on a GPU, sized to fit (traffic left for you to fill in).
+    Init(InitArgs),
 }
 
 /// Output formats of `memmath import`.
@@ -255,6 +257,41 @@ pub enum CatalogKind {
 pub enum CatalogFormat {
     Table,
     Json,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("model").required(true).args(["preset", "hf_config"])))]
+pub struct InitArgs {
+    /// Catalogue id of the model (`memmath catalog models`).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// The model's config.json (written relative to the spec's folder).
+    #[arg(long)]
+    pub hf_config: Option<PathBuf>,
+    /// Catalogue id of the GPU (`memmath catalog gpus`).
+    #[arg(long)]
+    pub gpu: String,
+    /// vllm | sglang | tensorrt-llm | generic.
+    #[arg(long, default_value = "vllm")]
+    pub engine: String,
+    /// metadata.name (default: MODEL-GPU).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Weight storage dtype (default: the preset's published checkpoint, else bf16).
+    #[arg(long)]
+    pub dtype: Option<String>,
+    /// GPUs in one node: the largest tensor-parallel size tried.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub gpus_per_node: u64,
+    /// RAM per node (`2TiB`); without it the spec leaves host_memory commented (HST001, info).
+    #[arg(long)]
+    pub host_memory: Option<String>,
+    /// `$schema` of the yaml-language-server modeline (default: this version's published schema).
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Write the spec here (never over an existing file); default stdout.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -12,6 +12,7 @@ mod exit;
 mod files;
 mod fit;
 mod import;
+mod init;
 pub(crate) mod load;
 mod output;
 mod probe;
@@ -52,6 +53,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Import(a) => import::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Server(a) => server::run(a),
+        Command::Init(a) => init::run(a),
     };
     match status {
         Ok(s) => s.into(),
