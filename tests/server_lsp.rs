@@ -156,6 +156,12 @@ fn an_editor_session_from_broken_to_clean() {
     );
     assert!(text.contains(&concurrency), "{text} lacks {concurrency}");
     assert!(text.contains("KV cache per GPU"), "{text}");
+    // By hand, from the model's config.json (huggingface.co/meta-llama/Llama-3.1-70B-Instruct):
+    // 80 layers x (K + V) x 8 KV heads / tensor 4 x head_dim 128 x 1 byte (fp8)
+    // = 40,960 bytes per token per GPU; x 131,072 tokens = 5.00 GiB.
+    assert_eq!(kv["bytes_per_token_per_gpu"], 40_960);
+    assert!(text.contains("40,960 bytes per token"), "{text}");
+    assert!(text.contains("**5.00 GiB** of KV cache per GPU"), "{text}");
     assert!(text.contains("docs/memory-math.md, section 6"), "{text}");
 
     // Hover on a class's concurrency: its share of the KV pool.

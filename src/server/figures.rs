@@ -17,10 +17,10 @@ pub fn figures(tokens: &[&str], spec: &Spec, plan: &Plan) -> Vec<String> {
         ["serving", "max_model_len"] => {
             if let (Some(kv), Some(kd)) = (kv, derived.kv_cache.as_ref()) {
                 out.push(format!(
-                    "One {}-token sequence: **{}** of KV cache per GPU ({} per token on the bottleneck GPU, block-rounded to {} tokens).",
+                    "One {}-token sequence: **{}** of KV cache per GPU ({} per token on the bottleneck GPU, in blocks of {} tokens).",
                     group_digits(kv.max_model_len),
                     format_gib_wide(kd.max_model_len_sequence_bytes),
-                    Bytes(kv.bytes_per_token_per_gpu),
+                    per_token(kv.bytes_per_token_per_gpu),
                     kv.block_size,
                 ));
                 out.push(format!(
@@ -65,7 +65,7 @@ pub fn figures(tokens: &[&str], spec: &Spec, plan: &Plan) -> Vec<String> {
             if let Some(kv) = kv {
                 out.push(format!(
                     "KV cache: {} per token on the bottleneck GPU ({}), {} tokens per engine instance in {} blocks of {}.",
-                    Bytes(kv.bytes_per_token_per_gpu),
+                    per_token(kv.bytes_per_token_per_gpu),
                     kv.dtype,
                     group_digits(kv.capacity_tokens),
                     group_digits(kv.num_blocks),
@@ -165,6 +165,11 @@ pub fn figures(tokens: &[&str], spec: &Spec, plan: &Plan) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// A per-token figure: tens of KiB, which GiB/MiB would print as 0.0.
+fn per_token(bytes: u64) -> String {
+    format!("{} bytes", group_digits(bytes))
 }
 
 /// Where the figures above are derived, as a user can open it.
