@@ -114,15 +114,22 @@ pub fn analyze(doc: &mut Document, host: &dyn Host, enc: Encoding) -> Vec<Diagno
     let diags = analysis
         .findings
         .iter()
-        .filter_map(|f| diagnostic(f, &idx))
+        .filter_map(|f| diagnostic(f, &idx, analysis.deployment_source()))
         .collect();
     doc.analysis = Some(analysis);
     diags
 }
 
 /// One finding as a diagnostic: its code, severity, span (a finding without
-/// one sits at the start, where `check` prints line 1 column 1), message and fix.
-fn diagnostic(f: &Finding, idx: &LineIndex<'_>) -> Option<Diagnostic> {
+/// one sits at the start, where `check` prints line 1 column 1), message and
+/// fix. A finding about a value imported from the spec's `deployment:` file,
+/// which `check` prints at that file's line, stays on the spec (the document
+/// the editor shows) and names the file and line in its message.
+fn diagnostic(
+    f: &Finding,
+    idx: &LineIndex<'_>,
+    deployment: Option<&SourceFile>,
+) -> Option<Diagnostic> {
     let severity = match f.severity {
         Severity::Error => DiagnosticSeverity::ERROR,
         Severity::Warning => DiagnosticSeverity::WARNING,
@@ -133,6 +140,10 @@ fn diagnostic(f: &Finding, idx: &LineIndex<'_>) -> Option<Diagnostic> {
         Range::new(idx.position(s.start), idx.position(s.end))
     });
     let mut message = f.message.clone();
+    if let (Some(span), Some(dep)) = (f.deployment_span, deployment) {
+        let (line, col) = dep.line_col(span.start);
+        message.push_str(&format!("\n(at {}:{line}:{col})", dep.name));
+    }
     if let Some(fix) = &f.fix {
         message.push_str("\nfix: ");
         message.push_str(fix);
@@ -240,7 +251,7 @@ pub fn code_actions(docs: &Docs, enc: Encoding, params: Value) -> Result<Value, 
         out.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: edit.title,
             kind: Some(CodeActionKind::QUICKFIX),
-            diagnostics: diagnostic(f, &idx).map(|d| vec![d]),
+            diagnostics: diagnostic(f, &idx, analysis.deployment_source()).map(|d| vec![d]),
             edit: Some(WorkspaceEdit {
                 changes: Some(changes),
                 ..WorkspaceEdit::default()
