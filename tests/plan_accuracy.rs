@@ -114,6 +114,129 @@ Maximum concurrency for 32,768 tokens per request: 1.30x",
 To serve at least one request with the models's max seq len (262144), (62.00 GiB KV cache is needed, which is larger than the available KV cache memory (55.65 GiB). Based on the available memory, the estimated maximum model length is 235296.",
         total_from_log: false,
     },
+    Case {
+        id: "9",
+        url: "https://github.com/vllm-project/vllm/issues/21348",
+        // MMuzzammil1, the issue's description: the SGLang launch of case 5's model.
+        log: "KV Cache is allocated. #tokens: 367404, K size: 8.23 GB, V size: 8.23 GB",
+        total_from_log: false,
+    },
+    Case {
+        id: "10",
+        url: "https://github.com/vllm-project/vllm/issues/23278",
+        // QichangZheng, the issue's description.
+        log: "Your GPU does not have native support for FP4 computation but FP4 quantization is being used. Weight-only FP4 compression will be used leveraging the Marlin kernel.
+Model loading took 65.9651 GiB and 12.799889 seconds
+Available KV cache memory: -2.14 GiB",
+        total_from_log: false,
+    },
+    Case {
+        id: "11",
+        url: "https://github.com/vllm-project/vllm/issues/33155",
+        // tonyaw, the issue's description (v0.14.1, --max_num_seqs 1).
+        log: "[mxfp4.py:165] Using Triton backend
+Model loading took 64.38 GiB memory and 14.380607 seconds",
+        total_from_log: false,
+    },
+    Case {
+        id: "12",
+        url: "https://github.com/NVIDIA/TensorRT-LLM/issues/2268",
+        // w066650, the issue's description (engine version 0.13.0.dev2024082000).
+        log: "[TensorRT-LLM][INFO] Memory usage when calculating max tokens in paged kv cache: total: 39.39 GiB, available: 21.89 GiB
+[TensorRT-LLM][INFO] Number of blocks in KV cache primary pool: 631",
+        total_from_log: false,
+    },
+    Case {
+        id: "13",
+        url: "https://github.com/NVIDIA/TensorRT-LLM/issues/224",
+        // yunfeng-scale, the issue's description.
+        log: "--max_batch_size 25                 --max_output_len 4096                 --use_inflight_batching                 --tokens_per_block 16
+and use 0.95 for `kv_cache_free_gpu_mem_fraction`.
+[TensorRT-LLM][INFO] Using 10718 tokens in paged KV cache.",
+        total_from_log: false,
+    },
+    Case {
+        id: "14",
+        url: "https://github.com/vllm-project/vllm/pull/23066",
+        // simon-mo, the pull request's description (TP 2, both ranks alike).
+        log: "Initializing a V1 LLM engine (v0.10.1.dev680+g79899b63f.d20250817) with config: model='/mnt/localdisk/the-bloke-mixtral-8x7b-v0.1-gptq'
+max_seq_len=1024, tensor_parallel_size=2, pipeline_parallel_size=1, quantization=gptq_marlin
+[gptq_marlin.py:266] Using MacheteLinearKernel for GPTQMarlinLinearMethod
+Model loading took 11.0802 GiB and 3.106979 seconds",
+        total_from_log: false,
+    },
+    Case {
+        id: "15",
+        url: "https://github.com/vllm-project/vllm/pull/20665",
+        // eicherseiji, the pull request's description: `vllm serve
+        // deepseek-ai/DeepSeek-V2-Lite --max-model-len=1024 --enforce-eager
+        // --tensor-parallel-size=2 --pipeline-parallel-size=2`.
+        log: "vLLM API server version 0.1.dev7548+gbaba038
+(VllmWorker rank=3 pid=19834) INFO 07-09 09:47:45 [gpu_worker.py:233] Available KV cache memory: 11.33 GiB
+(VllmWorker rank=0 pid=19831) INFO 07-09 09:47:45 [gpu_worker.py:233] Available KV cache memory: 12.13 GiB
+GPU KV cache size: 807,792 tokens
+Maximum concurrency for 1,024 tokens per request: 788.86x",
+        total_from_log: false,
+    },
+    Case {
+        id: "16",
+        url: "https://github.com/vllm-project/vllm/pull/4650",
+        // pcmoritz, comment of 2024-06-28: `LLM(model=\"deepseek-ai/DeepSeek-V2-Lite\",
+        // trust_remote_code=True, max_model_len=32000)`.
+        log: "Initializing an LLM engine (v0.5.0.post1) with config: model='deepseek-ai/DeepSeek-V2-Lite'
+max_seq_len=32000, tensor_parallel_size=1
+Loading model weights took 29.3010 GB
+# GPU blocks: 5549",
+        total_from_log: false,
+    },
+    Case {
+        id: "17",
+        url: "https://github.com/ai-dynamo/dynamo/issues/516",
+        // dimanzt, third comment (Dynamo's vLLM 0.7.2 worker).
+        log: "Loading model weights took 14.9888 GB
+the current vLLM instance can use total_gpu_memory (93.10GiB) x gpu_memory_utilization (0.90) = 83.79GiB
+model weights take 14.99GiB; non_torch_memory takes 0.16GiB; PyTorch activation peak memory takes 1.72GiB; the rest of the memory reserved for KV Cache is 66.92GiB.
+# CUDA blocks: 34264, # CPU blocks: 2048
+Maximum concurrency for 16384 tokens per request: 33.46x",
+        total_from_log: false,
+    },
+    Case {
+        id: "18",
+        url: "https://github.com/vllm-project/vllm/pull/12569",
+        // mgoin, the pull request's description: `VLLM_USE_V1=1 vllm serve
+        // neuralmagic/Meta-Llama-3.1-70B-Instruct-quantized.w8a8 --max-model-len
+        // 2048 --gpu-memory-utilization 0.98`.
+        log: "Loading model weights took 67.7229 GB
+# GPU blocks: 1381
+Maximum concurrency for 2048 tokens per request: 10.79x",
+        total_from_log: false,
+    },
+    Case {
+        id: "19",
+        url: "https://github.com/vllm-project/vllm/pull/10511",
+        // youkaichao, comment of 2024-12-14: `vllm serve meta-llama/Meta-Llama-3-8B`.
+        log: "total_gpu_memory     79.22GiB
+gpu_memory_utilization       0.90
+the current vLLM instance can use    71.29GiB
+model weights take   14.96GiB
+non_torch_memory     1.79GiB
+PyTorch activation peak memory       1.26GiB
+available_kv_cache_memory    53.29GiB",
+        total_from_log: false,
+    },
+    Case {
+        id: "20",
+        url: "https://github.com/vllm-project/vllm/pull/10511",
+        // Same comment: `vllm serve meta-llama/Meta-Llama-3-8B -tp 2` (the
+        // comment's excerpt ends before the KV figure).
+        log: "total_gpu_memory     79.22GiB
+gpu_memory_utilization       0.90
+the current vLLM instance can use    71.29GiB
+model weights take   7.48GiB
+non_torch_memory     3.58GiB
+PyTorch activation peak memory       1.26GiB",
+        total_from_log: false,
+    },
 ];
 
 fn case(id: &str) -> &'static Case {
@@ -374,7 +497,7 @@ impl Quantity {
     fn target(self) -> &'static str {
         match self {
             Quantity::Weights => "within 3%",
-            Quantity::KvBlocks | Quantity::KvTokens => "within 10%",
+            Quantity::KvMemory | Quantity::KvBlocks | Quantity::KvTokens => "within 10%",
             Quantity::OneSequence => "exact",
             Quantity::TokensForLogged
             | Quantity::ConcurrencyForLogged
@@ -926,8 +1049,9 @@ fn prose_problems(page: &str) -> Vec<String> {
 
     // The Targets sentence, from the targets the results rows are held to.
     assert_eq!(Quantity::KvBlocks.target(), Quantity::KvTokens.target());
+    assert_eq!(Quantity::KvMemory.target(), Quantity::KvTokens.target());
     let targets = format!(
-        "**Targets**: weights {}; KV cache blocks or tokens {} where the log states the engine settings; KV bytes per token {}.",
+        "**Targets**: weights {}; KV cache memory, blocks or tokens {} where the log states the engine settings; KV bytes per token {}.",
         Quantity::Weights.target(),
         Quantity::KvBlocks.target(),
         Quantity::OneSequence.target()
@@ -1036,9 +1160,9 @@ settings: link owner ~ [LMCache/LMCache#1739]( ~ [LMCache#1739](
 settings: deployment ~ Meta-Llama-3.1-405B-Instruct-FP8, 8 x H100 SXM ~ Meta-Llama-3.1-405B-Instruct-FP8, 8 x H200
 settings: CUDA total ~ | 8.00 GiB | ~ | 8.01 GiB |
 settings: TP ~ | 23.55 GiB (derived from the log) | 2 | ~ | 23.55 GiB (derived from the log) | 1 |
-settings: gpu_memory_utilization ~ | 0.98 | ~ | 0.97 |
+settings: gpu_memory_utilization ~ | 0.98 | 131,072 (default) | ~ | 0.97 | 131,072 (default) |
 settings: max_model_len ~ | 29,000 | ~ | 29,001 |
-settings: version ~ | 0.10.1 | ~ | 0.10.2 |
+settings: version ~ | 262,144 (default) | 0.10.1 | ~ | 262,144 (default) | 0.10.2 |
 bytes per token: per token ~ | 98,304 B | ~ | 98,305 B |
 bytes per token: heads ~ | 3 | 48 | 4 | ~ | 3 | 48 | 8 |
 prose: Targets ~ weights within 3%; ~ weights within 5%;
