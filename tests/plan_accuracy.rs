@@ -237,6 +237,197 @@ non_torch_memory     3.58GiB
 PyTorch activation peak memory       1.26GiB",
         total_from_log: false,
     },
+    Case {
+        id: "21",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/meta-llama-llama-3-1-8b---h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'meta-llama/Llama-3.1-8B-Instruct', 'model': 'meta-llama/Llama-3.1-8B-Instruct', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 14.99 GiB memory and 14.429680 seconds
+Available KV cache memory: 58.11 GiB
+GPU KV cache size: 476,016 tokens
+Maximum concurrency for 8,192 tokens per request: 58.11x
+Free memory on device (78.68/79.19 GiB) on startup. Desired GPU memory utilization is (0.95, 75.23 GiB). Actual usage is 14.99 GiB for weight, 1.89 GiB for peak activation, 0.25 GiB for non-torch memory, and 0.91 GiB for CUDAGraph memory.",
+        total_from_log: false,
+    },
+    Case {
+        id: "22",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/meta-llama---h100-80gb--tp1pp1dp1--8192-dtbf16-kvfp8.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'meta-llama/Llama-3.1-8B-Instruct', 'model': 'meta-llama/Llama-3.1-8B-Instruct', 'dtype': 'bfloat16', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'kv_cache_dtype': 'fp8', 'enable_prefix_caching': False}
+Model loading took 14.99 GiB memory and 6.965058 seconds
+Available KV cache memory: 58.11 GiB
+GPU KV cache size: 952,032 tokens
+Maximum concurrency for 8,192 tokens per request: 116.21x",
+        total_from_log: false,
+    },
+    Case {
+        id: "23",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/meta-llama-llama-3-1-8b---h100-80gb--tp4pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'meta-llama/Llama-3.1-8B-Instruct', 'model': 'meta-llama/Llama-3.1-8B-Instruct', 'max_model_len': 8192, 'tensor_parallel_size': 4, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 3.77 GiB memory and 10.527112 seconds
+Available KV cache memory: 67.44 GiB
+GPU KV cache size: 2,209,792 tokens
+Maximum concurrency for 8,192 tokens per request: 269.75x",
+        total_from_log: false,
+    },
+    Case {
+        id: "24",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/meta-llama-llama-3-1-8b---h100-80gb--tp1pp2dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'meta-llama/Llama-3.1-8B-Instruct', 'model': 'meta-llama/Llama-3.1-8B-Instruct', 'max_model_len': 8192, 'pipeline_parallel_size': 2, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 7.51 GiB memory and 3.992785 seconds
+Available KV cache memory: 66.54 GiB
+GPU KV cache size: 1,075,312 tokens
+Maximum concurrency for 8,192 tokens per request: 131.26x",
+        total_from_log: false,
+    },
+    Case {
+        id: "25",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/meta-llama-llama-3---h100-80gb--tp1pp1dp1--8192-qfp8.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'meta-llama/Llama-3.1-8B-Instruct', 'model': 'meta-llama/Llama-3.1-8B-Instruct', 'max_model_len': 8192, 'quantization': 'fp8', 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 8.49 GiB memory and 13.317222 seconds
+Available KV cache memory: 64.61 GiB
+GPU KV cache size: 529,248 tokens
+Maximum concurrency for 8,192 tokens per request: 64.61x",
+        total_from_log: false,
+    },
+    Case {
+        id: "26",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/meta-llama-llama-3--h100-80gb--tp1pp1dp1--8192-dtf32.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'meta-llama/Llama-3.1-8B-Instruct', 'model': 'meta-llama/Llama-3.1-8B-Instruct', 'dtype': 'float32', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 29.98 GiB memory and 12.001322 seconds
+Available KV cache memory: 42.8 GiB
+GPU KV cache size: 175,296 tokens
+Maximum concurrency for 8,192 tokens per request: 21.40x",
+        total_from_log: false,
+    },
+    Case {
+        id: "27",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/fp8dyn-llama-3-3-70b--h100-80gb--tp2pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'RedHatAI/Llama-3.3-70B-Instruct-fp8-dynamic', 'model': 'RedHatAI/Llama-3.3-70B-Instruct-fp8-dynamic', 'max_model_len': 8192, 'tensor_parallel_size': 2, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 33.88 GiB memory and 54.254199 seconds
+Available KV cache memory: 37.28 GiB
+GPU KV cache size: 244,304 tokens
+Maximum concurrency for 8,192 tokens per request: 29.82x",
+        total_from_log: false,
+    },
+    Case {
+        id: "28",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/redhatai-llama-3-3-70b-i--h100-80gb--tp2pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'redhatai/Llama-3.3-70B-Instruct-quantized.w8a8', 'model': 'redhatai/Llama-3.3-70B-Instruct-quantized.w8a8', 'max_model_len': 8192, 'tensor_parallel_size': 2, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 33.88 GiB memory and 20.060388 seconds
+Available KV cache memory: 37.28 GiB
+GPU KV cache size: 244,304 tokens
+Maximum concurrency for 8,192 tokens per request: 29.82x",
+        total_from_log: false,
+    },
+    Case {
+        id: "29",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/w4a16-redhatai-lla--h100-80gb--tp1pp1dp1--8192-dtf16.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16', 'model': 'RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16', 'dtype': 'float16', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 5.38 GiB memory and 8.884409 seconds
+Available KV cache memory: 67.71 GiB
+GPU KV cache size: 554,704 tokens
+Maximum concurrency for 8,192 tokens per request: 67.71x",
+        total_from_log: false,
+    },
+    Case {
+        id: "30",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/qwen-qwen3-30b-a3b--h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'Qwen/Qwen3-30B-A3B', 'model': 'Qwen/Qwen3-30B-A3B', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 56.88 GiB memory and 56.260796 seconds
+Available KV cache memory: 15.41 GiB
+GPU KV cache size: 168,288 tokens
+Maximum concurrency for 8,192 tokens per request: 20.54x
+Free memory on device (78.68/79.19 GiB) on startup. Desired GPU memory utilization is (0.95, 75.23 GiB). Actual usage is 56.88 GiB for weight, 2.68 GiB for peak activation, 0.27 GiB for non-torch memory, and 1.41 GiB for CUDAGraph memory.",
+        total_from_log: false,
+    },
+    Case {
+        id: "31",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/mistralai-mixtral-8x7b-i--h100-80gb--tp2pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'mistralai/Mixtral-8x7B-Instruct-v0.1', 'model': 'mistralai/Mixtral-8x7B-Instruct-v0.1', 'max_model_len': 8192, 'tensor_parallel_size': 2, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 43.51 GiB memory and 65.717865 seconds
+Available KV cache memory: 28.44 GiB
+GPU KV cache size: 465,936 tokens
+Maximum concurrency for 8,192 tokens per request: 56.88x",
+        total_from_log: false,
+    },
+    Case {
+        id: "32",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/qwen-qwen1-5-moe-a2-7b--h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'Qwen/Qwen1.5-MoE-A2.7B', 'model': 'Qwen/Qwen1.5-MoE-A2.7B', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 26.67 GiB memory and 98.477608 seconds
+Available KV cache memory: 45.83 GiB
+GPU KV cache size: 250,304 tokens
+Maximum concurrency for 8,192 tokens per request: 30.55x",
+        total_from_log: false,
+    },
+    Case {
+        id: "33",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/deepseek-ai-deepseek-v2---h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'deepseek-ai/DeepSeek-V2-Lite-Chat', 'model': 'deepseek-ai/DeepSeek-V2-Lite-Chat', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 29.43 GiB memory and 28.446389 seconds
+Available KV cache memory: 43.61 GiB
+GPU KV cache size: 1,505,552 tokens
+Maximum concurrency for 8,192 tokens per request: 183.78x",
+        total_from_log: false,
+    },
+    Case {
+        id: "34",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/openai-gpt-oss-20b--h100-80gb--tp2pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'openai/gpt-oss-20b', 'model': 'openai/gpt-oss-20b', 'max_model_len': 8192, 'tensor_parallel_size': 2, 'enable_prefix_caching': False}
+Model loading took 7.01 GiB memory and 12.429379 seconds
+Available KV cache memory: 59.32 GiB
+GPU KV cache size: 2,591,776 tokens
+Maximum concurrency for 8,192 tokens per request: 316.07x
+Free memory on device (77.18/79.19 GiB) on startup. Desired GPU memory utilization is (0.9, 71.27 GiB). Actual usage is 7.01 GiB for weight, 2.87 GiB for peak activation, 2.07 GiB for non-torch memory, and 1.55 GiB for CUDAGraph memory.",
+        total_from_log: false,
+    },
+    Case {
+        id: "35",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/google-gemma-2-9b-it--h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'google/gemma-2-9b-it', 'model': 'google/gemma-2-9b-it', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 17.22 GiB memory and 42.298113 seconds
+Available KV cache memory: 54.12 GiB
+GPU KV cache size: 168,880 tokens
+Maximum concurrency for 8,192 tokens per request: 20.60x",
+        total_from_log: false,
+    },
+    Case {
+        id: "36",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/qwen-qwen2-5-72b-instruc--h100-80gb--tp2pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'Qwen/Qwen2.5-72B-Instruct', 'model': 'Qwen/Qwen2.5-72B-Instruct', 'max_model_len': 8192, 'tensor_parallel_size': 2, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 67.8 GiB memory and 101.493961 seconds
+Available KV cache memory: 3.04 GiB
+GPU KV cache size: 19,920 tokens
+Maximum concurrency for 8,192 tokens per request: 2.43x
+Free memory on device (77.66/79.19 GiB) on startup. Desired GPU memory utilization is (0.95, 75.23 GiB). Actual usage is 67.8 GiB for weight, 2.29 GiB for peak activation, 2.09 GiB for non-torch memory, and 1.61 GiB for CUDAGraph memory.",
+        total_from_log: false,
+    },
+    Case {
+        id: "37",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/qwen-qwen3-8b--h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'Qwen/Qwen3-8B', 'model': 'Qwen/Qwen3-8B', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 15.27 GiB memory and 15.294531 seconds
+Available KV cache memory: 57.5 GiB
+GPU KV cache size: 418,688 tokens
+Maximum concurrency for 8,192 tokens per request: 51.11x",
+        total_from_log: false,
+    },
 ];
 
 fn case(id: &str) -> &'static Case {
@@ -769,7 +960,11 @@ fn link_for(url: &str) -> String {
     let parts: Vec<&str> = path.split('/').collect();
     match parts[..] {
         [owner, repo, "issues" | "pull", n] => format!("[{owner}/{repo}#{n}]({url})"),
-        _ => panic!("{url} is not a GitHub issue or pull request"),
+        // A log file committed to a repository, at a commit.
+        [owner, repo, "blob", commit, .., file] if commit.len() >= 7 => {
+            format!("[{owner}/{repo}@{}:{file}]({url})", &commit[..7])
+        }
+        _ => panic!("{url} is not a GitHub issue, pull request or file at a commit"),
     }
 }
 
