@@ -428,6 +428,40 @@ GPU KV cache size: 418,688 tokens
 Maximum concurrency for 8,192 tokens per request: 51.11x",
         total_from_log: false,
     },
+    Case {
+        id: "38",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/qwen-qwen2-5-7b-instruct--h100-80gb--tp4pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'Qwen/Qwen2.5-7B-Instruct', 'model': 'Qwen/Qwen2.5-7B-Instruct', 'max_model_len': 8192, 'tensor_parallel_size': 4, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 3.55 GiB memory and 3.119120 seconds
+Available KV cache memory: 67.34 GiB
+GPU KV cache size: 5,043,280 tokens
+Maximum concurrency for 8,192 tokens per request: 615.63x",
+        total_from_log: false,
+    },
+    Case {
+        id: "39",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/google-gemma-3-27b-it--h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'google/gemma-3-27b-it', 'model': 'google/gemma-3-27b-it', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 51.45 GiB memory and 122.713348 seconds
+Available KV cache memory: 19.53 GiB
+GPU KV cache size: 36,560 tokens
+Maximum concurrency for 8,192 tokens per request: 4.46x
+Add 8 padding layers, may waste at most 15.38% KV cache memory",
+        total_from_log: false,
+    },
+    Case {
+        id: "40",
+        url: "https://github.com/llm-d-incubation/llm-d-planner/blob/d3121e059da88662db39a926a3ead964be97359b/accuracy/results/v0.19.0/logs/microsoft-phi-4--h100-80gb--tp1pp1dp1--8192.log",
+        // jgchn's vLLM 0.19.0 sweep on H100 80GB, commit d3121e0 ("Add logs").
+        log: "non-default args: {'model_tag': 'microsoft/phi-4', 'model': 'microsoft/phi-4', 'max_model_len': 8192, 'gpu_memory_utilization': 0.95, 'enable_prefix_caching': False}
+Model loading took 27.39 GiB memory and 25.389797 seconds
+Available KV cache memory: 46.08 GiB
+GPU KV cache size: 241,568 tokens
+Maximum concurrency for 8,192 tokens per request: 29.49x",
+        total_from_log: false,
+    },
 ];
 
 fn case(id: &str) -> &'static Case {
