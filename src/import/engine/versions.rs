@@ -1,9 +1,12 @@
 //! Which engine release an imported launch runs: the `--engine-version` the
-//! user passed, else the container image's tag, else the release memmath's
-//! serving defaults were taken from (src/spec/engine_version.rs), said so in
-//! provenance. The flag tables' `removed_in` rows are compared against it.
+//! user passed, else the container image's tag; an image that follows the
+//! newest release (`:latest`, `:nightly`, no tag, which Docker reads as
+//! `latest`) gets the newest row of the engine table; anything else (a
+//! digest, no image) the release memmath's serving defaults were taken from
+//! (src/spec/engine_version.rs). What was assumed is said in provenance. The
+//! flag tables' `removed_in` rows are compared against it.
 
-use crate::spec::engine_version::{default_version, parse_version};
+use crate::spec::engine_version::{default_version, parse_version, rows};
 use crate::spec::Engine;
 
 /// (major, minor) of an engine release.
@@ -41,6 +44,20 @@ pub fn from_image(image: &str) -> Option<Version> {
     Some((major, minor))
 }
 
+/// True for an image reference that moves with the engine's releases: tag
+/// `latest`, `nightly*` or `main`, or no tag and no digest (Docker pulls
+/// `latest`).
+fn follows_newest(image: &str) -> bool {
+    if image.contains('@') {
+        return false;
+    }
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].split_once(':') {
+        None => true,
+        Some((_, tag)) => tag == "latest" || tag == "main" || tag.starts_with("nightly"),
+    }
+}
+
 /// The version to import with, and how it was decided.
 pub fn decide(engine: Engine, user: Option<&str>, image: Option<&str>) -> (Version, VersionSource) {
     if let Some(v) = user.and_then(parse_version) {
@@ -49,6 +66,14 @@ pub fn decide(engine: Engine, user: Option<&str>, image: Option<&str>) -> (Versi
     if let Some(image) = image {
         if let Some(v) = from_image(image) {
             return (v, VersionSource::ImageTag(image.to_string()));
+        }
+        if let Some(newest) = follows_newest(image).then(|| rows(engine).last()).flatten() {
+            let v = newest.last;
+            let why = format!(
+                "the image `{image}` follows the engine's newest release: assumed {}.{}, the newest memmath's engine table knows ({}); pass --engine-version to pin the release you run",
+                v.0, v.1, newest.label
+            );
+            return (v, VersionSource::Assumed(why));
         }
     }
     let assumed = default_version(engine);
@@ -93,9 +118,24 @@ mod tests {
 
     #[test]
     fn latest_says_what_it_assumed() {
-        let (v, how) = decide(Engine::Vllm, None, Some("vllm/vllm-openai:latest"));
+        // `latest` (or no tag) runs the newest release: the table's newest row.
+        let newest = |e| rows(e).last().map(|r| r.last);
+        for image in [
+            "vllm/vllm-openai:latest",
+            "vllm/vllm-openai",
+            "vllm/vllm-openai:nightly-2025",
+        ] {
+            let (v, how) = decide(Engine::Vllm, None, Some(image));
+            assert_eq!(Some(v), newest(Engine::Vllm), "{image}");
+            assert!(matches!(how, VersionSource::Assumed(ref s) if s.contains("--engine-version")));
+        }
+        let (v, _) = decide(Engine::Sglang, None, Some("lmsysorg/sglang:latest"));
+        assert_eq!(Some(v), newest(Engine::Sglang));
+        // A digest or no image: the release the defaults were taken from.
+        let (v, _) = decide(Engine::Vllm, None, Some("vllm/vllm-openai@sha256:abc"));
         assert_eq!(v, default_version(Engine::Vllm));
-        assert!(matches!(how, VersionSource::Assumed(ref s) if s.contains("--engine-version")));
+        let (v, _) = decide(Engine::Vllm, None, None);
+        assert_eq!(v, default_version(Engine::Vllm));
         let (v, how) = decide(Engine::Vllm, Some("0.10"), Some("vllm/vllm-openai:v0.8.5"));
         assert_eq!((v, how), ((0, 10), VersionSource::User));
     }
