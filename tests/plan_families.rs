@@ -2,7 +2,8 @@
 //! each file's `_source` names its public origin) to the figures vLLM prints:
 //! "GPU KV cache size" and "Maximum concurrency" for the same settings and
 //! the same available KV memory. Public logs where they exist; otherwise the
-//! worked examples of docs/memory-math.md section 13 (vLLM 0.34 source).
+//! worked examples of docs/memory-math.md section 13 and figures worked by
+//! hand, in each test's comment, from vLLM 0.34.0's source.
 
 use memmath::catalog::{resolve, Architecture, MemoryFiles, Resolved};
 use memmath::plan::{engine, hybrid};
@@ -150,12 +151,29 @@ fn llama_4_scout_chunked_layers_from_config() {
     let r = import("llama-4-scout.json");
     let s = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
         "max_model_len": 131072, "max_num_batched_tokens": 8192});
-    let (_, _, h) = figures(&r, s, 8, 40 * GIB);
+    let (tokens, conc, h) = figures(&r, s, 8, 40 * GIB);
     assert_eq!(h.layout.groups.len(), 4);
     assert_eq!(
         h.layout.blocks_per_request(131_072, &h.settings, true).ok(),
         Some(2048 + 3 * 384)
     );
+    // No public log of these figures was found; by hand, vLLM 0.34.0 (62d4bc3c7):
+    // `get_max_concurrency_for_kv_cache_config` in vllm/v1/core/kv_cache_utils.py
+    // divides num_blocks by the blocks one request of max_model_len takes,
+    // summed over the groups; `get_kv_cache_capacity` / `update_kv_cache_capacity`
+    // (same file) print int(concurrency x max_model_len) as "GPU KV cache size:
+    // N tokens, Maximum concurrency for L tokens per request: X.XXx".:
+    // TP 8 leaves max(1, 8 / 8) = 1 KV head of 128: (128 + 128) x 2 B = 512 B
+    // per token and layer; page 64 x 512 = 32,768 B; 12 layers per group:
+    // 393,216 B per block. 40 GiB = 42,949,672,960 B // 393,216 = 109,226
+    // blocks. Per request: full ceil(131,072 / 64) = 2,048; each chunked
+    // group (ChunkedLocalAttentionSpec.max_admission_blocks_per_request,
+    // vllm/v1/kv_cache_interface.py) ceil(min(8,192 + 2 x 8,192, 131,072) /
+    // 64) = 384 (max_in_flight_tokens = (pp + 1) x max_num_batched_tokens
+    // with async scheduling, vllm/config/vllm.py); 2,048 + 3 x 384 = 3,200.
+    // 109,226 / 3,200 = 34.13x; int(34.133125 x 131,072) = 4,473,896 tokens.
+    assert_eq!(h.capacity.num_blocks, 109_226);
+    assert_eq!((tokens, conc.as_str()), (4_473_896, "34.13"));
     let old = json!({"engine": "vllm", "engine_version": "0.10", "block_size": 64,
         "max_model_len": 131072, "max_num_batched_tokens": 8192});
     let (_, _, h) = figures(&r, old, 8, 40 * GIB);
@@ -167,7 +185,6 @@ fn llama_4_scout_chunked_layers_from_config() {
         assert_eq!(h.layout.groups.len(), groups, "vLLM {version}");
     }
 }
-
 #[test]
 fn deepseek_v3_2_indexer_keys_beside_the_latent() {
     // shared facts: 576 x 2 = 1152 B bf16 latent (vLLM's default on Hopper)
@@ -179,17 +196,73 @@ fn deepseek_v3_2_indexer_keys_beside_the_latent() {
     let per = |d| memmath::plan::kv_cache::bytes_per_token_per_layer(a, d, 8).ok();
     assert_eq!(per(memmath::spec::KvCacheDtype::Bf16), Some(1284));
     assert_eq!(per(memmath::spec::KvCacheDtype::Fp8), Some(788));
+
+    // No public log of these figures was found; by hand, vLLM 0.34.0 (62d4bc3c7):
+    // `get_max_concurrency_for_kv_cache_config` in vllm/v1/core/kv_cache_utils.py
+    // divides num_blocks by the blocks one request of max_model_len takes,
+    // summed over the groups; `get_kv_cache_capacity` / `update_kv_cache_capacity`
+    // (same file) print int(concurrency x max_model_len) as "GPU KV cache size:
+    // N tokens, Maximum concurrency for L tokens per request: X.XXx".:
+    // --kv-cache-dtype fp8 is served as fp8_ds_mla by FLASHMLA_SPARSE
+    // (`_canonicalize_sparse_mla_kv_cache_dtype`,
+    // vllm/model_executor/layers/attention/mla_attention.py): 656 B per token
+    // (`get_fp8_ds_mla_row_bytes`, vllm/v1/attention/backend.py); the
+    // indexer's `DeepseekV32IndexerCache` (vllm/model_executor/models/deepseek_v2.py)
+    // adds an MLAAttentionSpec of 128 + 128 / 128 x 4 = 132 uint8 per token,
+    // not TP-sharded. Both are full-attention MLA specs of block 64, so the 122
+    // caches form one group (`_get_kv_cache_groups_uniform_type`,
+    // vllm/v1/core/kv_cache_planning.py) whose page is the sum:
+    // 61 x 64 x 788 = 3,076,352 B per block. TP 8, 40 GiB: 42,949,672,960 //
+    // 3,076,352 = 13,961 blocks; one request of 131,072 takes 131,072 / 64 =
+    // 2,048; 13,961 / 2,048 = 6.82x, int(6.8169921875 x 131,072) = 893,504
+    // tokens.
+    let v: ServingSpec = serde_json::from_value(json!({"engine": "vllm",
+        "engine_version": "0.34", "max_model_len": 131072, "kv_cache_dtype": "fp8"}))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!hybrid::applies(a, &v), "plain MLA: the v0.1 plan");
+    let mut notes = Vec::new();
+    let layout = engine::Layout {
+        tp: 8,
+        pp: 1,
+        dp: 1,
+    };
+    let e = engine::resolve(
+        &v,
+        a,
+        &r.gpu,
+        WeightDtype::Bf16,
+        layout,
+        0.1,
+        None,
+        &mut notes,
+    );
+    let rank = memmath::plan::kv_cache::bottleneck_rank(a, e.kv_dtype, 8, 1, &[0])
+        .unwrap_or_else(|_| panic!("rank"));
+    let b = memmath::plan::capacity::blocks(a, &rank, &e, (40 * GIB) as i64)
+        .unwrap_or_else(|_| panic!("blocks"));
+    assert_eq!(e.block_size, 64);
+    assert_eq!(b.num_blocks, 13_961);
+    assert_eq!(
+        (
+            b.capacity_tokens,
+            format!("{:.2}", b.max_concurrency).as_str()
+        ),
+        (893_504, "6.82")
+    );
+
+    // With MTP (one draft layer, the same 788 B): 62 x 64 x 788 = 3,126,784 B
+    // per block; 42,949,672,960 // 3,126,784 = 13,736 blocks; 13,736 / 2,048
+    // = 6.71x; int(6.70703125 x 131,072) = 879,104 tokens.
     let mtp = json!({"engine": "vllm", "engine_version": "0.34", "max_model_len": 131072,
         "kv_cache_dtype": "fp8", "speculative": {"method": "mtp", "num_speculative_tokens": 1}});
-    let (tokens, _, h) = figures(&r, mtp, 8, 40 * GIB);
+    let (tokens, conc, h) = figures(&r, mtp, 8, 40 * GIB);
     assert_eq!(h.layout.cached_layers, 62);
     assert_eq!(h.layout.attention_bytes_per_token, 62 * 788);
     // One group of 62 MLA layers at 64-token blocks.
     assert_eq!(h.layout.bytes_per_block, 62 * 64 * 788);
-    let blocks = 40 * GIB / (62 * 64 * 788);
-    assert_eq!(tokens, blocks * 131_072 / 2048);
+    assert_eq!(h.capacity.num_blocks, 13_736);
+    assert_eq!((tokens, conc.as_str()), (879_104, "6.71"));
 }
-
 #[test]
 fn kimi_linear_kda_and_mla_from_config() {
     // 7 MLA + 20 KDA layers (1-based lists in linear_attn_config); KDA state
@@ -197,18 +270,105 @@ fn kimi_linear_kda_and_mla_from_config() {
     let r = import("kimi-linear-48b-a3b.json");
     let s = json!({"engine": "vllm", "engine_version": "0.34", "max_model_len": 131072,
         "prefix_caching": false});
-    let (_, _, h) = figures(&r, s, 1, 40 * GIB);
+    let (_, _, h) = figures(&r, s.clone(), 1, 40 * GIB);
     let page: u64 = 3 * (32 * 128 * 3) * 2 + 32 * 128 * 128 * 4;
     assert_eq!(h.layout.state_bytes_per_sequence, 20 * page);
     assert_eq!(
         h.layout.groups.iter().filter(|g| g.kind == "mla").count(),
         1
     );
-    // MLA bf16 latent 1152 B/token; block = 64 x ceil(page / (64 x 1152)).
-    let block = 64 * page.div_ceil(64 * 1152);
-    assert_eq!(h.layout.block_size, block);
+    // MLA bf16 latent 1152 B/token. vLLM 0.34 aligns MLA hybrids to 128
+    // tokens (`Platform._align_hybrid_block_size`, vllm/platforms/interface.py):
+    // block = 128 x ceil(page / (128 x 1152)) = 1920 at TP 1.
+    assert_eq!(h.layout.block_size, 128 * page.div_ceil(128 * 1152));
+
+    // TP 2, 40 GiB, prefix caching off. No public log at 0.34 was found; by
+    // hand, vLLM 0.34.0 (62d4bc3c7):
+    // `get_max_concurrency_for_kv_cache_config` in vllm/v1/core/kv_cache_utils.py
+    // divides num_blocks by the blocks one request of max_model_len takes,
+    // summed over the groups; `get_kv_cache_capacity` / `update_kv_cache_capacity`
+    // (same file) print int(concurrency x max_model_len) as "GPU KV cache size:
+    // N tokens, Maximum concurrency for L tokens per request: X.XXx".
+    // KDA page per rank (`kda_state_shape`/`kda_state_dtype`,
+    // vllm/model_executor/layers/mamba/mamba_utils.py): conv 3 x 3 x 2,048 x 2 B
+    // = 36,864 + fp32 16 x 128 x 128 x 4 B = 1,048,576 -> 1,085,440 B. Block =
+    // 128 x ceil(1,085,440 / (128 x 1,152)) = 1,024 (the 64 of older releases
+    // would give 960); page 1,024 x 1,152 = 1,179,648 B; groups of 7 (1 MLA +
+    // 3 KDA, one padding slot): 8,257,536 B per block; 42,949,672,960 //
+    // 8,257,536 = 5,201 blocks. Per request: ceil(131,072 / 1,024) = 128 + 3
+    // state blocks (MambaSpec without align mode: 1 each) = 131; 5,201 / 131 =
+    // 39.70x; int(39.7022... x 131,072) = 5,203,858 tokens.
+    let (tokens, conc, h) = figures(&r, s, 2, 40 * GIB);
+    assert_eq!(h.layout.block_size, 1024);
+    assert_eq!(h.layout.bytes_per_block, 7 * 1024 * 1152);
+    assert_eq!(h.capacity.num_blocks, 5_201);
+    assert_eq!((tokens, conc.as_str()), (5_203_858, "39.70"));
 }
 
+#[test]
+fn kimi_linear_matches_the_vllm_0_11_log() {
+    // https://github.com/vllm-project/vllm/issues/28228 (2025-11-06): vLLM
+    // 0.11.1 pre-release (its kv_cache_utils.py line 1229 prints "GPU KV
+    // cache size", as in the 0.11.1 wheel), cyankiwi/Kimi-Linear-48B-A3B-
+    // Instruct-AWQ-4bit (the Kimi-Linear-48B-A3B geometry) on 2 x RTX 3090,
+    // --tensor_parallel 2 --max_model_len 120000 --max_num_batched_tokens
+    // 64000 --enable_prefix_caching --gpu-memory-utilization 0.95, KV dtype
+    // auto (16-bit): "Available KV cache memory: 2.30 GiB", "Add 1 padding
+    // layers, may waste at most 5.00% KV cache memory", "GPU KV cache size:
+    // 75,840 tokens", "Maximum concurrency for 120,000 tokens per request:
+    // 2.48x".
+    // vLLM 0.11.1 (vllm/model_executor/models/config.py):
+    // - `MambaModelConfig` turns prefix caching off: KimiLinearForCausalLM
+    //   lacks SupportsMambaPrefixCaching, so each KDA group takes one block
+    //   (MambaSpec.block_size = max_model_len);
+    // - `HybridAttentionMambaModelConfig` aligns MLA hybrids to 64 tokens:
+    //   KDA page per rank 3 x 3 x 2,048 x 2 B + 16 x 128 x 128 x 4 B (fp32,
+    //   `kda_state_dtype`) = 1,085,440 B; MLA 576 x 2 = 1,152 B per token;
+    //   block = 64 x ceil(1,085,440 / 73,728) = 960.
+    // Groups of 7 (`_get_kv_cache_groups_uniform_page_size`): 1 MLA + 3 KDA,
+    // 21 slots for 20 KDA layers (the log's padding layer, 1/20 = 5.00%);
+    // 7 x 960 x 1,152 = 7,741,440 B per block. Per request ceil(120,000 / 960)
+    // = 125 + 3 = 128 blocks (`get_max_concurrency_for_kv_cache_config`).
+    // `_report_kv_cache_config` (vllm/v1/core/kv_cache_utils.py, 0.11.1) prints
+    // num_blocks // 4 groups x 960 tokens.
+    let r = import("kimi-linear-48b-a3b.json");
+    let serving = json!({"engine": "vllm", "engine_version": "0.11", "max_model_len": 120000,
+        "prefix_caching": true, "max_num_seqs": 8, "max_num_batched_tokens": 64000});
+    let kv = (2.30 * GIB as f64) as u64;
+    let (tokens, conc, h) = figures(&r, serving.clone(), 2, kv);
+    assert!(!h.settings.prefix_caching, "vLLM 0.11 disables it for KDA");
+    assert_eq!(h.layout.block_size, 960);
+    assert_eq!(h.layout.groups.len(), 4);
+    assert_eq!(h.layout.groups.iter().map(|g| g.padding).sum::<u64>(), 1);
+    assert_eq!(h.layout.bytes_per_block, 7_741_440);
+    assert_eq!(
+        h.layout.blocks_per_request(120_000, &h.settings, true).ok(),
+        Some(128)
+    );
+    // Exactly 2.30 GiB holds 319 blocks: 79 x 960 = 75,840 tokens, the log's
+    // figure; 319 / 128 = 2.49x. The log prints its memory with two decimals,
+    // so it had 2.295-2.305 GiB: 318 or 319 blocks (318 x 7,741,440 B =
+    // 2.2927 GiB, 320 x = 2.3071 GiB), 2.48x or 2.49x, 75,840 tokens either
+    // way; the printed 2.48x pins 318 blocks, 2.295-2.2999 GiB. Tolerance
+    // 0.01x on the concurrency for the rounded memory, none on the tokens.
+    assert_eq!(h.capacity.num_blocks, 319);
+    assert_eq!(tokens, 75_840);
+    let c: f64 = conc.parse().unwrap_or(0.0);
+    assert!((c - 2.48).abs() <= 0.01 + 1e-9, "{conc}");
+    for gib in [2.295, 2.2999] {
+        let (t, c, _) = figures(&r, serving.clone(), 2, (gib * GIB as f64) as u64);
+        let c: f64 = c.parse().unwrap_or(0.0);
+        assert_eq!(t, 75_840, "{gib} GiB");
+        assert!((c - 2.48).abs() <= 0.01 + 1e-9, "{gib} GiB: {c}");
+    }
+    let (tokens, conc, _) = figures(&r, serving, 2, 318 * 7_741_440);
+    assert_eq!((tokens, conc.as_str()), (75_840, "2.48"));
+    // From vLLM 0.15 prefix caching stays on for KDA (`align` mode).
+    let later = json!({"engine": "vllm", "engine_version": "0.15", "max_model_len": 120000,
+        "prefix_caching": true, "max_num_batched_tokens": 64000});
+    let (_, _, h) = figures(&r, later, 2, kv);
+    assert!(h.settings.prefix_caching);
+}
 #[test]
 fn parameter_counts_follow_the_layer_kinds() {
     // Each layer counts its own mixer (attention, Mamba2, gated DeltaNet,
@@ -414,7 +574,7 @@ fn nemotron_3_nano_moe_hybrid_from_config() {
     assert!((count - 31.6).abs() < 0.35, "Nemotron-3-Nano: {count}");
     let s = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
         "max_model_len": 262144, "prefix_caching": false});
-    let (_, _, h) = figures(&r, s, 1, 40 * GIB);
+    let (_, _, h) = figures(&r, s.clone(), 1, 40 * GIB);
     assert_eq!(h.layout.state_bytes_per_sequence, 23 * (36_864 + 2_097_152));
     assert_eq!(h.layout.attention_bytes_per_token, 6 * 1024);
     // block = 64 x ceil(2,134,016 / (64 x 1024)) = 64 x 33 = 2112; groups of
@@ -426,6 +586,36 @@ fn nemotron_3_nano_moe_hybrid_from_config() {
         h.layout.blocks_per_request(262_144, &h.settings, true).ok(),
         Some(129)
     );
+    // No public log of these figures was found; by hand, vLLM 0.34.0 (62d4bc3c7):
+    // `get_max_concurrency_for_kv_cache_config` in vllm/v1/core/kv_cache_utils.py
+    // divides num_blocks by the blocks one request of max_model_len takes,
+    // summed over the groups; `get_kv_cache_capacity` / `update_kv_cache_capacity`
+    // (same file) print int(concurrency x max_model_len) as "GPU KV cache size:
+    // N tokens, Maximum concurrency for L tokens per request: X.XXx".
+    // 6 x 2,112 x 1,024 = 12,976,128 B per block; 40 GiB = 42,949,672,960 B
+    // // 12,976,128 = 3,309 blocks. Prefix caching off (MambaSpec
+    // `max_memory_usage_bytes`, vllm/v1/kv_cache_interface.py: 1 page per
+    // state group): 3,309 / 129 = 25.65x, int(25.6511... x 262,144) =
+    // 6,724,298 tokens.
+    let (tokens, conc, h) = figures(&r, s, 1, 40 * GIB);
+    assert_eq!(h.capacity.num_blocks, 3_309);
+    assert_eq!((tokens, conc.as_str()), (6_724_298, "25.65"));
+    // vLLM 0.34's default turns prefix caching on for hybrids, `align` mode
+    // (`MambaModelConfig`, vllm/model_executor/models/config.py): each Mamba2
+    // group holds 2 + 0 speculative + 1 prefill checkpoint page
+    // (`num_prefill_checkpoint_blocks=1`, mamba_mixer2.py); MambaMixer2 sets no
+    // checkpoint alignment, so the block stays 2,112. 125 + 4 x 3 = 137 blocks:
+    // 3,309 / 137 = 24.15x, int(24.1532... x 262,144) = 6,331,638 tokens.
+    let on = json!({"engine": "vllm", "engine_version": "0.34", "block_size": 64,
+        "max_model_len": 262144});
+    let (tokens, conc, h) = figures(&r, on, 1, 40 * GIB);
+    assert!(h.settings.prefix_caching);
+    assert_eq!(h.layout.block_size, 2112);
+    assert_eq!(
+        h.layout.blocks_per_request(262_144, &h.settings, true).ok(),
+        Some(137)
+    );
+    assert_eq!((tokens, conc.as_str()), (6_331_638, "24.15"));
 }
 
 #[test]

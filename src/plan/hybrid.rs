@@ -175,6 +175,30 @@ pub fn settings(
             on
         }
     };
+    // vLLM 0.11-0.14 (`MambaModelConfig.verify_and_update_config`,
+    // vllm/model_executor/models/config.py) turns prefix caching off for a
+    // hybrid model whose class lacks `SupportsMambaPrefixCaching` ("Hybrid or
+    // mamba-based model detected without support for prefix caching:
+    // disabling."); only the Mamba1/Mamba2 models implement it there (jamba,
+    // mamba, mamba2, bamba, nemotron_h, granitemoehybrid, zamba2, falcon_h1),
+    // not gated DeltaNet (Qwen3-Next, Qwen3.5) or KDA (Kimi Linear). From 0.15
+    // those run in the `align` mode instead (the same function, 0.15.0).
+    let linear_state = a.layout.linear_attention.is_some();
+    let prefix_caching = if prefix_caching
+        && linear_state
+        && e.engine == Engine::Vllm
+        && v < (0, 15)
+    {
+        note(
+            out,
+            "serving.prefix_caching",
+            false,
+            "vLLM before 0.15 disables prefix caching for hybrid models without Mamba prefix-caching support (gated DeltaNet, KDA, linear attention): vllm/model_executor/models/config.py MambaModelConfig, 0.11.1-0.14.0",
+        );
+        false
+    } else {
+        prefix_caching
+    };
     // Batches whose tokens a sliding or chunked layer keeps past its window:
     // vLLM's max_concurrent_batches (pp + 1 with async scheduling) from 0.26,
     // one batch before (the engine defaults table, plan/engine/vllm.rs).
@@ -201,9 +225,20 @@ pub fn settings(
             "vLLM before 0.10, and before 0.23 for chunked local attention (VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE off by default, https://github.com/vllm-project/vllm/pull/21761): sliding and chunked layers are allocated as full attention",
         );
     }
+    // MLA kernel block: 64 (FlashMLA's kernel block; vLLM 0.11-0.16
+    // `HybridAttentionMambaModelConfig` in vllm/model_executor/models/config.py
+    // aligns MLA hybrids to 64). From vLLM 0.27 `Platform._align_hybrid_block_size`
+    // (vllm/platforms/interface.py) raises MLA hybrids to 128 tokens
+    // ("kernel_block_alignment_size = max(kernel_block_alignment_size, 128)":
+    // in the 0.27.0, 0.28.0, 0.30.0 and 0.34.0 wheels, not in 0.26.0).
+    let mla_min_block = if hybrid && e.engine == Engine::Vllm && v >= MLA_HYBRID_128_FROM {
+        128
+    } else {
+        64
+    };
     Settings {
         cache_block: e.block_size,
-        mla_min_block: 64,
+        mla_min_block,
         max_model_len: e.max_model_len,
         max_num_batched_tokens: e.max_num_batched_tokens,
         concurrent_batches,
@@ -216,6 +251,9 @@ pub fn settings(
         tokens_from_concurrency: v >= (0, 20),
     }
 }
+
+/// First vLLM release whose hybrid alignment raises MLA blocks to 128 tokens.
+pub const MLA_HYBRID_128_FROM: (u64, u64) = (0, 27);
 
 /// The bottleneck stage's pool.
 pub struct HybridPlan {

@@ -115,9 +115,16 @@ mod tests {
     use crate::rules::testutil::*;
     use serde_json::json;
 
-    /// A Qwen3-Next-shaped hybrid on the base deployment.
+    /// A Qwen3-Next-shaped hybrid on the base deployment, on vLLM 0.15: before
+    /// 0.15 vLLM turns prefix caching off for gated DeltaNet
+    /// (`MambaModelConfig`, vllm/model_executor/models/config.py).
     fn hybrid(prefix_caching: bool, concurrency: u64) -> Fixture {
+        hybrid_on("0.15", prefix_caching, concurrency)
+    }
+
+    fn hybrid_on(version: &str, prefix_caching: bool, concurrency: u64) -> Fixture {
         Fixture::edit(|v| {
+            v["serving"]["engine_version"] = version.into();
             v["model"]["architecture"] = json!({
                 "layer_types": ["linear", "linear", "linear", "full"],
                 "linear_attention": {"kind": "gated_delta_net", "key_heads": 16, "value_heads": 32,
@@ -153,5 +160,9 @@ mod tests {
             .is_empty());
         // A load that fits.
         assert!(hybrid(true, 10).run(&StatePagesLimitConcurrency).is_empty());
+        // vLLM 0.11 turns prefix caching off for gated DeltaNet: nothing to offer.
+        assert!(hybrid_on("0.11", true, 20_000)
+            .run(&StatePagesLimitConcurrency)
+            .is_empty());
     }
 }
