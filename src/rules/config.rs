@@ -367,7 +367,9 @@ impl RulesConfig {
             sel && !self.ignore.iter().any(|s| matches_selector(rule, s))
                 && !self.ignored_for_file(rule, source_name)
         };
-        selected && self.severity_for(rule.code) != Severity::Off
+        // `rule` is already found: no second and third lookup of the code
+        // (`check` asks this for every rule of every spec; docs/performance.md).
+        selected && self.override_for(rule).unwrap_or(rule.severity) != Severity::Off
     }
 
     /// The configured severity: the most specific `[severity]` entry, else the default.
@@ -381,7 +383,13 @@ impl RulesConfig {
     /// finding keeps the severity its rule gave it (QNT002 emits warnings where
     /// the engine has a fallback and errors where it has none).
     pub fn severity_override(&self, code: &str) -> Option<Severity> {
-        let rule = codes::find(code)?;
+        if self.severity.is_empty() {
+            return None;
+        }
+        self.override_for(codes::find(code)?)
+    }
+
+    fn override_for(&self, rule: &Code) -> Option<Severity> {
         self.severity
             .iter()
             .filter_map(|(sel, sev)| specificity(rule, sel).map(|k| (k, *sev)))
