@@ -113,17 +113,53 @@ fn comment_for(pointer: &str, provenance: &[Provenance], file: &SourceFile) -> S
         .iter()
         .find(|p| p.pointer == pointer)
         .map(|p| {
-            let text = describe(p, file).replace(['\n', '\r'], " ");
+            // A comment runs to the line's end and YAML allows only printable
+            // characters in it: line breaks and other controls become spaces.
+            let text: String = describe(p, file)
+                .chars()
+                .map(|c| {
+                    let line_break = matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+                    if yaml_printable(c) && !line_break {
+                        c
+                    } else {
+                        ' '
+                    }
+                })
+                .collect();
             format!("  # {text}")
         })
         .unwrap_or_default()
 }
 
+/// A value as YAML flow text. Strings are JSON strings (a subset of YAML's
+/// double-quoted style), with the characters YAML does not allow raw (DEL, the
+/// C1 controls, U+FFFE/U+FFFF; JSON already escapes C0) escaped as `\uXXXX`.
 fn scalar(v: &Value) -> String {
     match v {
-        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::String(s) => {
+            let json = Value::String(s.clone()).to_string();
+            if json.chars().all(yaml_printable) {
+                return json;
+            }
+            json.chars().fold(String::new(), |mut out, c| {
+                if yaml_printable(c) {
+                    out.push(c);
+                } else {
+                    out.push_str(&format!("\\u{:04X}", u32::from(c)));
+                }
+                out
+            })
+        }
         other => other.to_string(),
     }
+}
+
+/// YAML 1.2's printable set (<https://yaml.org/spec/1.2.2/#51-character-set>):
+/// tab, line breaks and every character but the other C0/C1 controls, DEL,
+/// surrogates and U+FFFE/U+FFFF.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{85}')
+        || !(c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
 }
 
 fn write_map(
@@ -224,5 +260,35 @@ mod tests {
         );
         let parsed: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
         assert_eq!(parsed, spec);
+    }
+
+    #[test]
+    fn control_characters_in_values_and_comments_stay_valid_yaml() {
+        // Found by the `import` fuzz target: a NUL in a launch line reached a
+        // provenance comment raw, and the written spec did not parse.
+        let file = SourceFile::new("run.sh", "vllm serve m\u{0}\u{7f}\u{85}\u{fffe} --port 1\n");
+        let mut b = SpecBuilder::default();
+        b.set(
+            "/apiVersion",
+            Value::from("memmath/v1"),
+            "memmath import",
+            None,
+        );
+        let odd = "a\u{0}b\u{7f}c\u{9b}d\u{fffe}e\u{2028}\u{1F600}";
+        b.set(
+            "/model/source",
+            Value::from(odd),
+            "model",
+            Some(Span::new(0, 17)),
+        );
+        let (spec, prov) = b.finish();
+        let yaml = to_yaml(&spec, &prov, &file);
+        assert!(
+            yaml.chars().all(|c| c == '\n' || yaml_printable(c)),
+            "{yaml:?}"
+        );
+        let doc = crate::spec::parse(&SourceFile::new("out.yaml", &yaml));
+        let parsed = doc.map(|d| d.value).unwrap_or_default();
+        assert_eq!(parsed["model"]["source"], odd);
     }
 }
