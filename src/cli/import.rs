@@ -140,7 +140,8 @@ pub fn run(args: ImportArgs) -> Result<ExitStatus, String> {
 
 fn spec_text(p: &import::Pool, source: &SourceFile) -> String {
     format!(
-        "# yaml-language-server: $schema=https://memmath.dev/schemas/memmath.schema.json\n# Imported by `memmath import` from {}; comments say where each value came from.\n{}",
+        "# yaml-language-server: $schema={}\n# Imported by `memmath import` from {}; comments say where each value came from.\n{}",
+        memmath::schema::published_url(),
         source.name.replace(['\n', '\r'], " "),
         spec_out::to_yaml(&p.spec, &p.provenance, source)
     )

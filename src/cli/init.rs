@@ -9,14 +9,6 @@ use memmath::init::{starter, InitOptions, ModelSource};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The schema published with this version, for the modeline.
-fn default_schema_url() -> String {
-    format!(
-        "https://raw.githubusercontent.com/memmath/memmath/v{}/schemas/memmath.schema.json",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 pub fn run(args: InitArgs) -> Result<ExitStatus, String> {
     let spec_dir = match args.output.as_deref().and_then(Path::parent) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -45,7 +37,7 @@ pub fn run(args: InitArgs) -> Result<ExitStatus, String> {
         gpus_per_node: args.gpus_per_node,
         host_memory: args.host_memory,
         spec_dir,
-        schema_url: args.schema.unwrap_or_else(default_schema_url),
+        schema_url: args.schema.unwrap_or_else(memmath::schema::published_url),
     };
     let s = starter(&opts, &RealFiles)?;
     let shown = match &args.output {

@@ -45,6 +45,16 @@ pub fn validate(doc: &SpannedDoc) -> Vec<Finding> {
     findings
 }
 
+/// Where this version's schema is published (the tagged file in the
+/// repository), for the `yaml-language-server` modeline `init` and `import`
+/// write.
+pub fn published_url() -> String {
+    format!(
+        "https://raw.githubusercontent.com/memmath/memmath/v{}/schemas/memmath.schema.json",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
