@@ -9,15 +9,22 @@
 //! - MLP phase (dense, gated): residual h, normed input h, gate_up output
 //!   2I/t, SiLU-and-mul output I/t and down output h live together:
 //!   T (3h + 3I/t) b, or T (3h + 2I/t) b for a plain MLP;
-//! - MoE phase (`fused_moe`, chunks of `VLLM_FUSED_MOE_CHUNK_SIZE` = 32768
-//!   tokens, M = min(T, 32768)): T 2h b + M k (3 I_e/t + h) b + router logits
-//!   T E 4 B, plus the shared expert's MLP phase;
+//! - MoE phase: T 2h b + router logits T E 4 B + the shared expert's MLP
+//!   phase + the routed experts' intermediate caches. For vLLM V1 these are
+//!   the fused-MoE workspace of `plan::moe_workspace` (per layer through
+//!   0.13, held persistently from 0.14, so it adds to every later phase);
+//!   otherwise (V0, other engines, non-Triton MoE kernels) `fused_moe`'s
+//!   caches as M k (3 I_e/t + h) b with M = min(T, 32768);
 //! - attention phase: T (2h + (q + 2 kv + o) widths per rank) b;
-//! - sampler phase: the last hidden states T h b + fp32 logits
-//!   `max_num_seqs x vocab x 4 B` (design.md section 5).
+//! - sampler phase: vLLM V1's `_dummy_sampler_run` as `plan::sampler`
+//!   derives it per release (fp32 logits, the top-k/top-p filter's copies,
+//!   the forward's hidden states); where that was not read, the last hidden
+//!   states T h b + fp32 logits `max_num_seqs x vocab x 4 B`
+//!   (docs/memory-math.md section 4).
 //!
-//! The peak is the largest phase: each phase's tensors are freed before the
-//! next begins (the sampler runs after the forward pass returns).
+//! The peak is the persistent MoE workspace plus the largest phase: each
+//! phase's tensors are freed before the next begins (the sampler runs after
+//! the forward pass returns).
 //!
 //! ## Training (Korthikanti et al. 2022, arXiv:2205.05198, section 4)
 //! Their per-layer figure `s b h (34 + 5 a s / h)` assumes multi-head attention,
@@ -44,12 +51,70 @@
 //! eq. 5 discussion).
 
 use super::math::{add, ceil_div, mul, sum, MathResult};
+use super::moe_workspace::{self, Workspace};
+use super::sampler::{self, SamplerPath, SamplerRun};
 use crate::catalog::Architecture;
-use crate::spec::Checkpointing;
+use crate::spec::{Checkpointing, Engine, WeightDtype};
 
 /// fused_moe processes at most this many tokens at once
-/// (`VLLM_FUSED_MOE_CHUNK_SIZE`, vllm/envs.py, default 32768).
+/// (`VLLM_FUSED_MOE_CHUNK_SIZE`, vllm/envs.py, default 32768 in vLLM
+/// 0.8.5-0.11.1): the estimate where `plan::moe_workspace` does not apply.
 pub const FUSED_MOE_CHUNK: u64 = 32768;
+
+/// What the engine's profiling run allocates beyond the forward pass's
+/// activations, for the engine and version the plan models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProfileRun {
+    /// vLLM V1's sampler path at this version; None keeps the fp32-logits
+    /// estimate.
+    pub sampler: Option<SamplerPath>,
+    /// vLLM's fused-MoE workspace regime, when the MoE runs the Triton
+    /// experts; None keeps the `fused_moe` estimate.
+    pub moe_workspace: Option<Workspace>,
+    /// Streaming multiprocessors (the Triton sampler buffer's rows).
+    pub sms: u64,
+}
+
+impl ProfileRun {
+    /// The estimate without engine specifics (V0, SGLang, TensorRT-LLM,
+    /// generic).
+    pub const GENERIC: ProfileRun = ProfileRun {
+        sampler: None,
+        moe_workspace: None,
+        sms: 132,
+    };
+
+    /// vLLM V1 (0.8 on) at `version`: the sampler path and MoE workspace
+    /// that release's profiling run takes; other engines and vLLM V0 get
+    /// [`ProfileRun::GENERIC`].
+    pub fn for_engine(
+        engine: Engine,
+        version: (u64, u64),
+        weights: WeightDtype,
+        gpu_name: &str,
+    ) -> ProfileRun {
+        if engine != Engine::Vllm || version < (0, 8) {
+            return ProfileRun::GENERIC;
+        }
+        // The Triton experts run 16/32-bit, FP8 and INT8 weights; the
+        // Marlin experts of 4-bit GPTQ/AWQ ask for the same sizes
+        // (plan::moe_workspace module doc). MXFP4 and NVFP4 run their own.
+        let triton_moe = matches!(
+            weights,
+            WeightDtype::Fp32
+                | WeightDtype::Bf16
+                | WeightDtype::Fp16
+                | WeightDtype::Fp8
+                | WeightDtype::Int8
+                | WeightDtype::Int4
+        );
+        ProfileRun {
+            sampler: sampler::vllm_path(version),
+            moe_workspace: triton_moe.then(|| moe_workspace::vllm_workspace(version)),
+            sms: sampler::sm_count(gpu_name),
+        }
+    }
+}
 
 /// Widths (elements per token, per rank) of the attention projections.
 fn attention_widths(a: &Architecture, tp: u64) -> MathResult<u64> {
@@ -67,6 +132,37 @@ fn attention_widths(a: &Architecture, tp: u64) -> MathResult<u64> {
     mul(add(mul(2, heads)?, mul(2, kv)?)?, a.head_dim)
 }
 
+impl ProfileRun {
+    /// What the assumption note adds: the sampler path and the MoE
+    /// workspace regime taken (empty for [`ProfileRun::GENERIC`]).
+    pub fn describe(&self, moe: bool) -> String {
+        let mut out = String::new();
+        if let Some(p) = self.sampler {
+            out.push_str(match p {
+                SamplerPath::SortTopKTopP => {
+                    ", top-k/top-p by sort (vllm/v1/sample/ops/topk_topp_sampler.py)"
+                }
+                SamplerPath::TritonTopKTopP => {
+                    ", top-k/top-p in Triton (vllm/v1/sample/ops/topk_topp_triton.py)"
+                }
+                SamplerPath::FlashInfer => {
+                    ", FlashInfer top-k/top-p sampling (vllm/v1/sample/ops/topk_topp_sampler.py)"
+                }
+            });
+        }
+        match self.moe_workspace {
+            Some(Workspace::PerLayer { .. }) if moe => {
+                out.push_str(", fused-MoE caches per layer (fused_moe/fused_moe.py)")
+            }
+            Some(Workspace::Persistent { .. }) if moe => out.push_str(
+                ", persistent fused-MoE workspace (fused_moe/modular_kernel.py, vllm/v1/worker/workspace.py)",
+            ),
+            _ => {}
+        }
+        out
+    }
+}
+
 /// Profiling-run peak on one TP rank (bytes).
 pub fn inference_peak(
     a: &Architecture,
@@ -75,6 +171,7 @@ pub fn inference_peak(
     batched_tokens: u64,
     max_num_seqs: u64,
     act_bytes: u64,
+    run: &ProfileRun,
 ) -> MathResult<u64> {
     let t = batched_tokens;
     let h = a.hidden_size;
@@ -92,17 +189,30 @@ pub fn inference_peak(
     };
     let dense = mul(mul(t, mlp_width(inter)?)?, act_bytes)?;
     let mut layer_peak = attn.max(dense);
+    let mut persistent = 0;
     if let Some(m) = &a.moe {
-        let m_tokens = t.min(FUSED_MOE_CHUNK);
         let ie = if ep > 1 {
             m.expert_intermediate_size
         } else {
             ceil_div(m.expert_intermediate_size, tp)?
         };
-        let routed = mul(
-            mul(m_tokens, m.experts_per_token)?,
-            mul(add(mul(3, ie)?, h)?, act_bytes)?,
-        )?;
+        let routed = match run.moe_workspace {
+            None => mul(
+                mul(t.min(FUSED_MOE_CHUNK), m.experts_per_token)?,
+                mul(add(mul(3, ie)?, h)?, act_bytes)?,
+            )?,
+            Some(w) => {
+                let bytes =
+                    moe_workspace::bytes(w, t, m.experts_per_token, mul(2, ie)?, h, act_bytes)?;
+                match w {
+                    Workspace::PerLayer { .. } => bytes,
+                    Workspace::Persistent { .. } => {
+                        persistent = bytes;
+                        0
+                    }
+                }
+            }
+        };
         let shared_width = match m.shared_expert_intermediate_size {
             Some(w) => w,
             None => mul(m.shared_experts, m.expert_intermediate_size)?,
@@ -117,11 +227,22 @@ pub fn inference_peak(
             layer_peak = attn.max(moe);
         }
     }
-    let sampler = add(
-        mul(mul(t, h)?, act_bytes)?,
-        mul(mul(max_num_seqs, a.vocab_size)?, 4)?,
-    )?;
-    Ok(layer_peak.max(sampler))
+    let sampler = match run.sampler {
+        Some(path) => sampler::peak(&SamplerRun {
+            path,
+            seqs: max_num_seqs,
+            vocab: a.vocab_size,
+            hidden: h,
+            batched_tokens: t,
+            act_bytes,
+            sms: run.sms,
+        })?,
+        None => add(
+            mul(mul(t, h)?, act_bytes)?,
+            mul(mul(max_num_seqs, a.vocab_size)?, 4)?,
+        )?,
+    };
+    add(persistent, layer_peak.max(sampler))
 }
 
 /// Training activation bytes per token for one layer, before any parallel
@@ -238,4 +359,90 @@ pub fn korthikanti_layer(s: u64, b: u64, h: u64, heads: u64) -> MathResult<u64> 
         mul(mul(mul(s, b)?, h)?, 34)?,
         mul(mul(mul(mul(5, heads)?, s)?, s)?, b)?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::llama_3_1_8b;
+    use crate::spec::MoeSpec;
+
+    fn vllm(version: (u64, u64)) -> ProfileRun {
+        ProfileRun::for_engine(
+            Engine::Vllm,
+            version,
+            WeightDtype::Bf16,
+            "NVIDIA H100 80GB HBM3",
+        )
+    }
+
+    #[test]
+    fn generic_keeps_the_forward_and_fp32_logits_estimate() {
+        // Llama-3.1-8B, 8192 tokens, 1024 sequences, bf16: the MLP phase
+        // 8192 x (3 x 4096 + 3 x 14,336) x 2 = 905,969,664 beats the sampler
+        // estimate 8192 x 4096 x 2 + 1024 x 128,256 x 4 = 592,445,440.
+        let a = llama_3_1_8b();
+        let run = ProfileRun::for_engine(Engine::Sglang, (0, 5), WeightDtype::Bf16, "H100");
+        assert_eq!(run, ProfileRun::GENERIC);
+        assert_eq!(
+            inference_peak(&a, 1, 1, 8192, 1024, 2, &run),
+            Ok(905_969_664)
+        );
+        assert_eq!(
+            ProfileRun::for_engine(Engine::Vllm, (0, 7), WeightDtype::Bf16, "H100"),
+            ProfileRun::GENERIC
+        );
+    }
+
+    #[test]
+    fn vllm_0_19_dense_peak_is_the_sampler_warm_up() {
+        // plan::sampler's hand-computed Triton-path figure for this model.
+        let a = llama_3_1_8b();
+        assert_eq!(
+            inference_peak(&a, 1, 1, 8192, 1024, 2, &vllm((0, 19))),
+            Ok(1_990_283_264)
+        );
+    }
+
+    #[test]
+    fn vllm_0_19_moe_adds_the_persistent_workspace() {
+        // Qwen3-30B-A3B (config.json: hidden 2048, vocabulary 151,936,
+        // 128 experts, 8 per token, moe_intermediate_size 768, 32 heads,
+        // 4 KV heads of 128). Workspace 536,870,912 (plan::moe_workspace);
+        // sampler: S V = 1024 x 151,936 = 155,582,464; 6 S V + 8 S V +
+        // 132 x 151,936 x 4 + (8192 + 2048) x 2048 x 2 = 2,300,319,744.
+        // Peak 2,837,190,656 B = 2.64 GiB (vLLM 0.19.0 logs 2.68 GiB,
+        // docs/accuracy.md case 30).
+        let a = Architecture {
+            layers: 48,
+            hidden_size: 2048,
+            intermediate_size: 6144,
+            attention_heads: 32,
+            kv_heads: 4,
+            head_dim: 128,
+            vocab_size: 151_936,
+            moe: Some(MoeSpec {
+                experts: 128,
+                experts_per_token: 8,
+                expert_intermediate_size: 768,
+                shared_experts: 0,
+                shared_expert_intermediate_size: None,
+                dense_layers: 0,
+            }),
+            ..llama_3_1_8b()
+        };
+        let run = vllm((0, 19));
+        assert_eq!(
+            inference_peak(&a, 1, 1, 8192, 1024, 2, &run),
+            Ok(536_870_912 + 2_300_319_744)
+        );
+        // MXFP4 experts run their own kernel: no workspace priced.
+        let mxfp4 =
+            ProfileRun::for_engine(Engine::Vllm, (0, 19), WeightDtype::Mxfp4, "NVIDIA H100");
+        assert_eq!(mxfp4.moe_workspace, None);
+        assert_eq!(
+            inference_peak(&a, 1, 1, 8192, 1024, 2, &mxfp4),
+            Ok(2_300_319_744)
+        );
+    }
 }

@@ -503,6 +503,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         act_bytes(rw.dtype),
     )
     .map_err(at(WEIGHTS))?;
+    let run =
+        activations::ProfileRun::for_engine(e.engine, e.version, rw.dtype, &resolved.gpu.name);
     let act = activations::inference_peak(
         a,
         d.tp,
@@ -510,6 +512,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         e.max_num_batched_tokens,
         e.max_num_seqs,
         act_bytes(rw.dtype),
+        &run,
     )
     .and_then(|p| add(p, x.encoder_cache))
     .map_err(at(ACTIVATIONS))?;
@@ -529,8 +532,10 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         "activation peak",
         format!("{act} bytes"),
         format!(
-            "formula: profiling run of {} tokens, sampler over {} sequences (docs/memory-math.md section 4)",
-            e.max_num_batched_tokens, e.max_num_seqs
+            "formula: profiling run of {} tokens, sampler over {} sequences{} (docs/memory-math.md section 4)",
+            e.max_num_batched_tokens,
+            e.max_num_seqs,
+            run.describe(a.moe.is_some())
         ),
     );
     let weights_gpu = sum([

@@ -85,7 +85,7 @@ fn label(key: &str, plan: &Plan, pool_share: Option<f64>) -> (&'static str, Stri
         "weights" => ("Weights", plan.weights.sharding.clone()),
         "activations" => (
             "Activations (peak)",
-            "forward-pass peak of the engine's profiling run".into(),
+            "peak of the engine's profiling run (forward pass or sampler warm-up)".into(),
         ),
         // vLLM before 0.21 and SGLang capture CUDA graphs after sizing the
         // KV cache, outside the budget: the Free row says so instead.
