@@ -36,10 +36,12 @@ pub fn collect_specs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn walk_dir(root: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    use rayon::prelude::*;
     let walker = ignore::WalkBuilder::new(root)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
+    let mut yaml_files = Vec::new();
     for entry in walker {
         let entry = entry.map_err(|e| e.to_string())?;
         let path = entry.path();
@@ -48,10 +50,24 @@ fn walk_dir(root: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| e == "yaml" || e == "yml");
-        if is_file && yaml && looks_like_spec(path) {
-            out.push(path.to_path_buf());
+        if is_file && yaml {
+            yaml_files.push(entry.into_path());
         }
     }
+    // Sniffing reads every YAML file: on the thread pool, in walk order (a
+    // serial sniff of 10,000 files held the other core idle; docs/performance.md).
+    // A small folder is sniffed serially: starting the pool would cost more.
+    let keep: Vec<bool> = if yaml_files.len() < 64 {
+        yaml_files.iter().map(|p| looks_like_spec(p)).collect()
+    } else {
+        yaml_files.par_iter().map(|p| looks_like_spec(p)).collect()
+    };
+    out.extend(
+        yaml_files
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(p, k)| k.then_some(p)),
+    );
     Ok(())
 }
 
