@@ -127,3 +127,41 @@ fn training_example_matches_the_doc() {
     has(&n(p.host.load_peak_bytes.get()));
     has(&n(p.weights.total_bytes.get()));
 }
+
+/// docs/memory-math.md "Modules kept at 16 bits" and "Kernel padding": the
+/// Llama-3.1-405B-FP8 and gpt-oss-120b examples, from the formula functions.
+#[test]
+fn sixteen_bit_modules_and_kernel_padding_match_the_doc() {
+    use memmath::plan::{kernel_path, sharding, weights};
+    let a = memmath::catalog::Architecture {
+        layers: 126,
+        hidden_size: 16384,
+        intermediate_size: 53248,
+        attention_heads: 128,
+        kv_heads: 8,
+        head_dim: 128,
+        vocab_size: 128256,
+        tie_word_embeddings: false,
+        ..llama31_70b()
+    };
+    let list: Vec<String> = [
+        "lm_head",
+        "model.layers.*.self_attn",
+        "model.layers.0",
+        "model.layers.125",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let f = weights::format(WeightDtype::Fp8, Quantization::Fp8, None, a.hidden_size)
+        .with_unquantized(&list);
+    let whole = sharding::whole_model_bytes(&a, &f).unwrap_or(0);
+    has(&format!("**{} B**", n(whole)));
+    // gpt-oss-120b under vLLM 0.10.1 on an H100: Marlin.
+    let marlin = kernel_path::engine_bytes(kernel_path::Backend::Marlin, (0, 10), 128, 2880, 2880)
+        .map(|b| b * 36)
+        .unwrap_or(0);
+    has(&format!("take {} B", n(marlin)));
+    let checkpoint = 128u64 * 36 * 3 * 2880 * 2880 * 17 / 32;
+    has(&format!("holds {} B at 4.25 bits", n(checkpoint)));
+}

@@ -126,6 +126,12 @@ pub struct ResolvedWeights {
     pub dtype: WeightDtype,
     pub quantization: Quantization,
     pub group_size: Option<u64>,
+    /// Module-name patterns kept at 16 bits: config.json `quantization_config`
+    /// (`ignore`, `ignored_layers`, `modules_to_not_convert`,
+    /// `exclude_modules`) plus the spec's `model.weights.unquantized`
+    /// (plan/unquantized.rs matches them).
+    #[serde(default)]
+    pub unquantized: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

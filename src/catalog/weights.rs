@@ -37,11 +37,26 @@ pub fn from_spec_block(w: &WeightsSpec) -> ResolvedWeights {
             .unwrap_or(WeightDtype::Bf16),
         quantization: w.quantization,
         group_size: w.group_size,
+        unquantized: w.unquantized.clone(),
     }
+}
+
+/// The checkpoint's 16-bit module list followed by the spec's (duplicates
+/// dropped, order kept).
+fn union(checkpoint: &[String], user: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = checkpoint.to_vec();
+    for u in user {
+        if !out.contains(u) {
+            out.push(u.clone());
+        }
+    }
+    out
 }
 
 /// Combine the spec's weights with the checkpoint's.
 pub fn combine(user: &WeightsSpec, checkpoint: Option<&ResolvedWeights>) -> ResolvedWeights {
+    // `unquantized` alone refines the checkpoint's format rather than
+    // replacing it.
     let says_anything = user.dtype.is_some()
         || user.quantization != Quantization::None
         || user.group_size.is_some();
@@ -49,12 +64,16 @@ pub fn combine(user: &WeightsSpec, checkpoint: Option<&ResolvedWeights>) -> Reso
         return from_spec_block(user);
     };
     if !says_anything {
-        return base.clone();
+        return ResolvedWeights {
+            unquantized: union(&base.unquantized, &user.unquantized),
+            ..base.clone()
+        };
     }
     if user.quantization == Quantization::None && user.dtype.is_none() {
         // Only a group size: it refines the checkpoint's own format.
         return ResolvedWeights {
             group_size: user.group_size,
+            unquantized: union(&base.unquantized, &user.unquantized),
             ..base.clone()
         };
     }
@@ -76,6 +95,13 @@ pub fn combine(user: &WeightsSpec, checkpoint: Option<&ResolvedWeights>) -> Reso
         group_size: user
             .group_size
             .or(if same_scheme { base.group_size } else { None }),
+        // The checkpoint's list describes its own scheme; another scheme
+        // (quantizing at load) keeps only what the spec lists.
+        unquantized: if same_scheme {
+            union(&base.unquantized, &user.unquantized)
+        } else {
+            user.unquantized.clone()
+        },
     }
 }
 
@@ -88,6 +114,7 @@ mod tests {
             dtype,
             quantization: q,
             group_size: g,
+            unquantized: Vec::new(),
         }
     }
 
@@ -97,6 +124,7 @@ mod tests {
             dtype: WeightDtype::Mxfp4,
             quantization: Quantization::Mxfp4,
             group_size: Some(32),
+            unquantized: vec!["model.layers.*.self_attn".to_string()],
         };
         assert_eq!(
             combine(&spec(None, Quantization::None, None), Some(&mx)),
@@ -111,5 +139,24 @@ mod tests {
         assert_eq!(bf.group_size, None);
         let awq = combine(&spec(None, Quantization::Awq, Some(128)), None);
         assert_eq!(awq.dtype, WeightDtype::Int4);
+        // The spec's list joins the checkpoint's; a new scheme drops the
+        // checkpoint's.
+        let mut only_list = spec(None, Quantization::None, None);
+        only_list.unquantized = vec!["lm_head".to_string()];
+        let joined = combine(&only_list, Some(&mx));
+        assert_eq!(joined.quantization, Quantization::Mxfp4);
+        assert_eq!(
+            joined.unquantized,
+            vec![
+                "model.layers.*.self_attn".to_string(),
+                "lm_head".to_string()
+            ]
+        );
+        let mut fp8 = spec(None, Quantization::Fp8, None);
+        fp8.unquantized = vec!["lm_head".to_string()];
+        assert_eq!(
+            combine(&fp8, Some(&mx)).unquantized,
+            vec!["lm_head".to_string()]
+        );
     }
 }

@@ -246,6 +246,7 @@ fn weight_options(resolved: &Resolved, allow: Allow) -> Vec<WeightOption> {
                     dtype,
                     quantization,
                     group_size,
+                    unquantized: Vec::new(),
                 },
             });
         }

@@ -14,7 +14,8 @@ use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathRes
 use super::types::*;
 use super::weights::{Format, Shard};
 use super::{
-    activations, capacity, extras, host, hybrid, kv_cache, optimizer, runtime, sharding, weights,
+    activations, capacity, extras, host, hybrid, kernel_path, kv_cache, optimizer, runtime,
+    sharding, weights,
 };
 use crate::catalog::gpus::{self, MemoryBasis};
 use crate::catalog::{Architecture, GpuInfo, Resolved};
@@ -246,6 +247,8 @@ fn attention_kind(a: &Architecture) -> &'static str {
 /// Whole-model weights and the bottleneck GPU's share.
 struct WeightsOut {
     plan: WeightsPlan,
+    /// The most-loaded pipeline stage.
+    stage: u64,
     parameters: u64,
     parameters_source: &'static str,
     active: u64,
@@ -264,10 +267,42 @@ fn weights_plan(
     let count = weights::count(a)?;
     let formula_total = sharding::whole_model_bytes(a, f)?;
     let (formula_per_gpu, stage) = sharding::max_stage_bytes(a, f, shard, pp)?;
-    let unquantized = add(
+    // Linear layers the checkpoint keeps at 16 bits (plan/unquantized.rs).
+    let linear16 = sharding::whole_model_linear16(a, f)?;
+    let unquantized = sum([
         f.embedding.bytes(add(count.embedding, count.lm_head)?)?,
         f.kept.bytes(count.kept)?,
-    )?;
+        f.unquantized.bytes(linear16)?,
+    ])?;
+    if linear16 > 0 {
+        let by = if f.keep16.experts_only && f.keep16.source.is_empty() {
+            "MXFP4 quantizes only the routed experts (vllm/model_executor/layers/quantization/mxfp4.py `Mxfp4Config.get_quant_method`)".to_string()
+        } else {
+            format!(
+                "{} module pattern(s) from quantization_config and `model.weights.unquantized`{}",
+                f.keep16.source.len(),
+                if f.keep16.experts_only {
+                    "; MXFP4 quantizes only the routed experts"
+                } else {
+                    ""
+                }
+            )
+        };
+        note(
+            out,
+            "weights.unquantized_bytes",
+            format!("{linear16} linear parameters kept at 16 bits"),
+            format!("{by} (docs/memory-math.md \"Modules kept at 16 bits\")"),
+        );
+    }
+    if !f.keep16.invalid.is_empty() {
+        note(
+            out,
+            "model.weights.unquantized",
+            format!("ignored: {}", f.keep16.invalid.join(", ")),
+            "not a valid `re:` regular expression or glob",
+        );
+    }
     // Published or exact totals rescale the formula's per-GPU share
     // proportionally: per_gpu = total x formula_per_gpu / formula_total.
     let (total, parameters, source, exact) = match (&resolved.model.exact_weights, a.parameters) {
@@ -276,7 +311,8 @@ fn weights_plan(
             let nonlinear = add(add(count.embedding, count.lm_head)?, count.kept)?;
             let linear = p.saturating_sub(nonlinear);
             let total = sum([
-                f.linear.bytes(linear)?,
+                f.linear.bytes(linear.saturating_sub(linear16))?,
+                f.unquantized.bytes(linear16.min(linear))?,
                 f.kept.bytes(count.kept)?,
                 f.embedding.bytes(add(count.embedding, count.lm_head)?)?,
             ])?;
@@ -325,13 +361,93 @@ fn weights_plan(
             total_bytes: Bytes(total),
             unquantized_bytes: Bytes(unquantized),
             per_gpu_bytes: Bytes(per_gpu),
+            padding_bytes: None,
+            padding_reason: None,
             sharding,
         },
+        stage,
         parameters,
         parameters_source: source,
         active: count.active,
         largest_tensor,
     })
+}
+
+/// vLLM's MXFP4 MoE kernel path on the most-loaded GPU (plan/kernel_path.rs):
+/// the padding is added to `per_gpu_bytes` and reported as
+/// `weights.padding_bytes`. Other engines and formats: nothing added.
+#[allow(clippy::too_many_arguments)]
+fn kernel_padding(
+    a: &Architecture,
+    gpu: &GpuInfo,
+    e: &EngineSettings,
+    f: &Format,
+    shard: Shard,
+    pp: u64,
+    w: &mut WeightsOut,
+    out: &mut Vec<Assumption>,
+) -> MathResult<()> {
+    if !f.keep16.experts_only || a.moe.is_none() {
+        return Ok(());
+    }
+    if e.engine != Engine::Vllm {
+        note(
+            out,
+            "weights.padding_bytes",
+            "not modelled",
+            "MXFP4 MoE kernel padding is modelled for vLLM only (docs/memory-math.md \"Kernel padding\")",
+        );
+        return Ok(());
+    }
+    let Some(cc) = kernel_path::capability(gpu.compute_capability.as_deref()) else {
+        note(
+            out,
+            "weights.padding_bytes",
+            "not modelled",
+            "the GPU's compute capability is unknown, so vLLM's MXFP4 MoE backend is; give `hardware.gpu.compute_capability`",
+        );
+        return Ok(());
+    };
+    let (start, end) = sharding::stage_range(a.layers, pp, w.stage);
+    let moe_layers = (end - start) - sharding::dense_layers_in(a, start, end);
+    let Some(m) = &a.moe else { return Ok(()) };
+    let (experts, i) = if shard.ep > 1 {
+        (ceil_div(m.experts, shard.ep)?, m.expert_intermediate_size)
+    } else {
+        (m.experts, ceil_div(m.expert_intermediate_size, shard.tp)?)
+    };
+    // What the format already prices for these experts: 3 h I per expert.
+    let routed = mul(mul(moe_layers, experts)?, mul(3, mul(a.hidden_size, i)?)?)?;
+    let checkpoint = f.linear.bytes(routed)?;
+    let Some(p) = kernel_path::mxfp4_padding(a, shard, moe_layers, e.version, cc, checkpoint)?
+    else {
+        return Ok(());
+    };
+    let reason = format!(
+        "vLLM {}.{} on SM {}.{} runs the {} MXFP4 MoE backend: experts padded from H={} I={} to H'={} I'={} per rank{} (plan/kernel_path.rs; vllm/model_executor/layers/quantization/mxfp4.py, fused_moe/oracle/mxfp4.py from 0.19)",
+        e.version.0,
+        e.version.1,
+        cc.0,
+        cc.1,
+        p.backend.name(),
+        a.hidden_size,
+        p.per_rank_intermediate,
+        p.padded.0,
+        p.padded.1,
+        match p.backend {
+            kernel_path::Backend::Marlin => ", 1-byte scales and BF16 biases kept",
+            kernel_path::Backend::Triton if e.version <= (0, 24) =>
+                ", scales swizzled for Hopper (rows padded to 256) beside the loaded copy, FP32 biases",
+            kernel_path::Backend::Triton =>
+                ", scales swizzled for Hopper (rows padded to 256), FP32 biases",
+            kernel_path::Backend::TrtLlm => ", biases converted to FP32",
+        }
+    );
+    note(out, "weights.padding_bytes", p.bytes, &reason);
+    w.plan.per_gpu_bytes = Bytes(add(w.plan.per_gpu_bytes.get(), p.bytes)?);
+    w.plan.padding_bytes = Some(Bytes(p.bytes));
+    w.plan.padding_reason = Some(reason);
+    Ok(())
 }
 
 fn default_serving() -> ServingSpec {
@@ -361,7 +477,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     let rw = &resolved.model.weights;
     let d = degrees(spec).map_err(at(GPU_COUNT))?;
     let mut assumptions = Vec::new();
-    let f = weights::format(rw.dtype, rw.quantization, rw.group_size, a.hidden_size);
+    let f = weights::format(rw.dtype, rw.quantization, rw.group_size, a.hidden_size)
+        .with_unquantized(&rw.unquantized);
     let shard = Shard { tp: d.tp, ep: d.ep };
     let w = weights_plan(resolved, &f, shard, d.pp, &mut assumptions).map_err(at(WEIGHTS))?;
     let total = resolved.gpu.memory_bytes.get();
@@ -491,6 +608,18 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         longest,
         &mut assumptions,
     );
+    let mut w = w;
+    kernel_padding(
+        a,
+        &resolved.gpu,
+        &e,
+        &f,
+        shard,
+        d.pp,
+        &mut w,
+        &mut assumptions,
+    )
+    .map_err(at(WEIGHTS))?;
     let rt = runtime::runtime(&e, d.tp, &mut assumptions);
     let x = extras::compute(
         a,

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod extras;
 pub mod host;
 pub mod hybrid;
+pub mod kernel_path;
 pub mod kv_cache;
 pub mod layers;
 pub mod math;
@@ -27,6 +28,7 @@ pub mod sampler;
 pub mod sharding;
 pub mod state;
 mod types;
+pub mod unquantized;
 pub mod weights;
 
 pub use compute::compute;

@@ -13,6 +13,7 @@
 //! - DP: each engine instance holds full weights, sharded by its own TP only.
 
 use super::math::{add, mul, sum, MathResult};
+use super::unquantized;
 use super::weights::{self, Format, Params, Shard};
 use crate::catalog::Architecture;
 
@@ -82,6 +83,9 @@ pub fn stage_layer_params(
 pub fn stage_bytes(a: &Architecture, f: &Format, shard: Shard, pp: u64, s: u64) -> MathResult<u64> {
     let (start, end) = stage_range(a.layers, pp, s);
     let mut p = stage_layer_params(a, shard, start, end)?;
+    // Linear layers the checkpoint keeps at 16 bits (plan/unquantized.rs).
+    let kept16 = unquantized::linear16_in(a, &f.keep16, shard, start, end)?;
+    p.linear = p.linear.saturating_sub(kept16);
     let vocab_rows = weights::vocab_rows_per_rank(a, shard.tp)?;
     let rows = mul(vocab_rows, a.hidden_size)?;
     let mut embedding = 0;
@@ -94,7 +98,10 @@ pub fn stage_bytes(a: &Architecture, f: &Format, shard: Shard, pp: u64, s: u64) 
             embedding = add(embedding, rows)?;
         }
     }
-    weights::bytes(f, p, embedding)
+    add(
+        weights::bytes(f, p, embedding)?,
+        f.unquantized.bytes(kept16)?,
+    )
 }
 
 /// The most-loaded GPU of one engine instance, and which stage it is.
@@ -117,11 +124,18 @@ pub fn max_stage_bytes(
 /// Bytes of one whole copy of the model in format `f` (formula path).
 pub fn whole_model_bytes(a: &Architecture, f: &Format) -> MathResult<u64> {
     let c = weights::count(a)?;
+    let kept16 = whole_model_linear16(a, f)?;
     sum([
-        f.linear.bytes(c.linear)?,
+        f.linear.bytes(c.linear.saturating_sub(kept16))?,
+        f.unquantized.bytes(kept16)?,
         f.kept.bytes(c.kept)?,
         f.embedding.bytes(add(c.embedding, c.lm_head)?)?,
     ])
+}
+
+/// Linear parameters of the whole model the checkpoint keeps at 16 bits.
+pub fn whole_model_linear16(a: &Architecture, f: &Format) -> MathResult<u64> {
+    unquantized::linear16_in(a, &f.keep16, Shard::WHOLE, 0, a.layers)
 }
 
 #[cfg(test)]

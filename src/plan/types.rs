@@ -83,10 +83,21 @@ pub struct WeightsPlan {
     pub bits_per_weight: f64,
     /// Whole model, one copy.
     pub total_bytes: Bytes,
-    /// Parts kept at 16-bit by the format (embeddings, lm_head, norms).
+    /// Parts kept at 16-bit (embeddings, lm_head, norms, and the linear
+    /// layers the checkpoint's `quantization_config` or the spec's
+    /// `model.weights.unquantized` leave unquantized), whole model.
     pub unquantized_bytes: Bytes,
-    /// Most-loaded GPU of one engine instance (design.md section 4b).
+    /// Most-loaded GPU of one engine instance (design.md section 4b), the
+    /// kernel path's padding included.
     pub per_gpu_bytes: Bytes,
+    /// What the engine's kernel path allocates on that GPU beyond the
+    /// checkpoint's bytes (MXFP4 MoE padding, swizzled scales, FP32 biases:
+    /// plan/kernel_path.rs); absent when nothing is added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding_bytes: Option<Bytes>,
+    /// Why: backend, padded shapes, version and source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding_reason: Option<String>,
     /// How per_gpu_bytes was obtained, for the report.
     pub sharding: String,
 }

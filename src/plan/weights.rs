@@ -7,6 +7,7 @@
 //! biases, MoE router) are priced correctly.
 
 use super::math::{ceil_div, mul, mul_ratio_ceil, sum, MathResult};
+use super::unquantized::Keep16;
 use crate::catalog::Architecture;
 use crate::spec::{Quantization, WeightDtype};
 
@@ -55,6 +56,19 @@ pub struct Format {
     pub group_size: Option<u64>,
     /// The equation, for the plan's assumptions.
     pub note: String,
+    /// Linear layers the checkpoint keeps unquantized (plan/unquantized.rs),
+    /// stored at `unquantized` bits.
+    pub keep16: Keep16,
+    pub unquantized: Bits,
+}
+
+impl Format {
+    /// The format with the checkpoint's and the spec's 16-bit module list
+    /// (entries that are not valid patterns end up in `keep16.invalid`).
+    pub fn with_unquantized(mut self, list: &[String]) -> Format {
+        self.keep16 = Keep16::new(list, self.keep16.experts_only);
+        self
+    }
 }
 
 /// The format a spec's `weights` section describes. `quantization` wins; with
@@ -107,6 +121,8 @@ pub fn format(
                     kept: b,
                     group_size: None,
                     note: format!("{} bits per parameter, every tensor", dtype.bits()),
+                    keep16: Keep16::default(),
+                    unquantized: b,
                 };
             }
             WeightDtype::Fp8 => Quantization::Fp8,
@@ -183,12 +199,19 @@ pub fn format(
         Quantization::GgufQ6K => gguf(Bits { num: 105, den: 16 }, "Q6_K: 210 B per 256 = 6.5625 bits"),
         Quantization::GgufQ8_0 => gguf(Bits { num: 17, den: 2 }, "Q8_0: 34 B per 32 = 8.5 bits"),
     };
+    // MXFP4 MoE checkpoints (gpt-oss) quantize only the routed experts; vLLM's
+    // `Mxfp4Config.get_quant_method` gives every linear layer
+    // `UnquantizedLinearMethod` (vllm/model_executor/layers/quantization/
+    // mxfp4.py, 0.10.1-0.34.0). plan/unquantized.rs applies it to MoE models.
+    let experts_only = q == Quantization::Mxfp4;
     Format {
         linear,
         embedding,
         kept,
         group_size: group,
         note,
+        keep16: Keep16::new(&[], experts_only),
+        unquantized: act,
     }
 }
 

@@ -57,6 +57,9 @@ pub fn set_weights(
         dtype,
         quantization,
         group_size,
+        // A new scheme: the checkpoint's skip list no longer applies, the
+        // spec's own `unquantized` list still does.
+        unquantized: spec.model.weights.unquantized.clone(),
     };
     resolved.model.exact_weights = None;
 }

@@ -165,6 +165,11 @@ pub struct WeightsSpec {
     #[serde(default)]
     pub quantization: Quantization,
     pub group_size: Option<u64>,
+    /// Modules a quantized checkpoint keeps at 16 bits (HF module names, `*`
+    /// globs, `re:` regexes), added to the checkpoint's own list
+    /// (docs/memory-math.md "Modules kept at 16 bits").
+    #[serde(default)]
+    pub unquantized: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]

@@ -106,6 +106,7 @@ pub fn resolved(
                 dtype,
                 quantization: q,
                 group_size: group,
+                unquantized: Vec::new(),
             },
             exact_weights: None,
         },

@@ -1,7 +1,8 @@
 //! config.json `quantization_config` -> weights format, so a GPTQ, AWQ, FP8,
 //! MXFP4, bitsandbytes or simple compressed-tensors checkpoint's format and group
 //! size come from the file (field names: transformers `utils/quantization_config.py`,
-//! compressed-tensors `QuantizationArgs`).
+//! compressed-tensors `QuantizationArgs`), and the modules the checkpoint keeps
+//! at 16 bits (`skip_list`).
 
 use super::super::codes;
 use super::super::ResolvedWeights;
@@ -18,11 +19,18 @@ pub fn weights_from_config(top: &Map<String, Value>) -> (Option<ResolvedWeights>
             dtype,
             quantization: Quantization::None,
             group_size: None,
+            unquantized: Vec::new(),
         });
         return (w, Vec::new());
     };
     match map_quantization(q) {
-        Ok(w) => (Some(w), Vec::new()),
+        Ok(w) => (
+            Some(ResolvedWeights {
+                unquantized: skip_list(q),
+                ..w
+            }),
+            Vec::new(),
+        ),
         Err(why) => (
             None,
             vec![codes::UNSUPPORTED_QUANTIZATION_CONFIG
@@ -47,18 +55,56 @@ pub fn weights_from_modelopt_file(text: &str) -> Result<ResolvedWeights, String>
         .get("quant_algo")
         .and_then(Value::as_str)
         .ok_or("it has no string `quantization.quant_algo`")?;
-    match algo.to_ascii_uppercase().as_str() {
-        "FP8" => Ok(weights(WeightDtype::Fp8, Quantization::Fp8, None)),
+    let w = match algo.to_ascii_uppercase().as_str() {
+        "FP8" => weights(WeightDtype::Fp8, Quantization::Fp8, None),
         // NVFP4 scales one FP8 factor per 16 weights unless the file says otherwise.
-        "NVFP4" => Ok(weights(
+        "NVFP4" => weights(
             WeightDtype::Nvfp4,
             Quantization::Nvfp4,
             group_of(q, "group_size").or(Some(16)),
-        )),
-        _ => Err(format!(
-            "quant_algo `{algo}` is not supported (FP8 or NVFP4)"
-        )),
+        ),
+        _ => {
+            return Err(format!(
+                "quant_algo `{algo}` is not supported (FP8 or NVFP4)"
+            ))
+        }
+    };
+    Ok(ResolvedWeights {
+        unquantized: skip_list(&Value::Object(q.clone())),
+        ..w
+    })
+}
+
+/// Keys under which a `quantization_config` names the modules it leaves
+/// unquantized, as vLLM reads them (vllm/model_executor/layers/quantization/):
+/// compressed-tensors `ignore` (compressed_tensors/compressed_tensors.py),
+/// fp8 `ignored_layers` then `modules_to_not_convert` (fp8.py
+/// `Fp8Config.from_config`), fbgemm_fp8 and mxfp4 `modules_to_not_convert`
+/// (fbgemm_fp8.py; transformers writes it for gpt-oss), ModelOpt
+/// `exclude_modules` (modelopt.py), bitsandbytes `llm_int8_skip_modules`
+/// (bitsandbytes.py).
+const SKIP_KEYS: [&str; 5] = [
+    "ignore",
+    "ignored_layers",
+    "modules_to_not_convert",
+    "exclude_modules",
+    "llm_int8_skip_modules",
+];
+
+/// The module-name patterns a `quantization_config` (or a ModelOpt
+/// `quantization` block) keeps at 16 bits, every key above, in order.
+pub fn skip_list(q: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in SKIP_KEYS {
+        for v in q.get(key).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(name) = v.as_str().filter(|n| !n.is_empty()) {
+                if !out.iter().any(|o| o == name) {
+                    out.push(name.to_string());
+                }
+            }
+        }
     }
+    out
 }
 
 fn weights(
@@ -70,6 +116,7 @@ fn weights(
         dtype,
         quantization,
         group_size,
+        unquantized: Vec::new(),
     }
 }
 
@@ -192,8 +239,13 @@ mod tests {
             "group_size": 16, "exclude_modules": ["lm_head"]}}"#;
         let w = weights_from_modelopt_file(nvfp4).ok();
         assert_eq!(
-            w.map(|w| (w.dtype, w.quantization, w.group_size)),
-            Some((WeightDtype::Nvfp4, Quantization::Nvfp4, Some(16)))
+            w.map(|w| (w.dtype, w.quantization, w.group_size, w.unquantized)),
+            Some((
+                WeightDtype::Nvfp4,
+                Quantization::Nvfp4,
+                Some(16),
+                vec!["lm_head".to_string()]
+            ))
         );
         let fp8 = r#"{"quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8"}}"#;
         let w = weights_from_modelopt_file(fp8).ok();
@@ -268,6 +320,37 @@ mod tests {
             "config_groups": {"group_0": {"weights": {"num_bits": 8, "type": "float"}, "input_activations": {"num_bits": 8}}}}}),
         );
         assert_eq!(w, Some(weights(WeightDtype::Fp8, Quantization::Fp8, None)));
+    }
+
+    #[test]
+    fn skip_lists_of_every_key() {
+        // gpt-oss config.json (openai/gpt-oss-120b): `modules_to_not_convert`.
+        let (w, _) = map(json!({"quantization_config": {"quant_method": "mxfp4",
+            "modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router",
+            "model.embed_tokens", "lm_head"]}}));
+        assert_eq!(w.map(|w| w.unquantized.len()), Some(4));
+        // compressed-tensors `ignore` with a regex; fp8 `ignored_layers`.
+        let (w, _) = map(
+            json!({"quantization_config": {"quant_method": "compressed-tensors",
+            "ignore": ["lm_head", "re:.*self_attn.*"],
+            "config_groups": {"group_0": {"weights": {"num_bits": 8, "type": "float"}, "input_activations": {"num_bits": 8}}}}}),
+        );
+        assert_eq!(
+            w.map(|w| w.unquantized),
+            Some(vec!["lm_head".to_string(), "re:.*self_attn.*".to_string()])
+        );
+        let (w, _) = map(json!({"quantization_config": {"quant_method": "fp8",
+            "ignored_layers": ["model.layers.0.mlp.down_proj"], "modules_to_not_convert": null}}));
+        assert_eq!(
+            w.map(|w| w.unquantized),
+            Some(vec!["model.layers.0.mlp.down_proj".to_string()])
+        );
+        // ModelOpt `exclude_modules`; no list at all is an empty list.
+        let (w, _) = map(json!({"quantization_config": {"quant_method": "modelopt",
+            "quant_algo": "FP8", "exclude_modules": ["lm_head", "model.layers.*.mlp.gate"]}}));
+        assert_eq!(w.map(|w| w.unquantized.len()), Some(2));
+        let (w, _) = map(json!({"quantization_config": {"quant_method": "gptq", "bits": 4}}));
+        assert_eq!(w.map(|w| w.unquantized), Some(Vec::new()));
     }
 
     #[test]
