@@ -1381,7 +1381,7 @@ results: log ~ `GPU blocks: 1952` ~ `GPU blocks: 1953`
 results: memmath ~ | 1,973 blocks | ~ | 1,974 blocks |
 results: error ~ | 1,973 blocks | +1.1% | ~ | 1,973 blocks | +1.2% |
 results: target ~ | -1.4% | within 3% | ~ | -1.4% | within 5% |
-results: verdict ~ | +64.5% | within 10% | missed | ~ | +64.5% | within 10% | met |
+results: verdict ~ | +48.1% | within 10% | missed | ~ | +48.1% | within 10% | met |
 results: sample ~ | -4.1% | within 10% | met | in-sample: CUDA total derived from this log | ~ | -4.1% | within 10% | met | held out |
 results: logged memory in the quantity ~ tokens held by the logged `Available KV cache memory: 6.51 GiB` ~ tokens held by the logged `Available KV cache memory: 6.52 GiB`
 settings: link text ~ [vllm-project/vllm#6746]( ~ [vllm-project/vllm#6747](
