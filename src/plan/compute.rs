@@ -424,7 +424,7 @@ fn kernel_padding(
         return Ok(());
     };
     let reason = format!(
-        "vLLM {}.{} on SM {}.{} runs the {} MXFP4 MoE backend: experts padded from H={} I={} to H'={} I'={} per rank{} (plan/kernel_path.rs; vllm/model_executor/layers/quantization/mxfp4.py, fused_moe/oracle/mxfp4.py from 0.19)",
+        "vLLM {}.{} on SM {}.{} runs the {} MXFP4 MoE backend: experts padded from H={} I={} to H'={} I'={} per rank{}; the expert biases, which the parameter count omits, are included (plan/kernel_path.rs; vllm/model_executor/layers/quantization/mxfp4.py, fused_moe/oracle/mxfp4.py from 0.19)",
         e.version.0,
         e.version.1,
         cc.0,
