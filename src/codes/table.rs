@@ -134,6 +134,8 @@ codes! {
         "The traffic does not fit the KV pool and the GPU LoRA slots take the memory that would close the gap.";
     MEM023: "vision-budget-crowds-out-text", Warning, Rule, OPEN, RULES_DOC,
         "The traffic does not fit the KV pool and the vision tower and its profiling outputs take the memory that would close the gap.";
+    MEM024: "startup-fails-after-kv-cache", Error, Rule, OPEN, RULES_DOC,
+        "Flags vLLM V1 deployments whose CUDA-graph capture or sampler warm-up, run after the KV cache is allocated, does not fit what is left.";
     PAR001: "tensor-parallel-does-not-divide-heads", Error, Rule, OPEN, RULES_DOC,
         "Checks that the tensor-parallel size splits attention heads, KV heads and the MLP (and its quantization groups) evenly.";
     PAR002: "kv-heads-replicated-across-tensor-parallel", Warning, Rule, OPEN, RULES_DOC,

@@ -163,6 +163,68 @@ impl ProfileRun {
     }
 }
 
+/// Expert intermediate size on one rank: whole under expert parallelism,
+/// split by TP otherwise.
+fn expert_width(a: &Architecture, tp: u64, ep: u64) -> MathResult<u64> {
+    let m = a.moe.as_ref().map_or(0, |m| m.expert_intermediate_size);
+    if ep > 1 {
+        Ok(m)
+    } else {
+        ceil_div(m, tp)
+    }
+}
+
+/// The fused-MoE workspace vLLM keeps from the profiling run on (0 for dense
+/// models, per-layer regimes and engines without one).
+pub fn persistent_workspace(
+    a: &Architecture,
+    tp: u64,
+    ep: u64,
+    batched_tokens: u64,
+    act_bytes: u64,
+    run: &ProfileRun,
+) -> MathResult<u64> {
+    match (&a.moe, run.moe_workspace) {
+        (Some(m), Some(w @ Workspace::Persistent { .. })) => moe_workspace::bytes(
+            w,
+            batched_tokens,
+            m.experts_per_token,
+            mul(2, expert_width(a, tp, ep)?)?,
+            a.hidden_size,
+            act_bytes,
+        ),
+        _ => Ok(0),
+    }
+}
+
+/// The sampler warm-up `compile_or_warm_up_model` runs after the KV cache is
+/// allocated (vllm/v1/worker/gpu_worker.py, read at 0.19.0): a dummy forward
+/// pass of `min(max_num_seqs, max_num_batched_tokens)` tokens, then
+/// `_dummy_sampler_run` on as many rows; None where the release's sampler
+/// was not read.
+pub fn sampler_warmup(
+    a: &Architecture,
+    max_num_seqs: u64,
+    batched_tokens: u64,
+    act_bytes: u64,
+    run: &ProfileRun,
+) -> MathResult<Option<u64>> {
+    let Some(path) = run.sampler else {
+        return Ok(None);
+    };
+    let reqs = max_num_seqs.min(batched_tokens);
+    sampler::peak(&SamplerRun {
+        path,
+        seqs: reqs,
+        vocab: a.vocab_size,
+        hidden: a.hidden_size,
+        batched_tokens: reqs,
+        act_bytes,
+        sms: run.sms,
+    })
+    .map(Some)
+}
+
 /// Profiling-run peak on one TP rank (bytes).
 pub fn inference_peak(
     a: &Architecture,
@@ -189,29 +251,18 @@ pub fn inference_peak(
     };
     let dense = mul(mul(t, mlp_width(inter)?)?, act_bytes)?;
     let mut layer_peak = attn.max(dense);
-    let mut persistent = 0;
+    let persistent = persistent_workspace(a, tp, ep, t, act_bytes, run)?;
     if let Some(m) = &a.moe {
-        let ie = if ep > 1 {
-            m.expert_intermediate_size
-        } else {
-            ceil_div(m.expert_intermediate_size, tp)?
-        };
+        let ie = expert_width(a, tp, ep)?;
         let routed = match run.moe_workspace {
             None => mul(
                 mul(t.min(FUSED_MOE_CHUNK), m.experts_per_token)?,
                 mul(add(mul(3, ie)?, h)?, act_bytes)?,
             )?,
-            Some(w) => {
-                let bytes =
-                    moe_workspace::bytes(w, t, m.experts_per_token, mul(2, ie)?, h, act_bytes)?;
-                match w {
-                    Workspace::PerLayer { .. } => bytes,
-                    Workspace::Persistent { .. } => {
-                        persistent = bytes;
-                        0
-                    }
-                }
+            Some(w @ Workspace::PerLayer { .. }) => {
+                moe_workspace::bytes(w, t, m.experts_per_token, mul(2, ie)?, h, act_bytes)?
             }
+            Some(Workspace::Persistent { .. }) => 0,
         };
         let shared_width = match m.shared_expert_intermediate_size {
             Some(w) => w,

@@ -645,6 +645,23 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     )
     .and_then(|p| add(p, x.encoder_cache))
     .map_err(at(ACTIVATIONS))?;
+    let moe_workspace = activations::persistent_workspace(
+        a,
+        d.tp,
+        d.ep,
+        e.max_num_batched_tokens,
+        act_bytes(rw.dtype),
+        &run,
+    )
+    .map_err(at(ACTIVATIONS))?;
+    let sampler_warmup = activations::sampler_warmup(
+        a,
+        e.max_num_seqs,
+        e.max_num_batched_tokens,
+        act_bytes(rw.dtype),
+        &run,
+    )
+    .map_err(at(ACTIVATIONS))?;
     note_extras(&x, &mut assumptions);
     // Host RAM while serving, per node: each engine instance on the node keeps
     // its own caches (instances per node = GPUs on the node / GPUs per instance).
@@ -773,6 +790,8 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         vision_weights_bytes: (x.vision_weights > 0).then_some(Bytes(x.vision_weights)),
         lora_bytes: (x.lora > 0).then_some(Bytes(x.lora)),
         encoder_cache_bytes: (x.encoder_cache > 0).then_some(Bytes(x.encoder_cache)),
+        moe_workspace_bytes: (moe_workspace > 0).then_some(Bytes(moe_workspace)),
+        sampler_warmup_bytes: sampler_warmup.map(Bytes),
     };
     host_plan.workers_per_node = workers;
     Ok(Plan {
@@ -1028,6 +1047,8 @@ fn training_plan(
         vision_weights_bytes: None,
         lora_bytes: None,
         encoder_cache_bytes: None,
+        moe_workspace_bytes: None,
+        sampler_warmup_bytes: None,
     };
     Ok(Plan {
         name: spec.metadata.name.clone(),

@@ -135,6 +135,16 @@ pub struct PerGpu {
     /// `activation_peak_bytes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoder_cache_bytes: Option<Bytes>,
+    /// vLLM's fused-MoE workspace, held from the profiling run on (0.14+),
+    /// included in `activation_peak_bytes` (plan/moe_workspace.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe_workspace_bytes: Option<Bytes>,
+    /// vLLM V1's sampler warm-up over `min(max_num_seqs,
+    /// max_num_batched_tokens)` dummy requests that `compile_or_warm_up_model`
+    /// runs after the KV cache is allocated (and after CUDA-graph capture),
+    /// where the release's sampler was read (plan/sampler.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampler_warmup_bytes: Option<Bytes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

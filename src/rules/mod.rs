@@ -32,6 +32,7 @@ mod mem020_state_pages_limit_concurrency;
 mod mem021_speculative_tokens_exceed_batch_budget;
 mod mem022_lora_slots_crowd_out_traffic;
 mod mem023_vision_budget_crowds_out_text;
+mod mem024_startup_fails_after_kv_cache;
 mod par001_tensor_parallel_does_not_divide_heads;
 mod par002_kv_heads_replicated_across_tensor_parallel;
 mod par003_tensor_parallel_spans_nodes;

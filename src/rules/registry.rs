@@ -20,6 +20,7 @@ static RULES: &[&dyn Rule] = &[
     &mem021_speculative_tokens_exceed_batch_budget::SpeculativeTokensExceedBatchBudget,
     &mem022_lora_slots_crowd_out_traffic::LoraSlotsCrowdOutTraffic,
     &mem023_vision_budget_crowds_out_text::VisionBudgetCrowdsOutText,
+    &mem024_startup_fails_after_kv_cache::StartupFailsAfterKvCache,
     &par001_tensor_parallel_does_not_divide_heads::TensorParallelDoesNotDivideHeads,
     &par002_kv_heads_replicated_across_tensor_parallel::KvHeadsReplicatedAcrossTensorParallel,
     &par003_tensor_parallel_spans_nodes::TensorParallelSpansNodes,
