@@ -10,7 +10,6 @@
 use libfuzzer_sys::fuzz_target;
 use memmath::catalog::{FileAccess, MemoryFiles};
 use memmath::rules::RulesConfig;
-use memmath::server::transport::{read_frame, Frame};
 use memmath::server::{serve, Host};
 use std::path::Path;
 
@@ -52,14 +51,29 @@ fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
     // Err is an I/O error on a stream that cannot be resynchronised: fine.
     let _ = serve(&mut &stream[..], &mut out, &host);
-    // Every reply the server wrote reads back as a frame holding a message.
-    let mut replies = &out[..];
-    loop {
-        match read_frame(&mut replies) {
-            Ok(Frame::Eof) => break,
-            Ok(Frame::Message(_)) => {}
-            Ok(Frame::Malformed { reason, .. }) => panic!("server wrote a malformed frame: {reason}"),
-            Err(e) => panic!("server output does not frame: {e}"),
-        }
+    // Every reply the server wrote is a `Content-Length` frame whose body is a
+    // JSON-RPC 2.0 message: a request or notification (`method`), or a
+    // response with `result` or `error` (its id may be null: the reply to a
+    // frame that did not parse, which lsp_server's Message cannot represent,
+    // so the check is written out here).
+    let mut rest = &out[..];
+    while !rest.is_empty() {
+        let Some(end) = rest.windows(4).position(|w| w == b"\r\n\r\n") else {
+            panic!("server output has an unterminated header: {:?}", String::from_utf8_lossy(rest));
+        };
+        let header = std::str::from_utf8(&rest[..end]).expect("header is UTF-8");
+        let length: usize = header
+            .strip_prefix("Content-Length: ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("server wrote a header without a length: {header:?}"));
+        let body = rest
+            .get(end + 4..end + 4 + length)
+            .unwrap_or_else(|| panic!("server wrote a frame shorter than its length"));
+        let msg: serde_json::Value = serde_json::from_slice(body).expect("frame body is JSON");
+        assert_eq!(msg["jsonrpc"], "2.0", "{msg}");
+        let is_request = msg["method"].is_string();
+        let is_response = msg.get("id").is_some() && (msg.get("result").is_some() != msg.get("error").is_some());
+        assert!(is_request || is_response, "not a JSON-RPC message: {msg}");
+        rest = &rest[end + 4 + length..];
     }
 });
