@@ -69,16 +69,10 @@ mod tests {
     use super::*;
     use crate::rules::testutil::*;
 
-    fn at(per_mille: u64) -> Fixture {
-        Fixture::edit(|v| {
-            v["serving"]["gpu_memory_utilization"] = (per_mille as f64 / 1000.0).into()
-        })
-    }
-
     #[test]
     fn fires_when_the_fraction_leaves_too_little() {
         // 0.995 x 79.2 GiB leaves 0.40 GiB, below the 512 MiB graph pool.
-        let f = at(995).one(&CudaGraphsSqueezedOut);
+        let f = Fixture::at_memory_fraction(995).one(&CudaGraphsSqueezedOut);
         assert_eq!(f.code, "MEM006");
         assert_eq!(f.pointer, "/serving/gpu_memory_utilization");
         assert!(
@@ -96,7 +90,9 @@ mod tests {
 
     #[test]
     fn near_miss() {
-        assert!(at(990).run(&CudaGraphsSqueezedOut).is_empty());
+        assert!(Fixture::at_memory_fraction(990)
+            .run(&CudaGraphsSqueezedOut)
+            .is_empty());
         let fx = Fixture::edit(|v| {
             v["serving"]["gpu_memory_utilization"] = 0.995.into();
             v["serving"]["cuda_graphs"] = false.into();

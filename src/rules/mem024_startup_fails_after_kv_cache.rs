@@ -94,12 +94,6 @@ mod tests {
     use super::*;
     use crate::rules::testutil::*;
 
-    fn at(per_mille: u64) -> Fixture {
-        Fixture::edit(|v| {
-            v["serving"]["gpu_memory_utilization"] = (per_mille as f64 / 1000.0).into()
-        })
-    }
-
     #[test]
     fn fires_when_graphs_and_sampler_overrun_what_is_left() {
         // The rule base (Llama-3.1-70B FP8, TP 4, H100, vLLM 0.11, 256
@@ -107,7 +101,7 @@ mod tests {
         // reservation (the sort-path sampler of the profile run) is
         // 1,061,945,344 B; graphs 512 MiB and the warm-up sampler over 256
         // requests 28 x 256 x 128,256 + 3 x 256 x 8192 x 2 = 931,921,920 B.
-        let fx = at(999);
+        let fx = Fixture::at_memory_fraction(999);
         assert_eq!(
             fx.plan.per_gpu.sampler_warmup_bytes,
             Some(Bytes(931_921_920))
@@ -137,7 +131,9 @@ mod tests {
     fn near_miss_and_out_of_scope() {
         // 0.995 leaves 0.40 GiB: graphs use the activation reservation and the
         // sampler still fits (MEM006 warns about the graphs).
-        assert!(at(995).run(&StartupFailsAfterKvCache).is_empty());
+        assert!(Fixture::at_memory_fraction(995)
+            .run(&StartupFailsAfterKvCache)
+            .is_empty());
         // No graphs: nothing is captured after the KV allocation.
         let eager = Fixture::edit(|v| {
             v["serving"]["gpu_memory_utilization"] = 0.999.into();

@@ -99,6 +99,13 @@ impl Fixture {
         Fixture::with_spec(v)
     }
 
+    /// The base spec at `serving.gpu_memory_utilization` = per_mille / 1000.
+    pub fn at_memory_fraction(per_mille: u64) -> Fixture {
+        Fixture::edit(|v| {
+            v["serving"]["gpu_memory_utilization"] = (per_mille as f64 / 1000.0).into()
+        })
+    }
+
     /// The base training job: Llama 3.1 8B, full fine-tune, ZeRO-3 over 8 GPUs.
     pub fn training() -> Fixture {
         Fixture::with_spec(training_spec_json())
