@@ -258,4 +258,41 @@ mod tests {
         assert!(d.spans.contains_key("/a~1b"));
         assert!(d.spans.contains_key("/c~0d"));
     }
+
+    #[test]
+    fn aliases_copy_the_anchored_node_with_its_spans() {
+        let text = "base: &b {x: 1, y: [2, 3]}\ncopy: *b\nname: &n chat\n*n : 4\n";
+        let d = doc(text);
+        assert_eq!(d.value["copy"], serde_json::json!({"x": 1, "y": [2, 3]}));
+        assert_eq!(d.value["chat"], 4);
+        // The copy's root is at the alias; the nodes below keep the anchor's text.
+        assert_eq!(at(text, d.spans["/copy"].value), "*b");
+        assert_eq!(at(text, d.spans["/copy/y/1"].value), "3");
+        assert_eq!(d.spans["/copy/y/1"], d.spans["/base/y/1"]);
+    }
+
+    #[test]
+    fn structural_mistakes_are_syn001() {
+        // A list as a key, an alias inside its own anchor, a tag its text
+        // contradicts.
+        assert_eq!(err("? [a, b]\n: 1\n")[0].code, "SYN001");
+        assert_eq!(err("a: &x [1, *x]\n")[0].code, "SYN001");
+        let f = err("a: !!int nine\n");
+        assert_eq!(f[0].code, "SYN001");
+        assert!(f[0].message.contains("integer"), "{f:?}");
+    }
+
+    #[test]
+    fn alias_depth_counts_toward_the_limit() {
+        // 20 levels anchored, then aliased 20 levels deep: 40 > 32.
+        let mut text = String::from("a: &deep ");
+        text.push_str(&"[".repeat(20));
+        text.push_str(&"]".repeat(20));
+        text.push_str("\nb: ");
+        text.push_str(&"[".repeat(20));
+        text.push_str("*deep");
+        text.push_str(&"]".repeat(20));
+        text.push('\n');
+        assert_eq!(err(&text)[0].code, "SYN003");
+    }
 }
