@@ -157,7 +157,14 @@ pub fn import(text: &str) -> Result<HfImport, Box<Finding>> {
         cfg,
         defaults: defaults_for(&model_type),
     };
-    let architecture = map_architecture(&model_type, &fields).map_err(invalid)?;
+    let mut architecture = map_architecture(&model_type, &fields).map_err(invalid)?;
+    // A Gemma 3 multimodal checkpoint loads its SigLIP tower and projector.
+    if let ("gemma3", Some(Value::Object(v))) = (model_type.as_str(), top.get("vision_config")) {
+        architecture.vision = architecture
+            .hidden_size
+            .and_then(|h| families::siglip_parameters(v, h))
+            .map(|parameters| crate::spec::VisionSpec { parameters });
+    }
     let (weights, findings) = weights_from_config(&top);
     Ok(HfImport {
         model_type,

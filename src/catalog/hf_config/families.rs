@@ -428,6 +428,51 @@ fn glm4_moe(f: &Fields<'_>) -> Result<ArchitectureSpec, String> {
     Ok(a)
 }
 
+/// Parameters of Gemma 3's SigLIP tower and projector as vLLM builds them
+/// (vLLM 0.19.0: `SiglipVisionModel` in vllm/model_executor/models/siglip.py,
+/// no head, post-LayerNorm kept when every layer is loaded;
+/// `Gemma3MultiModalProjector` in vllm/model_executor/models/gemma3_mm.py):
+/// `num_hidden_layers` blocks of two LayerNorms `4h`, q/k/v/out projections
+/// with biases `4(h^2 + h)`, fc1 `h i + i`, fc2 `i h + h`; the patch
+/// convolution `num_channels x patch_size^2 x h + h`; learned positions
+/// `(image_size / patch_size)^2 x h`; the post-LayerNorm `2h`; the projector's
+/// `h x text_hidden` matrix and its RMSNorm `h`. `vision_use_head` adds the
+/// attention-pooling head, which Gemma 3 leaves out (none counted: `None`).
+pub fn siglip_parameters(v: &serde_json::Map<String, Value>, text_hidden: u64) -> Option<u64> {
+    let get = |k: &str| v.get(k).and_then(Value::as_u64);
+    if v.get("vision_use_head").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let layers = get("num_hidden_layers")?;
+    let h = get("hidden_size")?;
+    let i = get("intermediate_size")?;
+    let patch = get("patch_size").unwrap_or(14);
+    let image = get("image_size")?;
+    let channels = get("num_channels").unwrap_or(3);
+    let block = (|| {
+        let attn = h.checked_mul(h)?.checked_add(h)?.checked_mul(4)?;
+        let mlp = h
+            .checked_mul(i)?
+            .checked_mul(2)?
+            .checked_add(i)?
+            .checked_add(h)?;
+        h.checked_mul(4)?.checked_add(attn)?.checked_add(mlp)
+    })()?;
+    let side = image.checked_div(patch)?;
+    let conv = channels
+        .checked_mul(patch.checked_mul(patch)?)?
+        .checked_mul(h)?
+        .checked_add(h)?;
+    let positions = side.checked_mul(side)?.checked_mul(h)?;
+    let projector = h.checked_mul(text_hidden)?.checked_add(h)?;
+    layers
+        .checked_mul(block)?
+        .checked_add(conv)?
+        .checked_add(positions)?
+        .checked_add(h.checked_mul(2)?)?
+        .checked_add(projector)
+}
+
 /// Parameters of a Qwen-style vision tower (Qwen2.5-VL, Qwen3-VL, Qwen3.5
 /// `vision_config`: `depth` blocks of width `hidden_size` and MLP
 /// `intermediate_size`), counted from transformers' `Qwen3VLVisionModel`:
@@ -476,4 +521,33 @@ pub fn vision_parameters(v: &serde_json::Map<String, Value>) -> Option<u64> {
         .checked_add(patch_embed)?
         .checked_add(positions.checked_mul(h)?)?
         .checked_add(merger.checked_mul(deepstack.checked_add(1)?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// gemma-3-27b's `vision_config` (config.json of google/gemma-3-27b-pt):
+    /// per block 4 x 1152 + 4 (1152^2 + 1152) + 2 x 1152 x 4304 + 4304 + 1152
+    /// = 4,608 + 5,313,024 + 9,921,872 = 15,239,504; x 27 = 411,466,608;
+    /// conv 3 x 196 x 1152 + 1152 = 678,528; positions 64^2 x 1152 =
+    /// 4,718,592; post-LayerNorm 2,304; projector 1152 x 5376 + 1152 =
+    /// 6,194,304; total 423,060,336.
+    #[test]
+    fn siglip_tower_of_gemma_3_27b_by_hand() {
+        let v = serde_json::json!({
+            "hidden_size": 1152, "image_size": 896, "intermediate_size": 4304,
+            "model_type": "siglip_vision_model", "num_attention_heads": 16,
+            "num_hidden_layers": 27, "patch_size": 14, "vision_use_head": false
+        });
+        let Some(v) = v.as_object() else {
+            panic!("object")
+        };
+        assert_eq!(siglip_parameters(v, 5376), Some(423_060_336));
+        // The 4B's projector: 1152 x 2560 + 1152 = 2,950,272 on 416,866,032.
+        assert_eq!(siglip_parameters(v, 2560), Some(419_816_304));
+        let mut head = v.clone();
+        head.insert("vision_use_head".into(), serde_json::json!(true));
+        assert_eq!(siglip_parameters(&head, 5376), None);
+    }
 }
