@@ -225,7 +225,8 @@ pub fn sampler_warmup(
     .map(Some)
 }
 
-/// Profiling-run peak on one TP rank (bytes).
+/// Profiling-run peak on one TP rank of the last (or only) pipeline stage
+/// (bytes).
 pub fn inference_peak(
     a: &Architecture,
     tp: u64,
@@ -234,6 +235,35 @@ pub fn inference_peak(
     max_num_seqs: u64,
     act_bytes: u64,
     run: &ProfileRun,
+) -> MathResult<u64> {
+    inference_peak_on(
+        a,
+        tp,
+        ep,
+        batched_tokens,
+        max_num_seqs,
+        act_bytes,
+        run,
+        true,
+    )
+}
+
+/// Profiling-run peak on one TP rank; `samples` is false on a pipeline stage
+/// before the last, which runs no sampler warm-up: `profile_run` calls
+/// `_dummy_sampler_run` only `if get_pp_group().is_last_rank`
+/// (vllm/v1/worker/gpu_model_runner.py, read at 0.9.2 and 0.19.0), and V0's
+/// `ModelRunner.execute_model` returns the intermediate tensors before the
+/// logits on the other ranks (vllm/worker/model_runner.py, 0.9.2).
+#[allow(clippy::too_many_arguments)]
+pub fn inference_peak_on(
+    a: &Architecture,
+    tp: u64,
+    ep: u64,
+    batched_tokens: u64,
+    max_num_seqs: u64,
+    act_bytes: u64,
+    run: &ProfileRun,
+    samples: bool,
 ) -> MathResult<u64> {
     let t = batched_tokens;
     let h = a.hidden_size;
@@ -279,6 +309,7 @@ pub fn inference_peak(
         }
     }
     let sampler = match run.sampler {
+        _ if !samples => 0,
         Some(path) => sampler::peak(&SamplerRun {
             path,
             seqs: max_num_seqs,
@@ -452,6 +483,18 @@ mod tests {
         assert_eq!(
             inference_peak(&a, 1, 1, 8192, 1024, 2, &vllm((0, 19))),
             Ok(1_990_283_264)
+        );
+    }
+
+    #[test]
+    fn a_stage_before_the_last_profiles_the_forward_pass_alone() {
+        // The same run on a pipeline stage before the last: no sampler
+        // warm-up, so the MLP phase 8192 x (3 x 4096 + 3 x 14,336) x 2 =
+        // 905,969,664 is the peak.
+        let a = llama_3_1_8b();
+        assert_eq!(
+            inference_peak_on(&a, 1, 1, 8192, 1024, 2, &vllm((0, 19)), false),
+            Ok(905_969_664)
         );
     }
 

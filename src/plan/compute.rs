@@ -14,8 +14,8 @@ use super::math::{add, ceil_div, floor_times, mul, mul_ratio_floor, sum, MathRes
 use super::types::*;
 use super::weights::{Format, Shard};
 use super::{
-    activations, capacity, extras, host, hybrid, kernel_path, kv_cache, optimizer, runtime,
-    sharding, weights,
+    activations, capacity, extras, host, hybrid, kernel_path, kv_cache, optimizer, pp_stage,
+    runtime, sharding, weights,
 };
 use crate::catalog::gpus::{self, MemoryBasis};
 use crate::catalog::{Architecture, GpuInfo, Resolved};
@@ -373,6 +373,31 @@ fn weights_plan(
     })
 }
 
+/// The MXFP4 MoE kernel padding on one GPU of pipeline stage `stage`, given
+/// the GPU's compute capability (plan/kernel_path.rs).
+fn stage_padding(
+    a: &Architecture,
+    cc: (u64, u64),
+    e: &EngineSettings,
+    f: &Format,
+    shard: Shard,
+    pp: u64,
+    stage: u64,
+) -> MathResult<Option<kernel_path::Padding>> {
+    let (start, end) = sharding::stage_range(a.layers, pp, stage);
+    let moe_layers = (end - start) - sharding::dense_layers_in(a, start, end);
+    let Some(m) = &a.moe else { return Ok(None) };
+    let (experts, i) = if shard.ep > 1 {
+        (ceil_div(m.experts, shard.ep)?, m.expert_intermediate_size)
+    } else {
+        (m.experts, ceil_div(m.expert_intermediate_size, shard.tp)?)
+    };
+    // What the format already prices for these experts: 3 h I per expert.
+    let routed = mul(mul(moe_layers, experts)?, mul(3, mul(a.hidden_size, i)?)?)?;
+    let checkpoint = f.linear.bytes(routed)?;
+    kernel_path::mxfp4_padding(a, shard, moe_layers, e.version, cc, checkpoint)
+}
+
 /// vLLM's MXFP4 MoE kernel path on the most-loaded GPU (plan/kernel_path.rs):
 /// the padding is added to `per_gpu_bytes` and reported as
 /// `weights.padding_bytes`. Other engines and formats: nothing added.
@@ -408,19 +433,7 @@ fn kernel_padding(
         );
         return Ok(());
     };
-    let (start, end) = sharding::stage_range(a.layers, pp, w.stage);
-    let moe_layers = (end - start) - sharding::dense_layers_in(a, start, end);
-    let Some(m) = &a.moe else { return Ok(()) };
-    let (experts, i) = if shard.ep > 1 {
-        (ceil_div(m.experts, shard.ep)?, m.expert_intermediate_size)
-    } else {
-        (m.experts, ceil_div(m.expert_intermediate_size, shard.tp)?)
-    };
-    // What the format already prices for these experts: 3 h I per expert.
-    let routed = mul(mul(moe_layers, experts)?, mul(3, mul(a.hidden_size, i)?)?)?;
-    let checkpoint = f.linear.bytes(routed)?;
-    let Some(p) = kernel_path::mxfp4_padding(a, shard, moe_layers, e.version, cc, checkpoint)?
-    else {
+    let Some(p) = stage_padding(a, cc, e, f, shard, pp, w.stage)? else {
         return Ok(());
     };
     let reason = format!(
@@ -645,6 +658,25 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
     )
     .and_then(|p| add(p, x.encoder_cache))
     .map_err(at(ACTIVATIONS))?;
+    // vLLM under pipeline parallelism: the stages before the last run no
+    // sampler warm-up (plan/pp_stage.rs).
+    let per_stage = e.engine == Engine::Vllm && d.pp > 1;
+    let act_before_last = if per_stage {
+        activations::inference_peak_on(
+            a,
+            d.tp,
+            d.ep,
+            e.max_num_batched_tokens,
+            e.max_num_seqs,
+            act_bytes(rw.dtype),
+            &run,
+            false,
+        )
+        .and_then(|p| add(p, x.encoder_cache))
+        .map_err(at(ACTIVATIONS))?
+    } else {
+        act
+    };
     let moe_workspace = activations::persistent_workspace(
         a,
         d.tp,
@@ -696,7 +728,6 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
         let stages = sharding::candidate_stages(a, d.pp);
         let rank = kv_cache::bottleneck_rank(a, e.kv_dtype, d.tp, d.pp, &stages)?;
-        let per_token_gpu = rank.per_token()?;
         let per_stage_tokens = stages.iter().try_fold(0u64, |acc, &s| -> MathResult<u64> {
             let (start, end) = sharding::stage_range(a.layers, d.pp, s);
             add(
@@ -738,8 +769,62 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
                 max_model_len_that_fits: h.capacity.max_model_len_that_fits,
                 pool_bytes: h.capacity.pool_bytes,
             };
-            return Ok((b, rank, blocks, kv_plan, Some(h)));
+            return Ok((b, rank, blocks, kv_plan, Some(h), weights_gpu, act));
         }
+        // vLLM gives every stage the fewest blocks of any stage
+        // (plan/pp_stage.rs); the per-GPU figures are that stage's.
+        let (b, rank, stage_weights, stage_act) = if per_stage && stages.len() as u64 == d.pp {
+            let formula_total = sharding::whole_model_bytes(a, &f)?;
+            let total_w = w.plan.total_bytes.get();
+            let cc = kernel_path::capability(resolved.gpu.compute_capability.as_deref());
+            let mut order = vec![w.stage];
+            order.extend(stages.iter().copied().filter(|s| *s != w.stage));
+            let mut cands = Vec::new();
+            for s in order {
+                let weights_s = if s == w.stage {
+                    weights_gpu
+                } else {
+                    let fs = sharding::stage_bytes(a, &f, shard, d.pp, s)?;
+                    let scaled = if total_w == formula_total || formula_total == 0 {
+                        fs
+                    } else {
+                        mul_ratio_floor(fs, total_w, formula_total)?
+                    };
+                    let pad = match (w.plan.padding_bytes, cc) {
+                        (Some(_), Some(cc)) => {
+                            stage_padding(a, cc, &e, &f, shard, d.pp, s)?.map_or(0, |p| p.bytes)
+                        }
+                        _ => 0,
+                    };
+                    sum([scaled, pad, x.draft_weights, x.vision_weights, x.lora])?
+                };
+                let act_s = if s + 1 == d.pp { act } else { act_before_last };
+                let b_s = capacity::budget(&e, total, weights_s, act_s, rt.in_budget)?;
+                let rank_s = kv_cache::bottleneck_rank(a, e.kv_dtype, d.tp, d.pp, &[s])?;
+                let kv = pp_stage::StageKv {
+                    stage: s,
+                    kv_bytes: b_s.kv_bytes,
+                    block_bytes: mul(e.block_size, rank_s.per_token()?)?,
+                };
+                cands.push((kv, b_s, rank_s, weights_s, act_s));
+            }
+            let kvs: Vec<_> = cands.iter().map(|c| c.0).collect();
+            match pp_stage::fewest_blocks(&kvs).and_then(|i| cands.get(i)) {
+                Some((kv, b_s, rank_s, weights_s, act_s)) => {
+                    note(
+                        &mut assumptions,
+                        "pipeline stage",
+                        format!("{} of {}", kv.stage, d.pp),
+                        "its cache has the fewest blocks, which vLLM gives every stage (unify_kv_cache_configs, vllm/v1/core/kv_cache_utils.py); the sampler warm-up runs on the last stage only (profile_run, vllm/v1/worker/gpu_model_runner.py at 0.9.2 and 0.19.0) (plan/pp_stage.rs)",
+                    );
+                    (b_s.clone(), *rank_s, *weights_s, *act_s)
+                }
+                None => (b, rank, weights_gpu, act),
+            }
+        } else {
+            (b, rank, weights_gpu, act)
+        };
+        let per_token_gpu = rank.per_token()?;
         let blocks = capacity::blocks(a, &rank, &e, b.kv_bytes)?;
         let kv_plan = KvCachePlan {
             dtype: e.kv_dtype.as_str().to_string(),
@@ -760,9 +845,9 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
             state_blocks_per_request: None,
             prefix_caching: None,
         };
-        Ok((b, rank, blocks, kv_plan, None))
+        Ok((b, rank, blocks, kv_plan, None, stage_weights, stage_act))
     };
-    let (b, rank, blocks, kv_plan, h) = kv().map_err(at(KV_CACHE))?;
+    let (b, rank, blocks, kv_plan, h, weights_gpu, act) = kv().map_err(at(KV_CACHE))?;
     let classes = match (&spec.traffic, &h) {
         (Some(t), Some(h)) => {
             let seq = |tokens: u64| match &h.sglang {

@@ -23,6 +23,7 @@ pub mod layers;
 pub mod math;
 pub mod moe_workspace;
 pub mod optimizer;
+pub mod pp_stage;
 pub mod runtime;
 pub mod sampler;
 pub mod sharding;
