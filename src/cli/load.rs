@@ -21,14 +21,16 @@ pub(crate) enum Loaded {
 pub(crate) fn load_spec(path: &Path) -> Result<Loaded, String> {
     let name = path.display().to_string();
     let fail = |e: std::io::Error| format!("{name}: {e}");
-    let len = std::fs::metadata(path).map_err(fail)?.len();
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let len = file.metadata().map_err(fail)?.len();
     if len > MAX_SPEC_BYTES {
         return Ok(Loaded::Rejected(SourceFile::new(name, ""), too_large(len)));
     }
     // Read at most one byte past the limit: the file may grow after `metadata`.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SPEC_BYTES + 1).read_to_end(&mut bytes))
+    // Room for the whole file up front: one read for the bytes, one for EOF.
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    file.take(MAX_SPEC_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(fail)?;
     if bytes.len() as u64 > MAX_SPEC_BYTES {
         let f = too_large(bytes.len() as u64);
