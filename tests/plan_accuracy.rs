@@ -20,9 +20,9 @@
 mod common;
 
 use memmath::catalog::Resolved;
-use memmath::plan::{capacity, engine, kv_cache, sharding, Plan};
+use memmath::plan::{capacity, engine, hybrid, kv_cache, sharding, Plan};
 use memmath::source::SourceFile;
-use memmath::spec::Spec;
+use memmath::spec::{Spec, WeightDtype};
 use memmath::units::group_digits;
 use std::collections::BTreeSet;
 
@@ -608,6 +608,33 @@ fn blocks_for(p: &Planned, kv_bytes: i64) -> capacity::Blocks {
         &mut Vec::new(),
     );
     let stages = sharding::candidate_stages(a, pp);
+    if hybrid::applies(a, serving) {
+        // The layer-kind plan, as plan::compute sizes those models' cache.
+        let model_bytes = if p.resolved.model.weights.dtype == WeightDtype::Fp32 {
+            4
+        } else {
+            2
+        };
+        let h = hybrid::plan(
+            a,
+            serving,
+            &e,
+            tp,
+            pp,
+            &stages,
+            model_bytes,
+            kv_bytes,
+            &mut Vec::new(),
+        )
+        .expect("layer-kind plan");
+        return capacity::Blocks {
+            num_blocks: h.capacity.num_blocks,
+            capacity_tokens: h.capacity.capacity_tokens,
+            max_concurrency: h.capacity.max_concurrency,
+            max_model_len_that_fits: h.capacity.max_model_len_that_fits,
+            pool_bytes: h.capacity.pool_bytes,
+        };
+    }
     let rank = kv_cache::bottleneck_rank(a, e.kv_dtype, tp, pp, &stages).expect("bottleneck rank");
     capacity::blocks(a, &rank, &e, kv_bytes).expect("blocks")
 }

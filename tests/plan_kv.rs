@@ -164,3 +164,35 @@ fn auto_kv_dtype_is_16_bit_for_fp8_and_awq_checkpoints() {
         assert_eq!(kv.bytes_per_token_per_gpu, 131_072);
     }
 }
+
+#[test]
+fn vllm_groups_and_pads_a_sliding_window_pattern() {
+    // gemma-3-27b's pattern (vLLM 0.19.0 log, docs/accuracy.md case 39: "Add 8
+    // padding layers, may waste at most 15.38% KV cache memory"): 62 layers,
+    // every 6th full -> 10 full, 52 sliding. `_get_kv_cache_groups_uniform_page_size`
+    // (vllm/v1/core/kv_cache_utils.py, 0.19.0): group size = the fewest layers
+    // of a kind, 10 (52 >= 1.5 x 10); sliding -> ceil(52 / 10) = 6 groups, the
+    // last 2 real + 8 padding; full -> 1 group of 10. num_blocks = memory /
+    // (16 x 10 x per-layer page) and tokens = num_blocks // 7 x 16.
+    let a = arch(
+        json!({"layers": 62, "hidden_size": 5376, "intermediate_size": 21504,
+        "attention_heads": 32, "kv_heads": 16, "head_dim": 128, "vocab_size": 262208,
+        "sliding_window": {"window": 1024, "every_nth_full": 6}}),
+    );
+    let r = resolved(a, WeightDtype::Bf16, Quantization::None, None, h100());
+    let spec = serving(json!({"serving": {"engine_version": "0.19.0", "max_model_len": 8192}}));
+    let p = plan(&spec, &r);
+    let kv = p.kv_cache.as_ref().expect("kv cache");
+    let groups: Vec<(&str, u64, u64)> = kv
+        .groups
+        .iter()
+        .map(|g| (g.kind.as_str(), g.layers, g.padding_layers))
+        .collect();
+    let mut want = vec![("sliding", 10, 0); 5];
+    want.push(("sliding", 2, 8));
+    want.push(("full", 10, 0));
+    assert_eq!(groups, want);
+    let page = 16 * 2 * 16 * 128 * 2; // block 16 x K and V x 16 heads x 128 x 2 B
+    let blocks = p.per_gpu.kv_cache_bytes as u64 / (10 * page);
+    assert_eq!(kv.capacity_tokens, blocks / 7 * 16);
+}

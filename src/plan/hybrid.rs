@@ -17,9 +17,18 @@ use crate::catalog::Architecture;
 use crate::spec::{engine_version, Engine, LayerType, ServingSpec, SpeculativeMethod};
 
 /// Whether the layer-kind plan applies: the architecture has layer kinds or
-/// state geometry, or the serving config drafts with MTP.
+/// state geometry, the serving config drafts with MTP, or vLLM serves a
+/// model whose sliding window marks every Nth layer full: its hybrid
+/// allocator groups the sliding and full layers and pads the groups
+/// (`_get_kv_cache_groups_uniform_page_size`, vllm/v1/core/kv_cache_utils.py
+/// at 0.19.0: "Add 8 padding layers" for gemma-3-27b's 52 + 10), which
+/// `layers::build` models.
 pub fn applies(a: &Architecture, s: &ServingSpec) -> bool {
     a.layout.is_active()
+        || (s.engine == Engine::Vllm
+            && a.sliding_window
+                .as_ref()
+                .is_some_and(|sw| sw.every_nth_full.is_some()))
         || s.speculative
             .as_ref()
             .is_some_and(|sp| sp.method == SpeculativeMethod::Mtp)
