@@ -1,5 +1,6 @@
 //! End-to-end serving plans through `plan::compute`.
 
+mod common;
 mod plan_support;
 
 use memmath::spec::{Quantization, WeightDtype};
@@ -500,4 +501,35 @@ fn overflow_findings_point_at_the_field_that_caused_it() {
         overflow(json!({"serving": {"replicas": u64::MAX}, "parallelism": {"tensor": 2}}));
     assert_eq!(ptr, "/serving/replicas", "{msg}");
     assert!(msg.contains("the GPU count"), "{msg}");
+}
+
+#[test]
+fn only_the_last_pipeline_stage_pays_the_sampler_warm_up() {
+    // Under vLLM pipeline parallelism the pool takes the fewest blocks of any
+    // stage, and only the last stage runs `_dummy_sampler_run` (profile_run,
+    // vllm/v1/worker/gpu_model_runner.py at 0.9.2 and 0.19.0). When an
+    // earlier stage sets the pool, the per-GPU figures are that stage's, and
+    // it has no sampler warm-up to pay (MEM024 must not charge it one).
+    let plan_of = |file: &str| {
+        let path = format!(
+            "{}/tests/fixtures/accuracy/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let a = common::analyze_source(memmath::source::SourceFile::new(file, text));
+        let stage = a
+            .plan
+            .as_ref()
+            .and_then(|p| p.assumptions.iter().find(|n| n.field == "pipeline stage"))
+            .map(|n| n.value.clone());
+        (stage, a.plan.and_then(|p| p.per_gpu.sampler_warmup_bytes))
+    };
+    // DeepSeek-V2-Lite, TP 2 x PP 2 (vLLM 0.9.2): the first stage sets the pool.
+    let (stage, sampler) = plan_of("vllm-pr20665.yaml");
+    assert_eq!(stage.as_deref(), Some("0 of 2"));
+    assert_eq!(sampler, None);
+    // Llama-3.1-8B, PP 2 (vLLM 0.19.0): the last stage (lm_head, sampler) does.
+    let (stage, sampler) = plan_of("llmd-llama31-8b-pp2.yaml");
+    assert_eq!(stage.as_deref(), Some("1 of 2"));
+    assert!(sampler.is_some_and(|b| b.get() > 0));
 }

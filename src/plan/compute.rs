@@ -723,6 +723,9 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         x.lora,
     ])
     .map_err(at(WEIGHTS))?;
+    // The pipeline stage whose figures `per_gpu` reports, when a stage other
+    // than the last sets the pool (see below).
+    let mut chosen_stage: Option<u64> = None;
     // The budget, the bottleneck rank and the block pool: one stage for MEM000.
     let mut kv = || -> MathResult<_> {
         let b = capacity::budget(&e, total, weights_gpu, act, rt.in_budget)?;
@@ -817,6 +820,7 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
                         format!("{} of {}", kv.stage, d.pp),
                         "its cache has the fewest blocks, which vLLM gives every stage (unify_kv_cache_configs, vllm/v1/core/kv_cache_utils.py); the sampler warm-up runs on the last stage only (profile_run, vllm/v1/worker/gpu_model_runner.py at 0.9.2 and 0.19.0) (plan/pp_stage.rs)",
                     );
+                    chosen_stage = Some(kv.stage);
                     (b_s.clone(), *rank_s, *weights_s, *act_s)
                 }
                 None => (b, rank, weights_gpu, act),
@@ -876,7 +880,11 @@ fn build(spec: &Spec, resolved: &Resolved) -> Result<Plan, PlanError> {
         lora_bytes: (x.lora > 0).then_some(Bytes(x.lora)),
         encoder_cache_bytes: (x.encoder_cache > 0).then_some(Bytes(x.encoder_cache)),
         moe_workspace_bytes: (moe_workspace > 0).then_some(Bytes(moe_workspace)),
-        sampler_warmup_bytes: sampler_warmup.map(Bytes),
+        // Only the last stage warms the sampler up: a stage before it that
+        // sets the pool (and so `per_gpu`) has none to pay.
+        sampler_warmup_bytes: sampler_warmup
+            .filter(|_| chosen_stage.is_none_or(|s| s + 1 == d.pp))
+            .map(Bytes),
     };
     host_plan.workers_per_node = workers;
     Ok(Plan {
