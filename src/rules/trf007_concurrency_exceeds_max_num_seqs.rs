@@ -1,5 +1,6 @@
 //! TRF007 concurrency-exceeds-max-num-seqs.
 
+use super::replan::{replan, starts};
 use super::util::{group_digits, instances_per_replica, per_instance_concurrency};
 use super::{Rule, RuleContext};
 use crate::diagnostics::Finding;
@@ -25,9 +26,11 @@ declare_rule! {
     /// ```
     ///
     /// ## How to fix
-    /// Raise `max_num_seqs` to the planned concurrency (it also raises the
-    /// sampler's activation peak by about one vocabulary row of fp32 logits per
-    /// sequence), or add replicas.
+    /// Raise `max_num_seqs` to the planned concurrency, or add replicas. The
+    /// fix re-plans the spec with the raised setting and says how much the
+    /// profiled activation peak grows (vLLM warms its sampler up over
+    /// `max_num_seqs` dummy requests: docs/memory-math.md section 4), or that
+    /// the engine would not start with it.
     pub struct ConcurrencyExceedsMaxNumSeqs(TRF007);
 }
 
@@ -52,15 +55,38 @@ impl ConcurrencyExceedsMaxNumSeqs {
             plural(instances_per_replica(ctx.plan), "engine instance"),
             group_digits(max)
         );
-        // vLLM's sampler keeps one fp32 logits row per sequence.
-        let extra = (need - max)
-            .saturating_mul(ctx.plan.model.vocab_size)
-            .saturating_mul(4);
-        let fix = format!(
-            "set serving.max_num_seqs to {} (about {} more activation peak for the sampler's logits)",
-            group_digits(need),
-            crate::units::Bytes(extra)
-        );
+        // The raised setting goes through the plan: the sampler's profile
+        // grows with max_num_seqs (plan/sampler.rs), and the KV cache pays.
+        let raised = replan(ctx, |s, _| {
+            if let Some(serving) = s.serving.as_mut() {
+                serving.max_num_seqs = Some(need);
+            }
+        });
+        let fix = match raised {
+            Some(p) if starts(&p) => {
+                let extra = p
+                    .per_gpu
+                    .activation_peak_bytes
+                    .get()
+                    .saturating_sub(ctx.plan.per_gpu.activation_peak_bytes.get());
+                let cost = if extra == 0 {
+                    "the profiled activation peak stays the forward pass's".to_string()
+                } else {
+                    format!(
+                        "the profiled activation peak grows by {}, taken from the KV cache",
+                        crate::units::Bytes(extra)
+                    )
+                };
+                format!(
+                    "set serving.max_num_seqs to {} ({cost}), or add replicas",
+                    group_digits(need)
+                )
+            }
+            _ => format!(
+                "add replicas: with serving.max_num_seqs at {} the sampler's profile leaves the engine no room to start",
+                group_digits(need)
+            ),
+        };
         vec![self.finding("/serving/max_num_seqs", message).with_fix(fix)]
     }
 }
@@ -78,11 +104,35 @@ mod tests {
         assert_eq!(f.pointer, "/serving/max_num_seqs");
         // 48 chat + 3 long-doc per replica.
         assert!(f.message.contains("must run 51 sequences"), "{}", f.message);
-        // 19 x 128,256 x 4 B = 9.3 MiB.
+        // At 51 sequences the sampler's profile (vLLM 0.11's sort path:
+        // 28 x 51 x 128,256 B) stays under the forward pass over 8192 tokens.
         assert_eq!(
             f.fix.as_deref(),
-            Some("set serving.max_num_seqs to 51 (about 9.3 MiB more activation peak for the sampler's logits)")
+            Some("set serving.max_num_seqs to 51 (the profiled activation peak stays the forward pass's), or add replicas")
         );
+    }
+
+    #[test]
+    fn the_fix_prices_the_larger_sampler_profile_from_the_plan() {
+        let fx = Fixture::edit(|v| {
+            v["serving"]["max_num_seqs"] = 32.into();
+            v["traffic"]["classes"][0]["concurrency"] = 1000.into();
+        });
+        let f = fx.one(&ConcurrencyExceedsMaxNumSeqs);
+        let fix = f.fix.unwrap_or_default();
+        // 753 sequences per instance. vLLM 0.11's sort-path sampler over them
+        // (docs/memory-math.md section 4): bf16 logits + fp32 copy + 22 B of
+        // sort/mask/softmax/scatter per logit, 28 x 753 x 128,256 B, plus the
+        // hidden states (8192 + 2 x 753) x 8192 x 2 B = 2,863,041,536 B, now
+        // the largest phase; the fix prices it against the current peak.
+        let sampler: u64 = 28 * 753 * 128_256 + (8192 + 2 * 753) * 8192 * 2;
+        assert_eq!(sampler, 2_863_041_536);
+        let grows = sampler - fx.plan.per_gpu.activation_peak_bytes.get();
+        let want = format!(
+            "set serving.max_num_seqs to 753 (the profiled activation peak grows by {}, taken from the KV cache), or add replicas",
+            crate::units::Bytes(grows)
+        );
+        assert_eq!(fix, want);
     }
 
     #[test]
