@@ -141,7 +141,7 @@ impl<'s> Builder<'s> {
                     // A key is a field name: its text as written (`0x10`, not 16).
                     let key = text.into_owned();
                     if anchor != 0 {
-                        self.anchor_scalar(anchor, Value::String(key.clone()), span);
+                        self.anchor_scalar(anchor, Value::String(key.clone()));
                     }
                     return self.set_key(key, span);
                 }
@@ -150,7 +150,7 @@ impl<'s> Builder<'s> {
                     .map_err(|ty| self.tag_mismatch(ty, span))?;
                 let value = self.json(typed, span, &slot.pointer);
                 if anchor != 0 {
-                    self.anchor_scalar(anchor, value.clone(), span);
+                    self.anchor_scalar(anchor, value.clone());
                 }
                 self.place(slot, value, span, 1, 0);
             }
@@ -322,7 +322,8 @@ impl<'s> Builder<'s> {
         }
     }
 
-    fn anchor_scalar(&mut self, anchor: usize, value: Value, _span: Span) {
+    /// Remember an anchored scalar (a key or a value) for the aliases that name it.
+    fn anchor_scalar(&mut self, anchor: usize, value: Value) {
         let anchored = Anchored {
             value,
             spans: Vec::new(),
