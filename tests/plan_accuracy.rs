@@ -1486,3 +1486,45 @@ fn strip_link_targets(line: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Every logged start failure is predicted, and no logged start is predicted
+/// to fail: a case whose log shows the engine refusing to start (a negative KV
+/// cache memory, or one `max_model_len` sequence larger than the cache) has a
+/// plan whose engine does not start (MEM003), and every other case's plan
+/// starts.
+#[test]
+fn start_failures_are_predicted_exactly_where_logged() {
+    let refused = |log: &str| {
+        log.contains("KV Cache is -")
+            || log.contains("KV cache memory: -")
+            || log.contains("is larger than the maximum number of tokens that can be stored")
+            || log.contains("the maximum number of tokens that can be stored in KV cache (")
+            || log.contains("which is larger than the available KV cache memory")
+    };
+    let plans = plans(PAGE);
+    let mut logged = Vec::new();
+    for case in CASES {
+        let p = plan_of(&plans, case.id);
+        let failed = refused(case.log);
+        if failed {
+            logged.push(case.id);
+        }
+        assert_eq!(
+            !p.plan.engine_starts(),
+            failed,
+            "case {}: the log says the engine {}, memmath's plan says it {}",
+            case.id,
+            if failed {
+                "refused to start"
+            } else {
+                "started"
+            },
+            if p.plan.engine_starts() {
+                "starts"
+            } else {
+                "does not start"
+            }
+        );
+    }
+    assert_eq!(logged, ["2", "3", "4", "8", "10"]);
+}
