@@ -1,5 +1,6 @@
 //! MEM006 cuda-graphs-squeezed-out.
 
+use super::util::max_fraction_leaving;
 use super::{Rule, RuleContext};
 use crate::diagnostics::Finding;
 use crate::spec::Engine;
@@ -46,8 +47,7 @@ impl CudaGraphsSqueezedOut {
             return Vec::new();
         }
         let total = ctx.plan.per_gpu.total_bytes;
-        // Largest two-decimal fraction u with total - floor(u x total) >= need.
-        let max_u = (total.0.saturating_sub(need.0) as u128 * 100 / total.0.max(1) as u128) as u64;
+        let max_u = max_fraction_leaving(total.0, need.0);
         let left = total.saturating_sub(total.mul_ratio(max_u, 100).unwrap_or(total));
         // Print the fraction as written (0.995, not a rounded 0.99).
         let fraction = format!("{:.4}", ctx.plan.per_gpu.memory_fraction);

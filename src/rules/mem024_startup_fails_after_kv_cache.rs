@@ -1,5 +1,6 @@
 //! MEM024 startup-fails-after-kv-cache.
 
+use super::util::max_fraction_leaving;
 use super::{Rule, RuleContext};
 use crate::diagnostics::Finding;
 use crate::units::Bytes;
@@ -74,12 +75,8 @@ impl StartupFailsAfterKvCache {
             Bytes(sampler),
             Bytes(short)
         );
-        // Largest two-decimal fraction u with total - floor(u x total) +
-        // reserve >= graphs + sampler.
-        let total = p.total_bytes.get();
-        let outside = need.saturating_sub(reserve);
-        let max_u =
-            (u128::from(total.saturating_sub(outside)) * 100 / u128::from(total.max(1))) as u64;
+        // The fraction must leave graphs + sampler - reserve outside the budget.
+        let max_u = max_fraction_leaving(p.total_bytes.get(), need.saturating_sub(reserve));
         let fix = format!(
             "set serving.gpu_memory_utilization to 0.{max_u:02} or lower; or set serving.cuda_graphs: false (eager mode, slower decode)"
         );

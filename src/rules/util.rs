@@ -61,6 +61,14 @@ pub fn below_fraction(part: Bytes, whole: Bytes, fraction: f64) -> bool {
     }
 }
 
+/// The largest `gpu_memory_utilization` with two decimals, in hundredths,
+/// that leaves at least `outside` bytes of a `total`-byte GPU outside the
+/// engine's budget: the largest u with total - floor(u x total / 100) >=
+/// outside (vLLM's budget is `total x fraction`, vllm/v1/worker/gpu_worker.py).
+pub fn max_fraction_leaving(total: u64, outside: u64) -> u64 {
+    (u128::from(total.saturating_sub(outside)) * 100 / u128::from(total.max(1))) as u64
+}
+
 /// Two decimals, for fractions such as utilization (`0.90`).
 pub fn frac2(x: f64) -> String {
     format!("{x:.2}")

@@ -21,6 +21,7 @@ use crate::spec::load::{syn001, syn003};
 use granit_parser::{ErrorKind, Event, Parser, ScanError};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// 2^64 and 2^63 as floats: integral floats below them convert exactly.
 const U64_LIMIT: f64 = 18_446_744_073_709_551_616.0;
@@ -81,7 +82,7 @@ struct Builder<'s> {
     source: &'s SourceFile,
     stack: Vec<Frame>,
     spans: BTreeMap<String, NodeSpans>,
-    anchors: HashMap<usize, Anchored>,
+    anchors: HashMap<usize, Rc<Anchored>>,
     /// Range findings (SCH004) found on the way; the parse still completes.
     findings: Vec<Finding>,
     root: Option<Value>,
@@ -281,15 +282,13 @@ impl<'s> Builder<'s> {
                 .range(prefix.clone()..end)
                 .map(|(p, s)| (p[frame.pointer.len()..].to_string(), *s))
                 .collect();
-            self.anchors.insert(
-                frame.anchor,
-                Anchored {
-                    value: value.clone(),
-                    spans,
-                    events,
-                    height,
-                },
-            );
+            let anchored = Anchored {
+                value: value.clone(),
+                spans,
+                events,
+                height,
+            };
+            self.anchors.insert(frame.anchor, Rc::new(anchored));
         }
         let slot = Slot {
             pointer: frame.pointer,
@@ -330,14 +329,15 @@ impl<'s> Builder<'s> {
             events: 1,
             height: 0,
         };
-        self.anchors.insert(anchor, anchored);
+        self.anchors.insert(anchor, Rc::new(anchored));
     }
 
     /// Copy an anchored node where `*name` stands. The copy's root is located at
     /// the alias (where the value enters the spec); the nodes below it keep the
     /// anchor's locations (where their text is).
     fn alias(&mut self, id: usize, span: Span) -> Step {
-        let Some(anchored) = self.anchors.get(&id) else {
+        // Shared, so the node is not copied before the budget allows it.
+        let Some(anchored) = self.anchors.get(&id).map(Rc::clone) else {
             // The parser resolves names; an id without a finished node is an
             // alias inside its own anchor.
             return Err(Box::new(syn001(
@@ -345,38 +345,32 @@ impl<'s> Builder<'s> {
                 span,
             )));
         };
-        let (events, height) = (anchored.events, anchored.height);
-        let is_collection = anchored.value.is_array() || anchored.value.is_object();
-        self.replayed = self.replayed.saturating_add(events);
-        self.nodes = self.nodes.saturating_add(events);
+        self.replayed = self.replayed.saturating_add(anchored.events);
+        self.nodes = self.nodes.saturating_add(anchored.events);
         if self.replayed > MAX_ALIAS_EVENTS || self.nodes > MAX_NODES {
             return Err(Box::new(too_big(
                 &format!("aliases replay more than {MAX_ALIAS_EVENTS} events"),
                 span,
             )));
         }
-        if self.stack.len() + height > MAX_DEPTH {
+        if self.stack.len() + anchored.height > MAX_DEPTH {
             return Err(Box::new(too_deep(span)));
         }
         if self.awaits_key() {
-            if is_collection {
+            if anchored.value.is_array() || anchored.value.is_object() {
                 return Err(Box::new(syn001(
                     "a mapping key must be a plain value (a field name), not a list or a mapping",
                     span,
                 )));
             }
-            let key = self.anchors.get(&id).map(|a| key_text(&a.value));
-            return self.set_key(key.unwrap_or_default(), span);
+            return self.set_key(key_text(&anchored.value), span);
         }
         let slot = self.slot();
-        let Some(anchored) = self.anchors.get(&id) else {
-            return Ok(());
-        };
-        let value = anchored.value.clone();
         for (rel, s) in &anchored.spans {
             self.spans.insert(format!("{}{rel}", slot.pointer), *s);
         }
-        self.place(slot, value, span, events, height);
+        let value = anchored.value.clone();
+        self.place(slot, value, span, anchored.events, anchored.height);
         Ok(())
     }
 
