@@ -421,14 +421,14 @@ fn markdown_reports_show_comparisons_without_html_entities() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let md = report("md");
-    assert!(md.contains("TP>=2"), "{md}");
+    assert!(md.contains("TP>=4"), "{md}");
     assert!(
         !md.contains("&gt;") && !md.contains("&lt;") && !md.contains("&amp;"),
         "{md}"
     );
     let html = report("html");
     assert!(
-        html.contains("TP&gt;=2") && !html.contains("TP>=2"),
+        html.contains("TP&gt;=4") && !html.contains("TP>=4"),
         "HTML must escape"
     );
 }

@@ -580,6 +580,22 @@ fn plan_of<'a>(plans: &'a [(String, Planned)], id: &str) -> &'a Planned {
 /// on this case's bottleneck GPU: the same engine settings, bottleneck rank
 /// and `capacity::blocks` that compute uses, fed the logged memory.
 fn blocks_for(p: &Planned, kv_bytes: i64) -> capacity::Blocks {
+    blocks_for_stage(p, kv_bytes, None)
+}
+
+/// The pipeline stage whose figures the plan reports, from its "pipeline
+/// stage" assumption ("s of pp"); None without pipeline parallelism.
+fn plan_stage(p: &Planned) -> Option<u64> {
+    p.plan
+        .assumptions
+        .iter()
+        .find(|a| a.field == "pipeline stage")
+        .and_then(|a| a.value.split(' ').next()?.parse().ok())
+}
+
+/// As [`blocks_for`], for the cache of pipeline stage `stage` (None: the
+/// stage with the most layers, whose rank 0 logs first).
+fn blocks_for_stage(p: &Planned, kv_bytes: i64, stage: Option<u64>) -> capacity::Blocks {
     let a = &p.resolved.model.architecture;
     let serving = p.spec.serving.as_ref().expect("a serving spec");
     let par = &p.spec.parallelism;
@@ -607,7 +623,10 @@ fn blocks_for(p: &Planned, kv_bytes: i64) -> capacity::Blocks {
         longest,
         &mut Vec::new(),
     );
-    let stages = sharding::candidate_stages(a, pp);
+    let stages = match stage {
+        Some(s) => vec![s],
+        None => sharding::candidate_stages(a, pp),
+    };
     if hybrid::applies(a, serving) {
         // The layer-kind plan, as plan::compute sizes those models' cache.
         let model_bytes = if p.resolved.model.weights.dtype == WeightDtype::Fp32 {
@@ -645,7 +664,7 @@ fn blocks_for_reproduces_the_plans_own_cache() {
     // memory, it gives the plan's own blocks, tokens and max length.
     for (id, p) in plans(PAGE) {
         let kv = p.plan.kv_cache.as_ref().expect("kv cache");
-        let b = blocks_for(&p, p.plan.per_gpu.kv_cache_bytes);
+        let b = blocks_for_stage(&p, p.plan.per_gpu.kv_cache_bytes, plan_stage(&p));
         assert_eq!(b.num_blocks, kv.num_blocks, "case {id}");
         assert_eq!(b.capacity_tokens, kv.capacity_tokens, "case {id}");
         assert_eq!(

@@ -119,14 +119,14 @@ fn classes_follow_section_4b() {
         assert_eq!(c.replicas_needed, p.classes[0].replicas_needed);
     }
     // Per replica: 48 chat x 8,000 + 3 long-doc x 102,000 = 690,000 tokens
-    // against ~671K the instance holds: it does not fit at 2 replicas, does at 3.
+    // against ~620K the instance holds: it does not fit at 2 replicas, does at 3.
     assert!(!chat.fits);
     assert_eq!(chat.replicas_needed, Some(3));
     let share: f64 = p.classes.iter().map(|c| c.pool_share).sum();
     // Shares are of one instance's pool at the per-instance load the fit uses
-    // (48 chat + ceil(5 / 2) = 3 long documents = 690K tokens in ~671K): they
+    // (48 chat + ceil(5 / 2) = 3 long documents = 690K tokens in ~620K): they
     // sum above 1 exactly when the classes do not fit.
-    assert!(share > 1.0 && share < 1.1, "{share}");
+    assert!(share > 1.0 && share < 1.15, "{share}");
     let pool = p.per_gpu.kv_cache_bytes as f64;
     let want = 48.0 * chat.kv_bytes_per_sequence as f64;
     assert!(
@@ -510,12 +510,12 @@ fn only_the_last_pipeline_stage_pays_the_sampler_warm_up() {
     // vllm/v1/worker/gpu_model_runner.py at 0.9.2 and 0.19.0). When an
     // earlier stage sets the pool, the per-GPU figures are that stage's, and
     // it has no sampler warm-up to pay (MEM024 must not charge it one).
-    let plan_of = |file: &str| {
+    let plan_of = |file: &str, edit: &dyn Fn(String) -> String| {
         let path = format!(
             "{}/tests/fixtures/accuracy/{file}",
             env!("CARGO_MANIFEST_DIR")
         );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = edit(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")));
         let a = common::analyze_source(memmath::source::SourceFile::new(file, text));
         let stage = a
             .plan
@@ -524,12 +524,21 @@ fn only_the_last_pipeline_stage_pays_the_sampler_warm_up() {
             .map(|n| n.value.clone());
         (stage, a.plan.and_then(|p| p.per_gpu.sampler_warmup_bytes))
     };
-    // DeepSeek-V2-Lite, TP 2 x PP 2 (vLLM 0.9.2): the first stage sets the pool.
-    let (stage, sampler) = plan_of("vllm-pr20665.yaml");
+    // DeepSeek-V2-Lite, TP 2 x PP 2 (vLLM 0.9.2), with 16 sequences: the
+    // first stage holds one layer more and, with a small sampler on the
+    // last, sets the pool. (At the log's 256 sequences the two stages are
+    // within a percent of each other: docs/accuracy.md case 15.)
+    let few_seqs = |t: String| {
+        t.replace(
+            "  max_model_len: 1024",
+            "  max_model_len: 1024\n  max_num_seqs: 16",
+        )
+    };
+    let (stage, sampler) = plan_of("vllm-pr20665.yaml", &few_seqs);
     assert_eq!(stage.as_deref(), Some("0 of 2"));
     assert_eq!(sampler, None);
     // Llama-3.1-8B, PP 2 (vLLM 0.19.0): the last stage (lm_head, sampler) does.
-    let (stage, sampler) = plan_of("llmd-llama31-8b-pp2.yaml");
+    let (stage, sampler) = plan_of("llmd-llama31-8b-pp2.yaml", &|t| t);
     assert_eq!(stage.as_deref(), Some("1 of 2"));
     assert!(sampler.is_some_and(|b| b.get() > 0));
 }

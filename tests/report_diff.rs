@@ -51,7 +51,7 @@ fn known_change_headline_and_deltas() {
     assert!(md.starts_with(MARKER), "{md}");
     assert!(
         md.contains(
-            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB (+100%) | 5 | 14 → 4 (-71%) | yes → no | changed |"
+            "| long-doc | 124,000 | 4.73 GiB → 9.46 GiB (+100%) | 5 | 12 → 2 (-83%) | yes → no | changed |"
         ),
         "{md}"
     );

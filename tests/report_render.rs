@@ -63,7 +63,7 @@ fn verdicts_say_fit_spare_and_shortfall() {
     assert!(md.contains("at p99 traffic"));
     let md = render_case("moe-mla", Format::Markdown);
     assert!(md.contains("**Verdict: does not fit.**"));
-    assert!(md.contains("3 replicas would fit every class"));
+    assert!(md.contains("4 replicas would fit every class"));
     let md = render_case("training", Format::Markdown);
     assert!(md.contains("**Verdict: fits.**"));
     assert!(md.contains("| 3 (this spec) |"));

@@ -49,6 +49,7 @@ pub fn runtime(e: &EngineSettings, tp: u64, out: &mut Vec<Assumption>) -> Runtim
         (Engine::Generic, false) => super::engine::generic_context(false),
         (Engine::Generic, true) => super::engine::generic_context(true),
         (_, false) => e.row.non_torch_tp1,
+        (_, true) if tp >= 4 => e.row.non_torch_tp4,
         (_, true) => e.row.non_torch_multi,
     };
     out.push(Assumption {

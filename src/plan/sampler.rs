@@ -23,8 +23,20 @@
 //!   top-k mask (bool, 1 B), the softmax of the sorted logits (`probs_sort`,
 //!   4 B, cumsum in place), the top-p mask (1 B) and returns
 //!   `logits_sort.scatter(...)`, a new fp32 tensor (4 B): 22 B per element on
-//!   top of the fp32 logits, all live at the scatter. PyTorch's sort scratch
-//!   is freed before the masks exist and is not counted.
+//!   top of the fp32 logits, all live at the scatter. The sort itself peaks
+//!   higher, while only its outputs exist: PyTorch's CUDA sort of rows longer
+//!   than 2048 (`launch_stable_sort_kernel`, aten/src/ATen/native/cuda/
+//!   SortStable.cu, read at pytorch/pytorch 061531e) takes, for 128 or more
+//!   rows (and for one row), `segmented_sort_pairs`: an int64 iota of every
+//!   element (`reverse_indices`, 8 B) and CUB's non-double-buffer
+//!   `DeviceSegmentedRadixSort::SortPairs` (through `CUB_WRAPPER`,
+//!   aten/src/ATen/cuda/cub.cuh), whose temporary storage holds a third key
+//!   and value buffer (`allocation_sizes` in CUB's dispatch_segmented_radix_
+//!   sort: 4 + 8 B). With the outputs (4 + 8 B) that is 32 B per element. For
+//!   2 to 127 rows, `segmented_sort_pairs_by_full_sort` allocates two int2
+//!   (index, segment) arrays (8 + 8 B), an fp32 key output (4 B) and the
+//!   radix sort's third key and int2 value buffers (4 + 8 B): 44 B with the
+//!   outputs. The filter's peak is the larger of the sort and the scatter.
 //! - [`SamplerPath::TritonTopKTopP`] (vLLM 0.17-0.20, read at 0.17.0, 0.18.0,
 //!   0.19.0 and 0.20.0): `apply_top_k_top_p_triton`
 //!   (vllm/v1/sample/ops/topk_topp_triton.py) masks the fp32 logits in place
@@ -145,15 +157,32 @@ pub fn peak(r: &SamplerRun) -> MathResult<u64> {
         mul(sv, add(r.act_bytes, 4)?)?
     };
     let filter = match r.path {
-        // logits_sort 4 + logits_idx 8 + top-k mask 1 + probs_sort 4 +
-        // top-p mask 1 + scatter output 4.
-        SamplerPath::SortTopKTopP => mul(sv, 22)?,
+        SamplerPath::SortTopKTopP => mul(sv, sort_path_bytes_per_element(r.seqs))?,
         // probs 4 + q 4, plus the cached buffer min(SMs, S) x V x 4.
         SamplerPath::TritonTopKTopP => add(mul(sv, 8)?, mul(mul(r.sms.min(r.seqs), r.vocab)?, 4)?)?,
         // masked logits 4 + probs 4.
         SamplerPath::FlashInfer => mul(sv, 8)?,
     };
     sum([hidden, logits, filter])
+}
+
+/// Bytes per logits element the sort path holds on top of the logits at its
+/// peak, for `rows` dummy requests (module doc): the larger of the sort
+/// (outputs + PyTorch's and CUB's scratch) and the scatter (logits_sort 4 +
+/// logits_idx 8 + top-k mask 1 + probs_sort 4 + top-p mask 1 + output 4 =
+/// 22).
+fn sort_path_bytes_per_element(rows: u64) -> u64 {
+    const AT_SCATTER: u64 = 22;
+    let at_sort = if (2..128).contains(&rows) {
+        // values 4 + indices 8 + two int2 arrays 16 + key output 4 + CUB's
+        // third key and int2 value buffers 12.
+        44
+    } else {
+        // values 4 + indices 8 + reverse_indices 8 + CUB's third key and
+        // value buffers 12.
+        32
+    };
+    at_sort.max(AT_SCATTER)
 }
 
 #[cfg(test)]
@@ -187,9 +216,19 @@ mod tests {
 
     #[test]
     fn sort_path_by_hand() {
-        // 6 S V + 22 S V = 28 x 131,334,144 = 3,677,356,032; + hidden
-        // 83,886,080 = 3,761,242,112.
-        assert_eq!(peak(&llama(SamplerPath::SortTopKTopP)), Ok(3_761_242_112));
+        // 1024 rows peak in the sort: 6 S V + 32 S V = 38 x 131,334,144 =
+        // 4,990,697,472; + hidden 83,886,080 = 5,074,583,552.
+        assert_eq!(peak(&llama(SamplerPath::SortTopKTopP)), Ok(5_074_583_552));
+        // 64 rows take the full-sort path: 6 + 44 B per element; hidden
+        // (8192 + 128) x 4096 x 2.
+        let few = SamplerRun {
+            seqs: 64,
+            ..llama(SamplerPath::SortTopKTopP)
+        };
+        assert_eq!(peak(&few), Ok(50 * 64 * 128_256 + (8192 + 128) * 4096 * 2));
+        assert_eq!(sort_path_bytes_per_element(1), 32);
+        assert_eq!(sort_path_bytes_per_element(127), 44);
+        assert_eq!(sort_path_bytes_per_element(128), 32);
     }
 
     #[test]

@@ -403,7 +403,7 @@ mod tests {
         assert_eq!(v.status, "does not fit");
         assert!(
             v.detail.contains(
-                "the engine will not start with max_model_len 2,000,000: one 2,000,000-token sequence needs 76.29 GiB of KV cache per GPU, the cache holds 51.36 GiB (1,346,480 tokens); max_model_len 131,072 or lower fits"
+                "the engine will not start with max_model_len 2,000,000: one 2,000,000-token sequence needs 76.29 GiB of KV cache per GPU, the cache holds 50.85 GiB (1,332,960 tokens); max_model_len 131,072 or lower fits"
             ),
             "{}",
             v.detail
@@ -420,7 +420,7 @@ mod tests {
         let v = judge(&plan, &[]);
         assert!(!v.fits);
         assert!(
-            v.detail.contains("the engine will not start with max_model_len 131,072: weights 16.93 GiB + activation peak 0.99 GiB + runtime 2.00 GiB exceed the engine budget of 71.28 GiB by 1.00 GiB"),
+            v.detail.contains("the engine will not start with max_model_len 131,072: weights 16.93 GiB + activation peak 1.29 GiB + runtime 2.21 GiB exceed the engine budget of 71.28 GiB by 1.00 GiB"),
             "{}",
             v.detail
         );

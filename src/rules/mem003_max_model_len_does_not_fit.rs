@@ -122,14 +122,14 @@ mod tests {
         assert_eq!(f.pointer, "/serving/max_model_len");
         // 1,000,000 x 81,920 B = 76.29 GiB per GPU.
         assert!(f.message.contains("76.29 GiB"), "{}", f.message);
-        assert!(f.message.contains("51.36 GiB"), "{}", f.message);
+        assert!(f.message.contains("50.85 GiB"), "{}", f.message);
         let fix = f.fix.expect("fix");
         assert!(
-            fix.starts_with("set serving.max_model_len to 673,232 or lower"),
+            fix.starts_with("set serving.max_model_len to 666,480 or lower"),
             "{fix}"
         );
         assert!(
-            fix.contains("fp8, which fits about 1,346,464 tokens"),
+            fix.contains("fp8, which fits about 1,332,960 tokens"),
             "{fix}"
         );
     }
@@ -145,7 +145,7 @@ mod tests {
         assert!(fx.plan.per_gpu.kv_cache_bytes < 0);
         let f = fx.one(&MaxModelLenDoesNotFit);
         assert!(f.message.contains("will not start"), "{}", f.message);
-        assert!(f.message.contains("by 1.42 GiB"), "{}", f.message);
+        assert!(f.message.contains("by 1.75 GiB"), "{}", f.message);
         let fix = f.fix.expect("fix");
         assert!(fix.starts_with("set parallelism.tensor: 4"), "{fix}");
     }

@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(f.pointer, "/serving");
         let fix = f.fix.expect("fix");
         assert!(
-            fix.contains("131,072 tokens one engine instance holds 10.3 sequences"),
+            fix.contains("131,072 tokens one engine instance holds 10.2 sequences"),
             "{fix}"
         );
     }

@@ -143,12 +143,12 @@ mod tests {
         assert_eq!(f.pointer, "/traffic/classes/0/concurrency");
         assert_eq!(
             f.message,
-            "class `chat` fits 2628 concurrent sequences of the 30000 it needs; prefix caching keeps 6 state blocks per sequence (86% of the 7 blocks each takes) whatever its length"
+            "class `chat` fits 2598 concurrent sequences of the 30000 it needs; prefix caching keeps 6 state blocks per sequence (86% of the 7 blocks each takes) whatever its length"
         );
         // 3 of the 7 blocks go: 2628 x 7 / 4.
         assert_eq!(
             f.fix.as_deref(),
-            Some("set serving.prefix_caching: false if the traffic shares no prefixes: 3 state blocks per sequence, about 4599 concurrent sequences of `chat`")
+            Some("set serving.prefix_caching: false if the traffic shares no prefixes: 3 state blocks per sequence, about 4546 concurrent sequences of `chat`")
         );
     }
 

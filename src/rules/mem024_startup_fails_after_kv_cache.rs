@@ -95,13 +95,15 @@ mod tests {
     fn fires_when_graphs_and_sampler_overrun_what_is_left() {
         // The rule base (Llama-3.1-70B FP8, TP 4, H100, vLLM 0.11, 256
         // sequences): 0.999 leaves 81 MiB outside the budget; the activation
-        // reservation (the sort-path sampler of the profile run) is
-        // 1,061,945,344 B; graphs 512 MiB and the warm-up sampler over 256
-        // requests 28 x 256 x 128,256 + 3 x 256 x 8192 x 2 = 931,921,920 B.
+        // reservation (the sort-path sampler of the profile run, 38 B per
+        // logit at the sort) is 38 x 256 x 128,256 + (8192 + 2 x 256) x 8192
+        // x 2 = 1,390,280,704 B; graphs 512 MiB and the warm-up sampler over
+        // 256 requests 38 x 256 x 128,256 + 3 x 256 x 8192 x 2 =
+        // 1,260,257,280 B.
         let fx = Fixture::at_memory_fraction(999);
         assert_eq!(
             fx.plan.per_gpu.sampler_warmup_bytes,
-            Some(Bytes(931_921_920))
+            Some(Bytes(1_260_257_280))
         );
         let f = fx.one(&StartupFailsAfterKvCache);
         assert_eq!(f.code, "MEM024");
@@ -112,7 +114,7 @@ mod tests {
             "{}",
             f.message
         );
-        // 512 MiB + 931,921,920 - 1,061,945,344 = 406,847,488 B must stay
+        // 512 MiB + 1,260,257,280 - 1,390,280,704 = 406,847,488 B must stay
         // outside the budget: 0.99 leaves 850,317,148 of 85,031,714,816.
         assert!(
             f.fix

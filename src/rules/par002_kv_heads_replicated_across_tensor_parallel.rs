@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(f.pointer, "/parallelism/tensor");
         assert!(
             f.message
-                .contains("stored on 2 GPUs, so 31.99 GiB of the 63.98 GiB"),
+                .contains("stored on 2 GPUs, so 31.73 GiB of the 63.46 GiB"),
             "{}",
             f.message
         );

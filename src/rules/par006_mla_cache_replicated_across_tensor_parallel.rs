@@ -101,7 +101,7 @@ mod tests {
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set parallelism.data: 8 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to 10,609,152 tokens on the same GPUs")
+            Some("set parallelism.data: 8 with parallelism.tensor: 1 and parallelism.expert: true (data-parallel attention): up to 10,523,136 tokens on the same GPUs")
         );
     }
 

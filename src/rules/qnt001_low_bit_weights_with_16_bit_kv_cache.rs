@@ -86,7 +86,7 @@ mod tests {
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set serving.kv_cache_dtype: fp8: saves 28.84 GiB per GPU at the planned traffic, and one engine instance then holds 1,346,464 tokens instead of 673,232")
+            Some("set serving.kv_cache_dtype: fp8: saves 28.84 GiB per GPU at the planned traffic, and one engine instance then holds 1,332,960 tokens instead of 666,480")
         );
     }
 

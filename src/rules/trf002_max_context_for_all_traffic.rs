@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(f.pointer, "/traffic/classes/0");
         assert!(
             f.message
-                .contains("131,072 tokens one engine instance holds 10.3 sequences"),
+                .contains("131,072 tokens one engine instance holds 10.2 sequences"),
             "{}",
             f.message
         );

@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(f.code, "TRF003");
         assert_eq!(f.pointer, "/traffic/classes/1");
         assert!(
-            f.message.contains("needs 73.7% of the KV pool"),
+            f.message.contains("needs 74.4% of the KV pool"),
             "{}",
             f.message
         );

@@ -112,7 +112,7 @@ mod tests {
         );
         assert_eq!(
             f.fix.as_deref(),
-            Some("set burst: 1.25 (or your measured peak/steady ratio): ceil(64 x 1.25) = 80 sequences, which still fits: the deployment holds 242 sequences of this class")
+            Some("set burst: 1.25 (or your measured peak/steady ratio): ceil(64 x 1.25) = 80 sequences, which still fits: the deployment holds 240 sequences of this class")
         );
     }
 

@@ -121,12 +121,12 @@ mod tests {
         let f = fx.one(&ConcurrencyExceedsMaxNumSeqs);
         let fix = f.fix.unwrap_or_default();
         // 753 sequences per instance. vLLM 0.11's sort-path sampler over them
-        // (docs/memory-math.md section 4): bf16 logits + fp32 copy + 22 B of
-        // sort/mask/softmax/scatter per logit, 28 x 753 x 128,256 B, plus the
-        // hidden states (8192 + 2 x 753) x 8192 x 2 B = 2,863,041,536 B, now
+        // (docs/memory-math.md section 4): bf16 logits + fp32 copy + 32 B of
+        // sort output and scratch per logit, 38 x 753 x 128,256 B, plus the
+        // hidden states (8192 + 2 x 753) x 8192 x 2 B = 3,828,809,216 B, now
         // the largest phase; the fix prices it against the current peak.
-        let sampler: u64 = 28 * 753 * 128_256 + (8192 + 2 * 753) * 8192 * 2;
-        assert_eq!(sampler, 2_863_041_536);
+        let sampler: u64 = 38 * 753 * 128_256 + (8192 + 2 * 753) * 8192 * 2;
+        assert_eq!(sampler, 3_828_809_216);
         let grows = sampler - fx.plan.per_gpu.activation_peak_bytes.get();
         let want = format!(
             "set serving.max_num_seqs to 753 (the profiled activation peak grows by {}, taken from the KV cache), or add replicas",

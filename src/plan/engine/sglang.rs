@@ -71,6 +71,7 @@ const fn row(
         sliding_keeps_in_flight: super::ONE_BATCH,
         non_torch_tp1: super::PLANNING_CONTEXT_TP1,
         non_torch_multi: super::PLANNING_CONTEXT_MULTI,
+        non_torch_tp4: super::PLANNING_CONTEXT_MULTI,
         cuda_graph_pool: GRAPH_POOL,
         removed_flags: &[],
     }

@@ -96,9 +96,10 @@ pub struct EngineRow {
     /// max_num_batched_tokens` past the window (vLLM `max_in_flight_tokens`),
     /// rather than one batch.
     pub sliding_keeps_in_flight: Fact<bool>,
-    /// Non-torch memory at TP = 1 and at TP >= 2.
+    /// Non-torch memory at TP = 1, at TP 2-3 and at TP >= 4.
     pub non_torch_tp1: Fact<u64>,
     pub non_torch_multi: Fact<u64>,
+    pub non_torch_tp4: Fact<u64>,
     /// CUDA-graph pool with the default capture sizes.
     pub cuda_graph_pool: Fact<u64>,
     /// Flags this release no longer accepts (for importers and reports).
@@ -151,6 +152,8 @@ mod tests {
                     ("batch", r.batch.source),
                     ("async_scheduling", r.async_scheduling.source),
                     ("non_torch_tp1", r.non_torch_tp1.source),
+                    ("non_torch_multi", r.non_torch_multi.source),
+                    ("non_torch_tp4", r.non_torch_tp4.source),
                     ("cuda_graph_pool", r.cuda_graph_pool.source),
                 ] {
                     assert!(!src.trim().is_empty(), "{} {what}: no source", r.label());

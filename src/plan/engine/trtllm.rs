@@ -39,6 +39,7 @@ const fn row(versions: &'static ev::DefaultsRow, docs: &'static str) -> EngineRo
         sliding_keeps_in_flight: super::ONE_BATCH,
         non_torch_tp1: super::PLANNING_CONTEXT_TP1,
         non_torch_multi: super::PLANNING_CONTEXT_MULTI,
+        non_torch_tp4: super::PLANNING_CONTEXT_MULTI,
         cuda_graph_pool: Fact {
             value: 512 * MIB,
             source: "planning figure: the CUDA-graph pool sits outside free_gpu_memory_fraction's share",

@@ -17,6 +17,19 @@ pub const NON_TORCH_TP1: u64 = 358 * MIB;
 /// version; public logs vary (3.58 GiB at TP 2 on an H100 with a vLLM 0.6.x
 /// build of December 2024, https://github.com/vllm-project/vllm/pull/10511).
 pub const NON_TORCH_MULTI: u64 = 2048 * MIB;
+/// vLLM V1's non-torch memory at TP 2 and at TP >= 4, calibrated on the
+/// "Actual usage is ... GiB for non-torch memory" line vLLM 0.19.0 prints
+/// (vllm/v1/worker/gpu_worker.py) on H100 SXM (NVLink), in the llm-d-planner
+/// sweep at commit d3121e0 (accuracy/results/v0.19.0/logs), using only the
+/// logs that docs/accuracy.md does not compare against: at TP 2 Llama-3.1-8B
+/// 2.07, Kimi-Dev-72B 2.09, Kimi-VL-A3B 2.07, Qwen2.5-7B 2.06, Mistral-Small-24B
+/// W8A8 2.07 (median 2.07 GiB); at TP 4 Llama-3.3-70B FP8 2.21, Kimi-Dev-72B
+/// 2.21, Llama-4-Scout 2.17 (median 2.21 GiB). Applied to every V1 row as the
+/// best figure available; TP 8 takes the TP 4 figure (no log read). GPUs
+/// joined by PCIe only use far fewer NCCL channels and may need much less
+/// (docs/accuracy.md case 15).
+pub const NON_TORCH_TP2_V1: u64 = 2120 * MIB;
+pub const NON_TORCH_TP4_V1: u64 = 2263 * MIB;
 /// CUDA-graph pool with the default capture sizes: vLLM prints "Graph
 /// capturing finished in N secs, took 0.3-1 GiB"; 512 MiB is the planning figure.
 pub const CUDA_GRAPH_POOL: u64 = 512 * MIB;
@@ -136,6 +149,14 @@ const NON_TORCH_N: Fact<u64> = Fact {
     value: NON_TORCH_MULTI,
     source: "planning figure, not calibrated on one vLLM version: NCCL + custom all-reduce at TP>=2, ~2 GiB (docs/memory-math.md section 4)",
 };
+const NON_TORCH_2_V1: Fact<u64> = Fact {
+    value: NON_TORCH_TP2_V1,
+    source: "calibrated constant, vLLM 0.19.0 on H100 SXM: non-torch memory at TP=2, median 2.07 GiB of five public logs (llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs), applied to every V1 release",
+};
+const NON_TORCH_4_V1: Fact<u64> = Fact {
+    value: NON_TORCH_TP4_V1,
+    source: "calibrated constant, vLLM 0.19.0 on H100 SXM: non-torch memory at TP>=4, median 2.21 GiB of three public logs at TP=4 (llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs), applied to every V1 release",
+};
 const GRAPH_POOL: Fact<u64> = Fact {
     value: CUDA_GRAPH_POOL,
     source: "planning figure: vLLM logs 'Graph capturing finished ... took 0.3-1 GiB' with the default capture sizes",
@@ -159,7 +180,8 @@ const fn v1(versions: &'static ev::DefaultsRow) -> EngineRow {
         async_under_pp: false,
         sliding_keeps_in_flight: ONE_BATCH,
         non_torch_tp1: NON_TORCH_1,
-        non_torch_multi: NON_TORCH_N,
+        non_torch_multi: NON_TORCH_2_V1,
+        non_torch_tp4: NON_TORCH_4_V1,
         cuda_graph_pool: GRAPH_POOL,
         removed_flags: &[],
     }
@@ -169,6 +191,8 @@ const fn v1(versions: &'static ev::DefaultsRow) -> EngineRow {
 pub const ROWS: &[EngineRow] = &[
     EngineRow {
         batch: V0_BATCH,
+        non_torch_multi: NON_TORCH_N,
+        non_torch_tp4: NON_TORCH_N,
         ..v1(&ev::VLLM_0_6)
     },
     v1(&ev::VLLM_0_8),
