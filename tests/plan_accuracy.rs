@@ -1406,6 +1406,69 @@ fn every_number_in_the_prose_is_backed_by_its_case() {
     assert_clean("prose", prose_problems(PAGE));
 }
 
+/// The cases of the page whose rows of the given quantities all lie within
+/// 5% of their log, and those that do not, from the results table's error
+/// cells (which `results_problems` checks against the plans).
+fn within_five_percent(page: &str, quantities: &[Quantity]) -> (Vec<u32>, Vec<u32>) {
+    let all: BTreeSet<u32> = CASES.iter().filter_map(|c| c.id.parse().ok()).collect();
+    let mut missed = BTreeSet::new();
+    for row in table(page, "case") {
+        let (Some(id), Some(q), Some(err)) = (row.first(), row.get(1), row.get(4)) else {
+            continue;
+        };
+        if !quantity(q).is_some_and(|q| quantities.contains(&q)) {
+            continue;
+        }
+        let pct = if err == "exact" {
+            0.0
+        } else {
+            err.trim_end_matches('%')
+                .parse::<f64>()
+                .unwrap_or(f64::INFINITY)
+        };
+        if pct.abs() > 5.0 {
+            if let Ok(id) = id.parse() {
+                missed.insert(id);
+            }
+        }
+    }
+    let met = all.difference(&missed).copied().collect();
+    (met, missed.into_iter().collect())
+}
+
+/// The "**Within 5%.**" paragraph, as the results table makes it: weights
+/// and available KV memory, then with the KV blocks and tokens as well.
+fn within_five_paragraph(page: &str) -> String {
+    let total = CASES.len();
+    let (met, missed) = within_five_percent(page, &[Quantity::Weights, Quantity::KvMemory]);
+    let (met_all, missed_all) = within_five_percent(
+        page,
+        &[
+            Quantity::Weights,
+            Quantity::KvMemory,
+            Quantity::KvBlocks,
+            Quantity::KvTokens,
+        ],
+    );
+    format!(
+        "**Within 5%.** Weights and available KV memory lie within 5% of the log in {} of {total} cases (misses: {}); with the KV blocks and tokens counted too, in {} of {total} (misses: {}).",
+        met.len(),
+        cases_phrase(&missed),
+        met_all.len(),
+        cases_phrase(&missed_all),
+    )
+}
+
+#[test]
+fn the_within_five_percent_tally_is_the_tables() {
+    let want = within_five_paragraph(PAGE);
+    assert_eq!(
+        paragraph(PAGE, "**Within 5%.**").as_deref(),
+        Some(want.as_str()),
+        "docs/accuracy.md must state the tally the results table gives"
+    );
+}
+
 /// Every check above, on a whole page.
 fn page_problems(page: &str) -> Vec<String> {
     let mut all = results_problems(page);
