@@ -37,6 +37,10 @@
 //!   (index, segment) arrays (8 + 8 B), an fp32 key output (4 B) and the
 //!   radix sort's third key and int2 value buffers (4 + 8 B): 44 B with the
 //!   outputs. The filter's peak is the larger of the sort and the scatter.
+//!   Where FlashInfer (>= 0.2.3) is installed, 0.9.2's `TopKTopPSampler`
+//!   takes it instead unless `VLLM_USE_FLASHINFER_SAMPLER=0` (read at
+//!   0.9.2): memmath assumes the PyTorch path of a pip install without
+//!   FlashInfer, which the log of docs/accuracy.md case 5 agrees with.
 //! - [`SamplerPath::TritonTopKTopP`] (vLLM 0.17-0.20, read at 0.17.0, 0.18.0,
 //!   0.19.0 and 0.20.0): `apply_top_k_top_p_triton`
 //!   (vllm/v1/sample/ops/topk_topp_triton.py) masks the fp32 logits in place
