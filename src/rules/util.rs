@@ -154,7 +154,10 @@ pub fn valid_tp_sizes(arch: &crate::catalog::Architecture) -> Vec<u64> {
 }
 
 /// Non-torch memory the engine needs once tensor parallelism is on (NCCL
-/// buffers, custom all-reduce): the plan's figure, `plan/runtime.rs`.
+/// buffers, custom all-reduce), for `parallelism_fix`'s first estimate: the
+/// smallest multi-GPU figure of any engine row (the engine tables' rows,
+/// `plan/engine/`, take 2,048 MiB or more), so the estimate never rules out
+/// a layout; the re-planned spec, with its own row's figure, decides.
 pub const TP_RUNTIME_BYTES: u64 = crate::plan::runtime::VLLM_NON_TORCH_TP2;
 
 /// The smallest change of tensor (then pipeline) parallelism that brings the
@@ -263,6 +266,26 @@ pub fn gpu_count_note(ctx: &super::RuleContext<'_>, per_replica: u64) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tp_runtime_estimate_is_the_smallest_multi_gpu_figure() {
+        use crate::spec::{engine_version, Engine};
+        for engine in [Engine::Vllm, Engine::Sglang, Engine::TensorrtLlm] {
+            for r in engine_version::rows(engine) {
+                let row = crate::plan::engine::table::row(engine, r.first);
+                assert!(
+                    row.non_torch_multi.value >= TP_RUNTIME_BYTES,
+                    "{}",
+                    row.label()
+                );
+                assert!(
+                    row.non_torch_tp4.value >= TP_RUNTIME_BYTES,
+                    "{}",
+                    row.label()
+                );
+            }
+        }
+    }
 
     #[test]
     fn ratios_are_exact() {

@@ -13,9 +13,11 @@ use crate::units::MIB;
 /// https://github.com/vllm-project/vllm/issues/10517).
 pub const NON_TORCH_TP1: u64 = 358 * MIB;
 /// Non-torch memory at TP >= 2 (NCCL communicators and the custom
-/// all-reduce buffers): a ~2 GiB planning figure, not calibrated on one
-/// version; public logs vary (3.58 GiB at TP 2 on an H100 with a vLLM 0.6.x
-/// build of December 2024, https://github.com/vllm-project/vllm/pull/10511).
+/// all-reduce buffers) for the V0 row (0.6-0.7) and for training: a ~2 GiB
+/// planning figure, not calibrated on one version; public logs vary (3.58 GiB
+/// at TP 2 on an H100 with a vLLM 0.6.x build of December 2024,
+/// https://github.com/vllm-project/vllm/pull/10511). V1 rows take the
+/// calibrated figures below, which are larger.
 pub const NON_TORCH_MULTI: u64 = 2048 * MIB;
 /// vLLM V1's non-torch memory at TP 2 and at TP >= 4, calibrated on the
 /// "Actual usage is ... GiB for non-torch memory" line vLLM 0.19.0 prints
